@@ -1,0 +1,35 @@
+# Two entry points (see README): `make demo` runs the main job on the shipped data, `make test` runs every check.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+
+.PHONY: demo test lint typecheck unit bench clean
+
+$(STAMP): pyproject.toml
+	rm -f $(VENV)/.installed-*
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+demo: $(STAMP)
+	$(BIN)/cloudoptim spot rank --region eu-west-1 --vcpus 4 --memory-gib 16 --top 5
+	$(BIN)/cloudoptim spot plan --region eu-west-1 --vcpus 4 --memory-gib 16 --nodes 20
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check engines ml functions layers scripts
+
+typecheck: $(STAMP)
+	$(BIN)/mypy engines layers/cloudoptim scripts benchmarks
+
+test: lint typecheck
+	$(BIN)/pytest tests
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/spot_rank.py
+	$(BIN)/python benchmarks/spot_backtest.py
+
+clean:
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
