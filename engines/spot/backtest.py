@@ -1,6 +1,8 @@
 """Backtest: replay price history, let a selection policy pick a fleet at each rebalance, accrue real cost.
 
-Cost accrues at the actual Spot price in force (On-Demand nodes at their On-Demand price). An instability
+Cost accrues at the actual Spot price in force (On-Demand nodes at their On-Demand price) and is compared with the
+same instances On-Demand (AWS's convention) and with one common baseline for every policy: the same node count on
+the cheapest On-Demand type that fits (a policy choosing big, deeply discounted nodes cannot look cheap). An instability
 event is a held pool whose price rises `instability_rise` (3%) or more above its price at selection within
 `instability_window_hours` (12 h) of the selection, counted while the pool is held: the seed's definition,
 the same one the ML target uses.
@@ -51,6 +53,7 @@ class BacktestResult:
     policy: str
     node_hours: float
     on_demand_cost: float
+    cheapest_fit_on_demand_cost: float
     spot_cost: float
     instability_events: int
     nodes_hit_by_instability: int
@@ -60,6 +63,11 @@ class BacktestResult:
     @property
     def savings_pct(self) -> float:
         return 100.0 * (1.0 - self.spot_cost / self.on_demand_cost) if self.on_demand_cost else 0.0
+
+    @property
+    def savings_vs_cheapest_fit_pct(self) -> float:
+        fit = self.cheapest_fit_on_demand_cost
+        return 100.0 * (1.0 - self.spot_cost / fit) if fit else 0.0
 
     @property
     def events_per_1000_node_hours(self) -> float:
@@ -79,8 +87,9 @@ def lowest_advisor_risk_selector(
     pools = offerings.compatible(requirements).items
     if not pools:
         return []
-    best = min(pools, key=lambda o: (o.advisor.bucket if o.advisor else 5, o.spot_price, o.instance_type,
-                                     o.availability_zone))
+    best = min(
+        pools, key=lambda o: (o.advisor.bucket if o.advisor else 5, o.spot_price, o.instance_type, o.availability_zone)
+    )
     return [Holding(best, nodes)]
 
 
@@ -143,16 +152,20 @@ def run_backtest(
         raise ValueError("the backtest end must be after its start")
     step = int(settings.rebalance_hours * HOUR)
     window = int(settings.instability_window_hours * HOUR)
-    totals = {"node_hours": 0.0, "od": 0.0, "cost": 0.0, "events": 0, "hit": 0, "rebalances": 0}
+    totals = {"node_hours": 0.0, "od": 0.0, "fit": 0.0, "cost": 0.0, "events": 0, "hit": 0, "rebalances": 0}
     pools_used: set[tuple[str, str]] = set()
     at = settings.start
     while at < settings.end:
         until = min(at + step, settings.end)
         offerings = build_offerings(history, catalog, on_demand, advisor, at, settings.history_days)
         holdings = selector(offerings, requirements, at, settings.nodes)
-        if not holdings:
+        baseline = offerings.compatible(requirements).cheapest_on_demand()
+        if not holdings or baseline is None:
             raise ValueError(f"no pool meets the requirements at {at}: nothing to backtest")
         totals["rebalances"] += 1
+        # Besides each node's own On-Demand price, every policy is measured against one common alternative:
+        # the same node count on the cheapest On-Demand type that fits.
+        totals["fit"] += sum(h.nodes for h in holdings) * baseline.on_demand_price * (until - at) / HOUR
         for held in holdings:
             _accrue(totals, held, history, at, until, window, settings.instability_rise)
             pools_used.add((held.offering.instance_type, held.offering.availability_zone))
@@ -161,6 +174,7 @@ def run_backtest(
         policy=policy,
         node_hours=totals["node_hours"],
         on_demand_cost=totals["od"],
+        cheapest_fit_on_demand_cost=totals["fit"],
         spot_cost=totals["cost"],
         instability_events=int(totals["events"]),
         nodes_hit_by_instability=int(totals["hit"]),
@@ -169,8 +183,9 @@ def run_backtest(
     )
 
 
-def _accrue(totals: dict[str, float], held: Holding, history: PriceHistory, at: int, until: int,
-            window: int, rise: float) -> None:
+def _accrue(
+    totals: dict[str, float], held: Holding, history: PriceHistory, at: int, until: int, window: int, rise: float
+) -> None:
     hours = (until - at) / HOUR
     offering = held.offering
     totals["node_hours"] += held.nodes * hours

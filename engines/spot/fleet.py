@@ -94,19 +94,22 @@ def plan_fleet(result: RankResult, nodes: int, policy: FleetPolicy | None = None
         reasons.append(shortfall_reason)
     od_count = nodes - len(spot)
     od_zones = sorted({o.availability_zone for o in result.compatible if o.instance_type == od_offering.instance_type})
-    od_reason = (f"On-Demand {od_offering.instance_type}: the cheapest type that fits, "
-                 f"${od_offering.on_demand_price:.4f}/h")
+    od_reason = (
+        f"On-Demand {od_offering.instance_type}: the cheapest type that fits, ${od_offering.on_demand_price:.4f}/h"
+    )
     od_slots = [
-        Slot("on-demand", _in_zone(result, od_offering, od_zones[i % len(od_zones)]), None,
-             (od_reason, "On-Demand buffer required by policy" if i < od_floor else shortfall_reason or ""))
+        Slot(
+            "on-demand",
+            _in_zone(result, od_offering, od_zones[i % len(od_zones)]),
+            None,
+            (od_reason, "On-Demand buffer required by policy" if i < od_floor else shortfall_reason or ""),
+        )
         for i in range(od_count)
     ]
     return FleetPlan(nodes, tuple(spot + od_slots), tuple(reasons))
 
 
-def _place_spot(
-    pools: tuple[RankedPool, ...], target: int, cap: int, min_azs: int
-) -> tuple[list[Slot], str | None]:
+def _place_spot(pools: tuple[RankedPool, ...], target: int, cap: int, min_azs: int) -> tuple[list[Slot], str | None]:
     if target <= 0:
         return [], None
     if not pools:
@@ -118,8 +121,9 @@ def _place_spot(
         if len(seeds) == needed_zones:
             break
     if len(seeds) < needed_zones:
-        return [], (f"On-Demand fallback: safe Spot pools exist in {len(seeds)} zone(s), "
-                    f"the policy needs {needed_zones}")
+        return [], (
+            f"On-Demand fallback: safe Spot pools exist in {len(seeds)} zone(s), the policy needs {needed_zones}"
+        )
     counts: Counter[PoolKey] = Counter(p.offering.key for p in seeds.values())
     order = list(seeds.values()) + [p for p in pools if p.offering.key not in counts]
     remaining = target - len(seeds)
@@ -132,12 +136,15 @@ def _place_spot(
     by_key = {p.offering.key: p for p in pools}
     slots = [
         Slot("spot", by_key[key].offering, by_key[key], (f"Spot pool {n} of {target} nodes", *by_key[key].reasons))
-        for key, n in counts.items() for _ in range(n)
+        for key, n in counts.items()
+        for _ in range(n)
     ]
     shortfall = None
     if remaining:
-        shortfall = (f"only {len(pools)} safe Spot pools with at most {cap} node(s) each: "
-                     f"{remaining} node(s) go On-Demand instead")
+        shortfall = (
+            f"only {len(pools)} safe Spot pools with at most {cap} node(s) each: "
+            f"{remaining} node(s) go On-Demand instead"
+        )
     return slots, shortfall
 
 
@@ -159,5 +166,7 @@ def capacity_after(
     safe_hours = (at - safe_spot_since) / 3600.0
     if safe_hours >= policy.revert_after_hours:
         return "spot", f"Spot has been safe for {safe_hours:.1f} h: revert to Spot"
-    return "on-demand", (f"Spot safe for only {safe_hours:.1f} h of the {policy.revert_after_hours:g} h required "
-                         "before reverting: stay On-Demand to avoid flapping")
+    return "on-demand", (
+        f"Spot safe for only {safe_hours:.1f} h of the {policy.revert_after_hours:g} h required "
+        "before reverting: stay On-Demand to avoid flapping"
+    )

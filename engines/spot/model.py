@@ -121,6 +121,11 @@ class WindowStats:
         """Coefficient of variation: price std relative to its mean."""
         return self.std / self.mean if self.mean > 0 else 0.0
 
+    @property
+    def relative_range(self) -> float:
+        """How far the price moved within the window, relative to its mean."""
+        return (self.maximum - self.minimum) / self.mean if self.mean > 0 else 0.0
+
 
 @dataclass(frozen=True, slots=True, eq=False)
 class PriceSeries:

@@ -100,9 +100,7 @@ class Offerings:
         return min(self.items, key=lambda o: (o.spot_price, o.instance_type, o.availability_zone), default=None)
 
     def cheapest_on_demand(self) -> Offering | None:
-        return min(
-            self.items, key=lambda o: (o.on_demand_price, o.instance_type, o.availability_zone), default=None
-        )
+        return min(self.items, key=lambda o: (o.on_demand_price, o.instance_type, o.availability_zone), default=None)
 
     def excluding(self, excluded: dict[PoolKey, str]) -> Offerings:
         """Drop pools named in `excluded` (e.g. flagged by the hive mind), keeping the given reason."""

@@ -27,6 +27,9 @@ class RankPolicy(BaseModel):
 
     max_advisor_bucket: int = Field(3, ge=0, le=4, description="3 keeps 15-20%, rejects >20%")
     max_risk: float = Field(0.8, gt=0, le=1, description="pools riskier than this are rejected")
+    # On eu-west-1 Dec 2021 - Mar 2022, pool-moments whose price moved >= 10% in the past week rose >= 3% within
+    # 12 h 9.1% of the time, against 0.19% for the others (decision 14).
+    max_weekly_move: float = Field(0.10, gt=0, description="pools whose price moved more in 7 days are rejected")
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,8 +92,13 @@ def rank_pools(
             continue
         risk = strategy.score(offering, at)
         if risk.value > policy.max_risk:
-            rejected.append(Rejection(offering.instance_type, offering.availability_zone,
-                                      f"risk {risk.value:.2f} is above the {policy.max_risk:g} limit"))
+            rejected.append(
+                Rejection(
+                    offering.instance_type,
+                    offering.availability_zone,
+                    f"risk {risk.value:.2f} is above the {policy.max_risk:g} limit",
+                )
+            )
             continue
         ranked.append(_ranked(offering, risk, requirements, max_tco, ceiling))
     ranked.sort(key=lambda p: (-p.yield_score, p.tco, p.offering.instance_type, p.offering.availability_zone))
@@ -103,9 +111,16 @@ def _safety_rejection(offering: Offering, ceiling: Offering, policy: RankPolicy)
         if advisor.bucket == 4:
             return REJECTED_BUCKET_REASON
         return f"Spot Advisor interruption rate {advisor.label} is above the policy's limit"
+    stats = offering.stats
+    if stats is not None and stats.relative_range >= policy.max_weekly_move:
+        return (
+            f"price moved {stats.relative_range:.0%} within 7 days (limit {policy.max_weekly_move:.0%}): unstable pool"
+        )
     if offering.spot_price >= ceiling.on_demand_price:
-        return (f"Spot ${offering.spot_price:.4f}/h is not below the cheapest On-Demand fit "
-                f"({ceiling.instance_type} at ${ceiling.on_demand_price:.4f}/h)")
+        return (
+            f"Spot ${offering.spot_price:.4f}/h is not below the cheapest On-Demand fit "
+            f"({ceiling.instance_type} at ${ceiling.on_demand_price:.4f}/h)"
+        )
     return None
 
 

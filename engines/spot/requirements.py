@@ -31,6 +31,7 @@ class Requirements(BaseModel):
     blocked_types: frozenset[str] = frozenset()
     min_generation: int | None = Field(default=None, ge=1)
     allow_burstable: bool = True
+    allow_previous_generation: bool = False
     allow_bare_metal: bool = False
 
     @model_validator(mode="after")
@@ -73,6 +74,8 @@ class Requirements(BaseModel):
             return f"family {t.family} is not in the allowed families"
         if self.min_generation is not None and (t.generation or 0) < self.min_generation:
             return f"generation {t.generation} is older than generation {self.min_generation}"
+        if not self.allow_previous_generation and not t.current_generation:
+            return "previous-generation type (AWS no longer lists it as current)"
         if not self.allow_burstable and t.burstable:
             return "burstable type and burstable types are not allowed"
         if not self.allow_bare_metal and t.bare_metal:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -74,7 +74,10 @@ class SeedWeightedSettings(BaseModel):
     volatility_weight: float = Field(0.25, ge=0)
     on_demand_gap_weight: float = Field(0.10, ge=0)
     time_of_day_weight: float = Field(0.05, ge=0)
-    volatility_full_scale: float = Field(0.03, gt=0, description="7-day coefficient of variation scored as 1.0")
+    # "range" = (max - min) / mean over the window: a pool that moved 3% this week is the one likely to move 3%
+    # again (the instability the backtest and the ML target count); "cv" = time-weighted std / mean.
+    volatility_measure: Literal["range", "cv"] = "range"
+    volatility_full_scale: float = Field(0.03, gt=0, description="volatility scored as 1.0")
     unknown_advisor_bucket: int = Field(3, ge=0, le=4, description="bucket assumed when the advisor has no entry")
     min_history_hours: float = Field(24.0, ge=0, description="below this the volatility part is assumed, not measured")
     busy_hours: tuple[int, int] = (8, 20)
@@ -116,10 +119,14 @@ class SeedWeightedRisk:
         if stats is None or stats.covered_hours < self.settings.min_history_hours:
             hours = 0.0 if stats is None else stats.covered_hours
             return 0.5, f"only {hours:.0f} h of price history, volatility assumed medium"
-        score = min(1.0, stats.volatility / self.settings.volatility_full_scale)
+        if self.settings.volatility_measure == "range":
+            measured, what = stats.relative_range, "moved"
+        else:
+            measured, what = stats.volatility, "varied (coefficient of variation)"
+        score = min(1.0, measured / self.settings.volatility_full_scale)
         return score, (
-            f"price varied {stats.volatility:.1%} (coefficient of variation) over {stats.covered_hours:.0f} h, "
-            f"{stats.changes} changes, range ${stats.minimum:.4f}-${stats.maximum:.4f}"
+            f"price {what} {measured:.1%} over {stats.covered_hours:.0f} h, {stats.changes} changes, "
+            f"${stats.minimum:.4f}-${stats.maximum:.4f}"
         )
 
     @staticmethod

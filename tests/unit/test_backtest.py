@@ -12,7 +12,9 @@ def two_pool_market() -> Market:
     m = market([("m5.xlarge", 4, 16, "eu-west-1a", 0.05, 0.2, 3), ("m6i.xlarge", 4, 16, "eu-west-1b", 0.06, 0.2, 0)])
     # m5.xlarge jumps 10% 6 h into day 8, then falls back at 18 h.
     day8 = T0 + 8 * 24 * HOUR
-    return with_history(m, PoolKey("m5.xlarge", "eu-west-1a"), [(T0, 0.05), (day8 + 6 * HOUR, 0.055), (day8 + 18 * HOUR, 0.05)])
+    return with_history(
+        m, PoolKey("m5.xlarge", "eu-west-1a"), [(T0, 0.05), (day8 + 6 * HOUR, 0.055), (day8 + 18 * HOUR, 0.05)]
+    )
 
 
 def run(policy: str, m: Market, **kw: float) -> BacktestResult:

@@ -29,7 +29,9 @@ def test_spot_dearer_than_the_cheapest_on_demand_fit_is_rejected() -> None:
     m = market([("m5.xlarge", 4, 16, "eu-west-1a", 0.05, 0.19, 0), ("r5.xlarge", 4, 32, "eu-west-1a", 0.20, 0.25, 0)])
     result = ranked(m)
     assert [p.offering.instance_type for p in result.pools] == ["m5.xlarge"]
-    assert "not below the cheapest On-Demand fit" in next(r.reason for r in result.rejected if r.instance_type == "r5.xlarge")
+    assert "not below the cheapest On-Demand fit" in next(
+        r.reason for r in result.rejected if r.instance_type == "r5.xlarge"
+    )
 
 
 def test_cheaper_exact_fit_beats_a_larger_node_of_same_risk() -> None:
@@ -69,7 +71,8 @@ def test_requirements_explain_mismatch() -> None:
     assert Requirements(vcpus=4, memory_gib=16).mismatch(t) == "GPU type (1 GPUs) and no GPU was asked for"
     assert Requirements(vcpus=8, memory_gib=16).mismatch(t) == "4 vCPUs, 8 required"
     assert Requirements(vcpus=4, memory_gib=16, gpus=1, blocked_families=frozenset({"g5"})).mismatch(t) == (
-        "family g5 is blocked by policy")
+        "family g5 is blocked by policy"
+    )
 
 
 requirements = st.builds(
@@ -109,3 +112,22 @@ def test_every_pool_is_either_ranked_or_rejected_with_a_reason(m: Market, req: R
 def test_risk_parts_add_up_to_the_score(m: Market) -> None:
     for pool in ranked(m, Requirements(vcpus=1, memory_gib=1)).pools:
         assert pool.risk.value == pytest.approx(sum(p.contribution for p in pool.risk.parts))
+
+
+def test_a_pool_that_moved_ten_percent_in_a_week_is_rejected() -> None:
+    from tests.unit.spot_factories import HOUR, with_history
+
+    m = market([("m5.xlarge", 4, 16, "eu-west-1a", 0.07, 0.2, 0), ("m6i.xlarge", 4, 16, "eu-west-1a", 0.08, 0.2, 0)])
+    climbing = [(m.at - 72 * HOUR, 0.060), (m.at - 24 * HOUR, 0.070)]
+    result = ranked(with_history(m, PoolKey("m5.xlarge", "eu-west-1a"), climbing))
+    assert [p.offering.instance_type for p in result.pools] == ["m6i.xlarge"]
+    reason = next(r.reason for r in result.rejected if r.instance_type == "m5.xlarge")
+    assert "moved" in reason and "within 7 days" in reason
+
+
+def test_previous_generation_is_left_out_unless_allowed() -> None:
+    old = InstanceType("m4.xlarge", 4, 16, "x86_64", current_generation=False)
+    assert Requirements(vcpus=4, memory_gib=16).mismatch(old) == (
+        "previous-generation type (AWS no longer lists it as current)"
+    )
+    assert Requirements(vcpus=4, memory_gib=16, allow_previous_generation=True).mismatch(old) is None

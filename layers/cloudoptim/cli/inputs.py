@@ -33,8 +33,10 @@ class SpotInputs:
     def describe(self) -> str:
         first, last = self.history.first_time(), self.history.last_time()
         span = f"{iso(first)}..{iso(last)}" if first is not None and last is not None else "no prices"
-        return (f"spot prices: {self.prices_source} {span}; Spot Advisor snapshot {self.advisor.snapshot}; "
-                f"{len(self.history.series)} pools")
+        return (
+            f"spot prices: {self.prices_source} {span}; Spot Advisor snapshot {self.advisor.snapshot}; "
+            f"{len(self.history.series)} pools"
+        )
 
 
 def load_spot_inputs(region: str, prices: Sequence[str] | None, advisor: str | None) -> SpotInputs:

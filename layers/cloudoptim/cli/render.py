@@ -36,24 +36,43 @@ def _ranked_json(pool: RankedPool) -> dict[str, Any]:
 
 
 def _rejected_json(rejected: tuple[Rejection, ...]) -> list[dict[str, str]]:
-    return [{"instance_type": r.instance_type, "availability_zone": r.availability_zone, "reason": r.reason}
-            for r in rejected]
+    return [
+        {"instance_type": r.instance_type, "availability_zone": r.availability_zone, "reason": r.reason}
+        for r in rejected
+    ]
 
 
 def rank(result: RankResult, top: int, data_note: str, fmt: str) -> str:
     pools = result.top(top)
     if fmt == "json":
-        return json.dumps({
-            "region": result.region, "at": iso(result.at), "data": data_note,
-            "pools": [_ranked_json(p) for p in pools], "rejected": _rejected_json(result.rejected),
-        }, indent=2)
+        return json.dumps(
+            {
+                "region": result.region,
+                "at": iso(result.at),
+                "data": data_note,
+                "pools": [_ranked_json(p) for p in pools],
+                "rejected": _rejected_json(result.rejected),
+            },
+            indent=2,
+        )
     lines = [f"Spot pools in {result.region} at {iso(result.at)} ({data_note})", ""]
-    lines += _table(["#", "instance type", "zone", "spot $/h", "OD $/h", "save", "advisor", "risk", "yield"], [
-        [str(i + 1), p.offering.instance_type, p.offering.availability_zone, f"{p.offering.spot_price:.4f}",
-         f"{p.offering.on_demand_price:.4f}", f"{p.offering.discount:.0%}",
-         p.offering.advisor.label if p.offering.advisor else "?", f"{p.risk.value:.3f}", f"{p.yield_score:.1f}"]
-        for i, p in enumerate(pools)
-    ])
+    lines += _table(
+        ["#", "instance type", "zone", "spot $/h", "OD $/h", "save", "advisor", "risk", "yield"],
+        [
+            [
+                str(i + 1),
+                p.offering.instance_type,
+                p.offering.availability_zone,
+                f"{p.offering.spot_price:.4f}",
+                f"{p.offering.on_demand_price:.4f}",
+                f"{p.offering.discount:.0%}",
+                p.offering.advisor.label if p.offering.advisor else "?",
+                f"{p.risk.value:.3f}",
+                f"{p.yield_score:.1f}",
+            ]
+            for i, p in enumerate(pools)
+        ],
+    )
     if pools:
         lines += ["", f"Why #1 ({pools[0].offering.instance_type} in {pools[0].offering.availability_zone}):"]
         lines += [f"  - {reason}" for reason in pools[0].reasons]
@@ -64,10 +83,17 @@ def rank(result: RankResult, top: int, data_note: str, fmt: str) -> str:
 
 
 def _slot_json(slot: Slot) -> dict[str, Any]:
-    base = _ranked_json(slot.pool) if slot.pool else {**_pool_fields(slot.offering), "risk": 0.0,
-                                                      "yield_score": None, "tco_per_hour": None}
-    return {**base, "capacity_type": slot.capacity_type, "hourly_price": round(slot.hourly_price, 6),
-            "reasons": list(slot.reasons)}
+    base = (
+        _ranked_json(slot.pool)
+        if slot.pool
+        else {**_pool_fields(slot.offering), "risk": 0.0, "yield_score": None, "tco_per_hour": None}
+    )
+    return {
+        **base,
+        "capacity_type": slot.capacity_type,
+        "hourly_price": round(slot.hourly_price, 6),
+        "reasons": list(slot.reasons),
+    }
 
 
 def plan_summary(plan: FleetPlan) -> dict[str, Any]:
@@ -88,35 +114,61 @@ def plan_summary(plan: FleetPlan) -> dict[str, Any]:
 def plan(result: RankResult, fleet: FleetPlan, data_note: str, fmt: str) -> str:
     summary = plan_summary(fleet)
     if fmt == "json":
-        return json.dumps({
-            "region": result.region, "at": iso(result.at), "data": data_note, "nodes": fleet.nodes,
-            "summary": summary, "reasons": list(fleet.reasons), "slots": [_slot_json(s) for s in fleet.slots],
-            "rejected": _rejected_json(result.rejected),
-        }, indent=2)
+        return json.dumps(
+            {
+                "region": result.region,
+                "at": iso(result.at),
+                "data": data_note,
+                "nodes": fleet.nodes,
+                "summary": summary,
+                "reasons": list(fleet.reasons),
+                "slots": [_slot_json(s) for s in fleet.slots],
+                "rejected": _rejected_json(result.rejected),
+            },
+            indent=2,
+        )
     groups = Counter((s.capacity_type, s.offering.instance_type, s.offering.availability_zone) for s in fleet.slots)
     lines = [f"Fleet of {fleet.nodes} nodes in {result.region} at {iso(result.at)} ({data_note})", ""]
-    lines += _table(["nodes", "capacity", "instance type", "zone", "$/h each"], [
-        [str(n), cap, itype, zone, f"{_price(fleet, cap, itype, zone):.4f}"] for (cap, itype, zone), n in groups.items()
-    ])
-    lines += ["", f"Cost ${summary['hourly_cost']:.4f}/h vs ${summary['on_demand_hourly_cost']:.4f}/h On-Demand "
-                  f"({summary['savings_pct']:.1f}% saved); {summary['spot_pools']} Spot pools in "
-                  f"{len(summary['spot_zones'])} zones", *[f"  - {r}" for r in fleet.reasons]]
+    lines += _table(
+        ["nodes", "capacity", "instance type", "zone", "$/h each"],
+        [
+            [str(n), cap, itype, zone, f"{_price(fleet, cap, itype, zone):.4f}"]
+            for (cap, itype, zone), n in groups.items()
+        ],
+    )
+    lines += [
+        "",
+        f"Cost ${summary['hourly_cost']:.4f}/h vs ${summary['on_demand_hourly_cost']:.4f}/h On-Demand "
+        f"({summary['savings_pct']:.1f}% saved); {summary['spot_pools']} Spot pools in "
+        f"{len(summary['spot_zones'])} zones",
+        *[f"  - {r}" for r in fleet.reasons],
+    ]
     return "\n".join(lines)
 
 
 def _price(fleet: FleetPlan, cap: str, itype: str, zone: str) -> float:
-    return next(s.hourly_price for s in fleet.slots if (s.capacity_type, s.offering.instance_type,
-                                                         s.offering.availability_zone) == (cap, itype, zone))
+    return next(
+        s.hourly_price
+        for s in fleet.slots
+        if (s.capacity_type, s.offering.instance_type, s.offering.availability_zone) == (cap, itype, zone)
+    )
 
 
 def backtest(result: BacktestResult, settings: BacktestSettings, region: str, fmt: str) -> str:
     body = {
-        "policy": result.policy, "node_hours": round(result.node_hours, 2),
-        "on_demand_cost": round(result.on_demand_cost, 4), "spot_cost": round(result.spot_cost, 4),
-        "savings_pct": round(result.savings_pct, 2), "instability_events": result.instability_events,
+        "policy": result.policy,
+        "node_hours": round(result.node_hours, 2),
+        "on_demand_cost": round(result.on_demand_cost, 4),
+        "spot_cost": round(result.spot_cost, 4),
+        "savings_pct": round(result.savings_pct, 2),
+        "instability_events": result.instability_events,
         "events_per_1000_node_hours": round(result.events_per_1000_node_hours, 4),
-        "nodes_hit_by_instability": result.nodes_hit_by_instability, "rebalances": result.rebalances,
-        "pools_used": result.pools_used, "region": region, "start": iso(settings.start), "end": iso(settings.end),
+        "nodes_hit_by_instability": result.nodes_hit_by_instability,
+        "rebalances": result.rebalances,
+        "pools_used": result.pools_used,
+        "region": region,
+        "start": iso(settings.start),
+        "end": iso(settings.end),
         "rebalance_hours": settings.rebalance_hours,
     }
     if fmt == "json":
@@ -129,7 +181,8 @@ def _rejection_summary(rejected: tuple[Rejection, ...]) -> list[str]:
         return ["Nothing rejected."]
     counts = Counter(_reason_kind(r.reason) for r in rejected)
     return [f"{len(rejected)} pools rejected, most common reasons:"] + [
-        f"  {n:5d}  {kind}" for kind, n in counts.most_common(6)]
+        f"  {n:5d}  {kind}" for kind, n in counts.most_common(6)
+    ]
 
 
 def _reason_kind(reason: str) -> str:

@@ -40,8 +40,12 @@ def add_commands(areas: Any) -> None:
     backtest.add_argument("--start", help="ISO-8601 (default: a week after the first price)")
     backtest.add_argument("--end", help="ISO-8601 (default: the last price)")
     backtest.add_argument("--rebalance-hours", type=float, default=24.0)
-    backtest.add_argument("--on-demand-share", type=float, default=0.0,
-                          help="On-Demand buffer of the yield policy (default 0: compare Spot choices alone)")
+    backtest.add_argument(
+        "--on-demand-share",
+        type=float,
+        default=0.0,
+        help="On-Demand buffer of the yield policy (default 0: compare Spot choices alone)",
+    )
     backtest.set_defaults(run=run_backtest_command)
 
 
@@ -49,7 +53,18 @@ def _selection_options(parser: argparse.ArgumentParser, at: bool = True) -> None
     parser.add_argument("--region", required=True)
     parser.add_argument("--vcpus", type=float, required=True, help="minimum vCPUs per node")
     parser.add_argument("--memory-gib", type=float, required=True, help="minimum memory per node (GiB)")
-    parser.add_argument("--arch", choices=["x86_64", "arm64"])
+    parser.add_argument(
+        "--arch",
+        choices=["x86_64", "arm64", "any"],
+        default="x86_64",
+        help="node architecture (default x86_64, as Karpenter's default NodePool; 'any' mixes both)",
+    )
+    parser.add_argument("--no-burstable", action="store_true", help="leave out burstable (t*) types")
+    parser.add_argument(
+        "--allow-previous-generation",
+        action="store_true",
+        help="also consider types AWS lists as previous generation (m4, c4, m2, ...)",
+    )
     parser.add_argument("--gpus", type=int, default=0)
     parser.add_argument("--families", help="comma-separated allowed families, e.g. m6i,c6i")
     parser.add_argument("--block-families", help="comma-separated blocked families")
@@ -68,9 +83,17 @@ def _requirements(args: argparse.Namespace) -> Requirements:
         return frozenset(n.strip() for n in text.split(",") if n.strip()) if text else frozenset()
 
     return Requirements(
-        vcpus=args.vcpus, memory_gib=args.memory_gib, arch=args.arch, gpus=args.gpus,
-        allowed_families=names(args.families), blocked_families=names(args.block_families),
-        allowed_types=names(args.types), blocked_types=names(args.block_types), min_generation=args.min_generation,
+        vcpus=args.vcpus,
+        memory_gib=args.memory_gib,
+        arch=None if args.arch == "any" else args.arch,
+        gpus=args.gpus,
+        allow_burstable=not args.no_burstable,
+        allow_previous_generation=args.allow_previous_generation,
+        allowed_families=names(args.families),
+        blocked_families=names(args.block_families),
+        allowed_types=names(args.types),
+        blocked_types=names(args.block_types),
+        min_generation=args.min_generation,
     )
 
 
@@ -81,9 +104,7 @@ def _ranked(args: argparse.Namespace) -> tuple[SpotInputs, RankResult]:
     offerings = build_offerings(inputs.history, inputs.catalog, inputs.on_demand, inputs.advisor, at)
     result = rank_pools(offerings, requirements, get_strategy(), at, args.region, RankPolicy())
     if not len(result.compatible):
-        raise NoPoolFitsError(
-            f"no instance type priced in {args.region} at that time meets {_describe(requirements)}"
-        )
+        raise NoPoolFitsError(f"no instance type priced in {args.region} at that time meets {_describe(requirements)}")
     return inputs, result
 
 
@@ -97,8 +118,9 @@ def run_rank(args: argparse.Namespace) -> str:
 def run_plan(args: argparse.Namespace) -> str:
     if args.nodes < 1:
         raise InvalidArgumentError(f"--nodes must be at least 1, got {args.nodes}")
-    policy = FleetPolicy(min_azs=args.min_azs, max_pool_share=args.max_pool_share,
-                         min_on_demand_share=args.on_demand_share)
+    policy = FleetPolicy(
+        min_azs=args.min_azs, max_pool_share=args.max_pool_share, min_on_demand_share=args.on_demand_share
+    )
     inputs, result = _ranked(args)
     return render.plan(result, plan_fleet(result, args.nodes, policy), inputs.describe(), args.format)
 
@@ -111,13 +133,22 @@ def run_backtest_command(args: argparse.Namespace) -> str:
     start = parse_time(args.start, "--start") if args.start else first + 7 * DAY
     end = parse_time(args.end, "--end") if args.end else last
     if end <= start:
-        raise InvalidArgumentError("--end must be after --start (and the data must cover more than a week "
-                                   "when --start is not given)")
+        raise InvalidArgumentError(
+            "--end must be after --start (and the data must cover more than a week when --start is not given)"
+        )
     settings = BacktestSettings(nodes=args.nodes, start=start, end=end, rebalance_hours=args.rebalance_hours)
     selector = get_selector(args.policy, {"on_demand_share": args.on_demand_share})
     try:
-        result = run_backtest(args.policy, selector, inputs.history, inputs.catalog, inputs.on_demand,
-                              inputs.advisor, requirements, settings)
+        result = run_backtest(
+            args.policy,
+            selector,
+            inputs.history,
+            inputs.catalog,
+            inputs.on_demand,
+            inputs.advisor,
+            requirements,
+            settings,
+        )
     except ValueError as exc:
         raise NoPoolFitsError(str(exc)) from exc
     return render.backtest(result, settings, args.region, args.format)
