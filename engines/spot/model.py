@@ -6,6 +6,7 @@ Times are epoch seconds (int) so history queries stay cheap numpy searches.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -167,18 +168,28 @@ class PriceSeries:
 
     def window_stats(self, start: int, end: int) -> WindowStats | None:
         """Time-weighted statistics of the price over [start, end], None when no price is known."""
-        durations, prices = self._segments(start, end)
-        total = float(durations.sum())
+        # A week holds ~20 points per pool: plain Python on the slice beats numpy's per-call overhead here,
+        # and this runs for every pool of a region on every ranking.
+        first = max(int(self.times.searchsorted(start, "right")) - 1, 0)
+        last = int(self.times.searchsorted(end, "right"))
+        if last <= first:
+            return None
+        times: list[int] = self.times[first:last].tolist()
+        prices: list[float] = self.prices[first:last].tolist()
+        bounds = [min(max(t, start), end) for t in times]
+        bounds.append(end)
+        durations = [b - a for a, b in itertools.pairwise(bounds)]
+        total = float(sum(durations))
         if total <= 0:
             return None
-        mean = float(np.dot(durations, prices)) / total
-        variance = float(np.dot(durations, (prices - mean) ** 2)) / total
+        mean = sum(d * p for d, p in zip(durations, prices, strict=True)) / total
+        variance = sum(d * (p - mean) ** 2 for d, p in zip(durations, prices, strict=True)) / total
         return WindowStats(
             mean=mean,
             std=variance**0.5,
-            minimum=float(prices.min()),
-            maximum=float(prices.max()),
-            changes=max(int(prices.size) - 1, 0),
+            minimum=min(prices),
+            maximum=max(prices),
+            changes=len(prices) - 1,
             covered_hours=total / 3600.0,
         )
 
