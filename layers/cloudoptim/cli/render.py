@@ -161,6 +161,8 @@ def backtest(result: BacktestResult, settings: BacktestSettings, region: str, fm
         "on_demand_cost": round(result.on_demand_cost, 4),
         "spot_cost": round(result.spot_cost, 4),
         "savings_pct": round(result.savings_pct, 2),
+        "cheapest_fit_on_demand_cost": round(result.cheapest_fit_on_demand_cost, 4),
+        "savings_vs_cheapest_fit_pct": round(result.savings_vs_cheapest_fit_pct, 2),
         "instability_events": result.instability_events,
         "events_per_1000_node_hours": round(result.events_per_1000_node_hours, 4),
         "nodes_hit_by_instability": result.nodes_hit_by_instability,
