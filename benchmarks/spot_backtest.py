@@ -16,7 +16,7 @@ from pathlib import Path
 sys.path[:0] = [str(Path(__file__).resolve().parent.parent), str(Path(__file__).resolve().parent.parent / "layers")]
 
 from benchmarks._shared import ADVISOR_2021, EU_WEST_1_90D, require, timed  # noqa: E402
-from cloudoptim.adapters.day_zero import shipped_data_dir  # noqa: E402
+from cloudoptim.adapters.day_zero import CATALOG_FILE, ON_DEMAND_FILE, shipped_data_dir  # noqa: E402
 from cloudoptim.adapters.reference_data import load_catalog, load_on_demand, load_spot_advisor  # noqa: E402
 from cloudoptim.adapters.spot_prices import load_price_history  # noqa: E402
 from engines.spot.backtest import BacktestResult, BacktestSettings, get_selector, run_backtest  # noqa: E402
@@ -52,8 +52,8 @@ def main() -> None:
     require(EU_WEST_1_90D, ADVISOR_2021)
     data = shipped_data_dir()
     history = load_price_history([EU_WEST_1_90D], "eu-west-1")["eu-west-1"]
-    catalog = load_catalog(data / "instance-catalog.csv")
-    on_demand = load_on_demand([data / "on-demand-linux.csv"])
+    catalog = load_catalog(data / CATALOG_FILE)
+    on_demand = load_on_demand(data / ON_DEMAND_FILE)
     advisor = load_spot_advisor(ADVISOR_2021)
     first, last = history.first_time(), history.last_time()
     assert first is not None and last is not None

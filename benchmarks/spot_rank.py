@@ -14,7 +14,7 @@ from pathlib import Path
 sys.path[:0] = [str(Path(__file__).resolve().parent.parent), str(Path(__file__).resolve().parent.parent / "layers")]
 
 from benchmarks._shared import EU_WEST_1_90D, require, timed  # noqa: E402
-from cloudoptim.adapters.day_zero import shipped_data_dir  # noqa: E402
+from cloudoptim.adapters.day_zero import CATALOG_FILE, ON_DEMAND_FILE, SPOT_ADVISOR_FILE, shipped_data_dir  # noqa: E402
 from cloudoptim.adapters.reference_data import load_catalog, load_on_demand, load_spot_advisor  # noqa: E402
 from cloudoptim.adapters.spot_prices import load_price_history  # noqa: E402
 from engines.spot.offerings import Offerings, build_offerings  # noqa: E402
@@ -31,9 +31,9 @@ def main() -> None:
     data = shipped_data_dir()
     histories, load_s = timed(lambda: load_price_history([EU_WEST_1_90D], "eu-west-1"))
     history = histories["eu-west-1"]
-    catalog, ref_s = timed(lambda: load_catalog(data / "instance-catalog.csv"))
-    on_demand = load_on_demand([data / "on-demand-linux.csv"])
-    advisor = load_spot_advisor(data / "spot-advisor_2025-06-28.json.gz")
+    catalog, ref_s = timed(lambda: load_catalog(data / CATALOG_FILE))
+    on_demand = load_on_demand(data / ON_DEMAND_FILE)
+    advisor = load_spot_advisor(data / SPOT_ADVISOR_FILE)
     at = history.last_time()
     assert at is not None
     strategy = get_strategy()

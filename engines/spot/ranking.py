@@ -77,10 +77,9 @@ def rank_pools(
     """Rank every compatible, safe pool by yield, best first."""
     policy = policy or RankPolicy()
     compatible = offerings.compatible(requirements)
-    rejected = list(compatible.rejected)
     ceiling = compatible.cheapest_on_demand()
     candidates = compatible.excluding(dict(exclusions)) if exclusions else compatible
-    rejected.extend(candidates.rejected[len(compatible.rejected) :])
+    rejected = list(candidates.rejected)  # `excluding` keeps the earlier rejections and adds its own
     if ceiling is None:
         return RankResult(region, at, (), tuple(rejected), compatible)
     max_tco = ceiling.on_demand_price * (1.0 + unused_share(ceiling.instance, requirements))

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from cloudoptim.adapters.day_zero import shipped_data_dir
+from cloudoptim.adapters.day_zero import CATALOG_FILE, ON_DEMAND_FILE, shipped_data_dir
 from cloudoptim.adapters.pricing_files import load_catalog, load_on_demand, load_price_history, load_spot_advisor
 from engines.spot.backtest import BacktestSettings, get_selector, run_backtest
 from engines.spot.fleet import plan_fleet
@@ -40,8 +40,8 @@ def reference():  # type: ignore[no-untyped-def]
     if not ADVISOR_2021.exists():
         pytest.skip(f"../shared/data not found: {ADVISOR_2021}")
     return (
-        load_catalog(data / "instance-catalog.csv"),
-        load_on_demand([data / "on-demand-linux.csv"]),
+        load_catalog(data / CATALOG_FILE),
+        load_on_demand(data / ON_DEMAND_FILE),
         load_spot_advisor(ADVISOR_2021),
     )
 

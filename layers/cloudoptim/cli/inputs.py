@@ -6,15 +6,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from cloudoptim.adapters.day_zero import shipped_data_dir
+from cloudoptim.adapters.day_zero import (
+    CATALOG_FILE,
+    ON_DEMAND_FILE,
+    SPOT_ADVISOR_FILE,
+    SPOT_PRICES_FILE,
+    shipped_data_dir,
+)
 from cloudoptim.adapters.reference_data import load_catalog, load_on_demand, load_spot_advisor
 from cloudoptim.adapters.spot_prices import load_price_history
 from cloudoptim.cli.timeparse import iso
 from cloudoptim.errors import UnknownRegionError
 from engines.spot.model import Catalog, OnDemandPrices, PriceHistory, SpotAdvisor
-
-SHIPPED_PRICES = "spot-prices-latest.tsv.xz"
-SHIPPED_ADVISOR = "spot-advisor_2025-06-28.json.gz"
 
 
 @dataclass(frozen=True)
@@ -42,7 +45,7 @@ class SpotInputs:
 def load_spot_inputs(region: str, prices: Sequence[str] | None, advisor: str | None) -> SpotInputs:
     """Read prices for `region` (unknown regions are refused, naming the ones the data covers)."""
     data = shipped_data_dir()
-    price_paths = [Path(p) for p in prices] if prices else [data / SHIPPED_PRICES]
+    price_paths = [Path(p) for p in prices] if prices else [data / SPOT_PRICES_FILE]
     histories = load_price_history(price_paths, None)
     history = histories.get(region)
     if history is None or not history.series:
@@ -50,8 +53,8 @@ def load_spot_inputs(region: str, prices: Sequence[str] | None, advisor: str | N
         raise UnknownRegionError(f"unknown region {region!r}: the spot price data covers {covered}")
     return SpotInputs(
         history=history,
-        catalog=load_catalog(data / "instance-catalog.csv"),
-        on_demand=load_on_demand([data / "on-demand-linux.csv"]),
-        advisor=load_spot_advisor(Path(advisor) if advisor else data / SHIPPED_ADVISOR),
+        catalog=load_catalog(data / CATALOG_FILE),
+        on_demand=load_on_demand(data / ON_DEMAND_FILE),
+        advisor=load_spot_advisor(Path(advisor) if advisor else data / SPOT_ADVISOR_FILE),
         prices_source="given files" if prices else "shipped snapshot",
     )
