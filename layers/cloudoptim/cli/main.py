@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from pydantic import ValidationError
 
-from cloudoptim.cli import spot
+from cloudoptim.cli import consolidate, rightsize, spot
 from cloudoptim.errors import CloudOptimError
 
 EXIT_ERROR = 2
@@ -18,6 +18,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cloudoptim", description="Cut the cost of Kubernetes on AWS.")
     commands = parser.add_subparsers(dest="area", required=True, metavar="AREA")
     spot.add_commands(commands)
+    rightsize.add_commands(commands)
+    consolidate.add_commands(commands)
     return parser
 
 

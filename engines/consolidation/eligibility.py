@@ -1,0 +1,107 @@
+"""Which nodes may be disrupted at all, and why not: the rules a plan may never break.
+
+A node is a candidate only if every pod on it can be evicted safely now. The reason for the first rule that
+fails is kept, so every node left alone says why in the plan.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from engines.cluster.model import ClusterState, Node, Pdb, Pod
+from engines.cluster.selectors import LabelIndex
+from engines.consolidation.policy import SAFE_TO_EVICT, ConsolidationPolicy
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    """Per node: the pods that must move if it goes, or the reason it may not go."""
+
+    movable: dict[str, tuple[Pod, ...]]  # node -> non-daemon active pods (the ones a drain evicts)
+    blocked: dict[str, str]  # node -> reason
+    pdb_of: dict[str, int]  # pod key -> index into pdbs (pods covered by exactly one PDB)
+    pdbs: tuple[Pdb, ...]
+
+
+def assess(state: ClusterState, policy: ConsolidationPolicy) -> Eligibility:
+    pdb_of, multi_pdb = _pdb_index(state)
+    movable: dict[str, tuple[Pod, ...]] = {}
+    blocked: dict[str, str] = {}
+    on_node = state.pods_on()
+    for node in state.nodes:
+        pods = tuple(p for p in on_node[node.name] if not p.is_daemon)
+        movable[node.name] = pods
+        reason = _node_reason(node, policy) or _pods_reason(pods, policy, state.pdbs, pdb_of, multi_pdb)
+        if reason:
+            blocked[node.name] = reason
+    return Eligibility(movable, blocked, pdb_of, state.pdbs)
+
+
+def _node_reason(node: Node, policy: ConsolidationPolicy) -> str | None:
+    for annotation in policy.do_not_disrupt_annotations:
+        if node.annotations.get(annotation, "").lower() == "true":
+            return f"node annotated {annotation}"
+    if node.price_per_hour is None:
+        if not node.instance_type:
+            return "no instance-type label, so no price: cannot tell whether a change saves money"
+        return f"no {node.capacity_type} price for {node.instance_type} in {node.zone or 'an unknown zone'}"
+    return None
+
+
+def _pods_reason(
+    pods: tuple[Pod, ...],
+    policy: ConsolidationPolicy,
+    pdbs: tuple[Pdb, ...],
+    pdb_of: dict[str, int],
+    multi_pdb: set[str],
+) -> str | None:
+    per_pdb: Counter[int] = Counter()
+    for pod in pods:
+        reason = _pod_reason(pod, policy, multi_pdb)
+        if reason:
+            return f"pod {pod.key}: {reason}"
+        if pod.key in pdb_of:
+            per_pdb[pdb_of[pod.key]] += 1
+    for index, evictions in per_pdb.items():
+        pdb = pdbs[index]
+        if evictions > pdb.disruptions_allowed:
+            # Draining would need more evictions at once than the budget allows: the drain would stall.
+            return (
+                f"PodDisruptionBudget {pdb.namespace}/{pdb.name} allows {pdb.disruptions_allowed} disruption(s), "
+                f"draining this node needs {evictions}"
+            )
+    return None
+
+
+def _pod_reason(pod: Pod, policy: ConsolidationPolicy, multi_pdb: set[str]) -> str | None:
+    for annotation in policy.do_not_disrupt_annotations:
+        if annotation in pod.annotations and pod.annotations[annotation].lower() != "false":
+            return f"annotated {annotation}"
+    if pod.namespace in policy.excluded_namespaces:
+        return f"namespace {pod.namespace} is excluded by policy"
+    safe = pod.annotations.get(SAFE_TO_EVICT, "").lower() == "true"
+    if pod.owner_kind is None and not policy.evict_bare_pods and not safe:
+        return "no controller: an evicted bare pod is never recreated"
+    if pod.local_storage and not policy.evict_local_storage and not safe:
+        return "uses local storage (emptyDir/hostPath) that eviction would lose"
+    if pod.key in multi_pdb:
+        return "covered by more than one PodDisruptionBudget (the Eviction API refuses such pods)"
+    if pod.phase == "Pending":
+        return "pending"
+    return None
+
+
+def _pdb_index(state: ClusterState) -> tuple[dict[str, int], set[str]]:
+    pdb_of: dict[str, int] = {}
+    multi: set[str] = set()
+    index = LabelIndex([(p.namespace, p.labels) for p in state.pods])
+    for number, pdb in enumerate(state.pdbs):
+        for found in index.select({pdb.namespace}, pdb.selector):
+            key = state.pods[found].key
+            if key in pdb_of:
+                multi.add(key)
+            pdb_of[key] = number
+    for key in multi:
+        pdb_of.pop(key, None)
+    return pdb_of, multi

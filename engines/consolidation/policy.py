@@ -1,0 +1,35 @@
+"""The consolidation policy: every default in one place, validated once at the edge (CLI or API)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+DO_NOT_DISRUPT = ("karpenter.sh/do-not-disrupt", "cloudoptim.io/do-not-disrupt")
+SAFE_TO_EVICT = "cluster-autoscaler.kubernetes.io/safe-to-evict"
+
+
+class ConsolidationPolicy(BaseModel):
+    """What the planner may do. Loaded from `--policy PATH` (JSON); unknown keys are refused."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    excluded_namespaces: tuple[str, ...] = Field(
+        default=("kube-system",), description="pods here are never evicted, so their nodes stay"
+    )
+    do_not_disrupt_annotations: tuple[str, ...] = DO_NOT_DISRUPT
+    min_savings_per_hour: float = Field(
+        default=0.01, ge=0, description="an action must save at least this much ($/h) to be worth the disruption"
+    )
+    min_savings_share: float = Field(
+        default=0.05, ge=0, le=1, description="...and at least this share of the price of the nodes it removes"
+    )
+    allow_delete: bool = True
+    allow_replace: bool = True
+    max_nodes_per_replace: int = Field(default=10, ge=1, le=100)
+    replacement_families: tuple[str, ...] = Field(default=(), description="allowed families; empty = all")
+    replacement_current_generation_only: bool = True
+    evict_local_storage: bool = Field(
+        default=False, description="pods with emptyDir/hostPath lose data on eviction; honour safe-to-evict instead"
+    )
+    evict_bare_pods: bool = Field(default=False, description="a pod with no controller is never recreated")
+    searches: int = Field(default=4, ge=1, le=8, description="candidate orders tried; the cheapest plan wins")

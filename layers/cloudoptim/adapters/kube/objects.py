@@ -1,0 +1,123 @@
+"""Shared readers for Kubernetes object fragments: selectors, tolerations, container requests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cloudoptim.adapters.kube.quantity import count, cpu_millicores, memory_bytes
+from cloudoptim.errors import InputFileError
+from engines.cluster.model import Resources
+from engines.cluster.selectors import LabelSelector, NodeSelectorTerm, Requirement, Taint, Toleration
+
+GPU_RESOURCE = "nvidia.com/gpu"
+
+
+def as_dict(value: Any, what: str) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise InputFileError(f"{what}: expected an object, got {type(value).__name__}")
+    return value
+
+
+def as_list(value: Any, what: str) -> list[Any]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise InputFileError(f"{what}: expected a list, got {type(value).__name__}")
+    return value
+
+
+def str_map(value: Any, what: str) -> dict[str, str]:
+    return {str(k): str(v) for k, v in as_dict(value, what).items()}
+
+
+def resources(block: Any, what: str, pods: int = 0) -> Resources:
+    """A `requests`/`allocatable` map as Resources (absent entries count 0)."""
+    values = as_dict(block, what)
+    return Resources(
+        cpu_m=cpu_millicores(values["cpu"], f"{what}.cpu") if "cpu" in values else 0,
+        memory=memory_bytes(values["memory"], f"{what}.memory") if "memory" in values else 0,
+        gpu=count(values[GPU_RESOURCE], f"{what}.{GPU_RESOURCE}") if GPU_RESOURCE in values else 0,
+        pods=count(values["pods"], f"{what}.pods") if "pods" in values else pods,
+    )
+
+
+def pod_requests(spec: dict[str, Any], what: str) -> Resources:
+    """Effective requests as kube-scheduler computes them.
+
+    App containers and native sidecars (init containers with restartPolicy Always) run together; a classic
+    init container runs alone before them, so the pod needs the larger of the two, plus the pod overhead.
+    """
+    running = Resources(pods=1)
+    largest_init = Resources()
+    for index, container in enumerate(as_list(spec.get("initContainers"), f"{what}.initContainers")):
+        container = as_dict(container, f"{what}.initContainers[{index}]")
+        requests = resources(_requests_of(container, f"{what}.initContainers[{index}]"), f"{what}.init[{index}]")
+        if container.get("restartPolicy") == "Always":
+            running = running + requests
+        else:
+            largest_init = _max(largest_init, requests)
+    for index, container in enumerate(as_list(spec.get("containers"), f"{what}.containers")):
+        container = as_dict(container, f"{what}.containers[{index}]")
+        running = running + resources(_requests_of(container, f"{what}.containers[{index}]"), f"{what}[{index}]")
+    effective = _max(running, largest_init + Resources(pods=1))
+    return effective + resources(spec.get("overhead"), f"{what}.overhead")
+
+
+def _requests_of(container: dict[str, Any], what: str) -> Any:
+    block = as_dict(container.get("resources"), f"{what}.resources")
+    # Without requests, Kubernetes defaults the request to the limit.
+    return block.get("requests") or block.get("limits")
+
+
+def _max(a: Resources, b: Resources) -> Resources:
+    return Resources(max(a.cpu_m, b.cpu_m), max(a.memory, b.memory), max(a.gpu, b.gpu), max(a.pods, b.pods))
+
+
+def label_selector(value: Any, what: str) -> LabelSelector:
+    block = as_dict(value, what)
+    labels = tuple(sorted(str_map(block.get("matchLabels"), f"{what}.matchLabels").items()))
+    return LabelSelector(labels, requirements(block.get("matchExpressions"), f"{what}.matchExpressions"))
+
+
+def requirements(value: Any, what: str) -> tuple[Requirement, ...]:
+    found: list[Requirement] = []
+    for index, item in enumerate(as_list(value, what)):
+        item = as_dict(item, f"{what}[{index}]")
+        if "key" not in item or "operator" not in item:
+            raise InputFileError(f"{what}[{index}]: needs key and operator")
+        values = tuple(str(v) for v in as_list(item.get("values"), f"{what}[{index}].values"))
+        found.append(Requirement(str(item["key"]), str(item["operator"]), values))
+    return tuple(found)
+
+
+def node_selector_terms(value: Any, what: str) -> tuple[NodeSelectorTerm, ...]:
+    terms = as_list(as_dict(value, what).get("nodeSelectorTerms"), f"{what}.nodeSelectorTerms")
+    return tuple(
+        NodeSelectorTerm(requirements(as_dict(t, what).get("matchExpressions"), f"{what}.matchExpressions"))
+        for t in terms
+    )
+
+
+def taints(value: Any, what: str) -> tuple[Taint, ...]:
+    found = []
+    for index, item in enumerate(as_list(value, what)):
+        item = as_dict(item, f"{what}[{index}]")
+        found.append(Taint(str(item.get("key", "")), item.get("value"), str(item.get("effect", "NoSchedule"))))
+    return tuple(found)
+
+
+def tolerations(value: Any, what: str) -> tuple[Toleration, ...]:
+    found = []
+    for index, item in enumerate(as_list(value, what)):
+        item = as_dict(item, f"{what}[{index}]")
+        found.append(
+            Toleration(
+                key=item.get("key") or None,
+                operator=str(item.get("operator", "Equal")),
+                value=item.get("value"),
+                effect=item.get("effect") or None,
+            )
+        )
+    return tuple(found)

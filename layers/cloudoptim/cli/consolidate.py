@@ -1,0 +1,62 @@
+"""`cloudoptim consolidate` and `cloudoptim rightsize-nodes`: read a cluster, plan, render the plan."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from cloudoptim.adapters.day_zero import load_day_zero
+from cloudoptim.adapters.file_io import read_text
+from cloudoptim.adapters.kube.cluster import load_cluster
+from cloudoptim.adapters.node_prices import price_book
+from cloudoptim.cli import render_plan
+from cloudoptim.errors import InputFileError
+from engines.consolidation.planner import plan_consolidation
+from engines.consolidation.policy import ConsolidationPolicy
+
+
+def add_commands(areas: Any) -> None:
+    consolidate = areas.add_parser(
+        "consolidate", help="plan deletions and replacements of under-used nodes (never breaking a PDB)"
+    )
+    _options(consolidate)
+    consolidate.set_defaults(run=run_consolidate)
+    nodes = areas.add_parser("rightsize-nodes", help="replace oversized nodes by the cheapest type that fits")
+    _options(nodes)
+    nodes.set_defaults(run=run_rightsize_nodes)
+
+
+def _options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--cluster", required=True, help="kubectl get nodes,pods,pdb -A -o json")
+    parser.add_argument("--region", default="eu-west-1", help="region whose prices apply (default eu-west-1)")
+    parser.add_argument("--policy", help="JSON file of ConsolidationPolicy fields (docs/decisions.md)")
+    parser.add_argument("--format", choices=["json", "table"], default="table")
+
+
+def run_consolidate(args: argparse.Namespace) -> str:
+    return _run(args, _policy(args.policy))
+
+
+def run_rightsize_nodes(args: argparse.Namespace) -> str:
+    # Node rightsizing is the planner limited to one-for-one replacements.
+    policy = _policy(args.policy).model_copy(update={"allow_delete": False, "max_nodes_per_replace": 1})
+    return _run(args, policy)
+
+
+def _run(args: argparse.Namespace, policy: ConsolidationPolicy) -> str:
+    prices = price_book(load_day_zero(), args.region)
+    state = load_cluster(Path(args.cluster), prices)
+    plan = plan_consolidation(state, prices, policy)
+    return render_plan.render(plan, args.format)
+
+
+def _policy(path: str | None) -> ConsolidationPolicy:
+    if path is None:
+        return ConsolidationPolicy()
+    try:
+        raw = json.loads(read_text(Path(path)))
+    except json.JSONDecodeError as exc:
+        raise InputFileError(f"{path}: not JSON ({exc.msg} at line {exc.lineno})") from exc
+    return ConsolidationPolicy.model_validate(raw)

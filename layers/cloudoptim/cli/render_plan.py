@@ -1,0 +1,72 @@
+"""JSON and table views of a consolidation plan. The JSON field names are the public contract."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any
+
+from engines.consolidation.plan import Action, Plan
+
+
+def plan_json(plan: Plan) -> dict[str, Any]:
+    return {
+        "cost_before_per_hour": round(plan.cost_before_per_hour, 4),
+        "cost_after_per_hour": round(plan.cost_after_per_hour, 4),
+        "lower_bound_cost_per_hour": round(plan.lower_bound_cost_per_hour, 4),
+        "savings_per_hour": round(plan.savings_per_hour, 4),
+        "pods_moved": plan.pods_moved,
+        "actions": [_action_json(a) for a in plan.actions],
+        "blocked": [{"node": b.node, "reason": b.reason} for b in plan.blocked],
+        "search": plan.search,
+    }
+
+
+def _action_json(action: Action) -> dict[str, Any]:
+    replacement = action.replacement
+    return {
+        "type": action.type,
+        "nodes": list(action.nodes),
+        "replacement": None
+        if replacement is None
+        else {
+            "instance_type": replacement.instance_type,
+            "capacity_type": replacement.capacity_type,
+            "availability_zone": replacement.availability_zone,
+            "price_per_hour": round(replacement.price_per_hour, 4),
+        },
+        "moves": [{"pod": m.pod, "to": m.to} for m in action.moves],
+        "savings_per_hour": round(action.savings_per_hour, 4),
+        "reasons": list(action.reasons),
+    }
+
+
+def render(plan: Plan, fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps(plan_json(plan), indent=2)
+    before, after = plan.cost_before_per_hour, plan.cost_after_per_hour
+    share = 100 * (before - after) / before if before else 0.0
+    lines = [
+        f"cost ${before:.2f}/h -> ${after:.2f}/h (saves ${before - after:.2f}/h, {share:.1f}%); "
+        f"no plan can go below ${plan.lower_bound_cost_per_hour:.2f}/h; {plan.pods_moved} pod(s) move",
+        "",
+    ]
+    for number, action in enumerate(plan.actions, 1):
+        target = f" -> {action.replacement.instance_type}" if action.replacement else ""
+        lines.append(
+            f"{number:>3}. {action.type} {', '.join(action.nodes)}{target}: saves ${action.savings_per_hour:.4f}/h, "
+            f"{len(action.moves)} pod(s) move"
+        )
+        lines.extend(f"       {reason}" for reason in action.reasons)
+    reasons = Counter(_kind(b.reason) for b in plan.blocked)
+    if reasons:
+        lines += ["", f"{len(plan.blocked)} node(s) kept:"]
+        lines.extend(f"  {count:>5}  {reason}" for reason, count in reasons.most_common())
+    return "\n".join(lines)
+
+
+def _kind(reason: str) -> str:
+    """The reason without the names in it, to count alike reasons together."""
+    if reason.startswith("pod ") and ": " in reason:
+        return "a pod " + reason.split(": ", 1)[1]
+    return reason.split(" allows ")[0] if reason.startswith("PodDisruptionBudget") else reason
