@@ -16,6 +16,9 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/cloudoptim spot rank --region eu-west-1 --vcpus 4 --memory-gib 16 --top 5
 	$(BIN)/cloudoptim spot plan --region eu-west-1 --vcpus 4 --memory-gib 16 --nodes 20
+	$(BIN)/cloudoptim consolidate --cluster tests/fixtures/cluster-small.json
+	$(BIN)/cloudoptim rightsize --cpu-usage tests/fixtures/rightsize/cpu-usage.json \
+		--memory-usage tests/fixtures/rightsize/memory-usage.json --workloads tests/fixtures/rightsize/workloads.json
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -30,6 +33,8 @@ test: lint typecheck
 bench: $(STAMP)
 	$(BIN)/python benchmarks/spot_rank.py
 	$(BIN)/python benchmarks/spot_backtest.py
+	$(BIN)/python benchmarks/rightsizing.py
+	$(BIN)/python benchmarks/consolidation.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

@@ -15,10 +15,18 @@ import numpy as np
 import numpy.typing as npt
 
 from engines.cluster.capacity import PriceBook
-from engines.cluster.model import ClusterState
+from engines.cluster.model import ClusterState, Node, Pod
 from engines.consolidation.daemons import DaemonSets
 from engines.consolidation.eligibility import Eligibility
 from engines.consolidation.policy import ConsolidationPolicy
+from engines.consolidation.replace import (
+    NODE_POOL_LABELS,
+    gpu_family,
+    may_replace,
+    new_node_template,
+    node_arch,
+    policy_allows,
+)
 
 _GRID = 24  # directions per axis on the simplex of (cpu, memory, gpu) weights
 
@@ -30,48 +38,142 @@ def lower_bound(
     daemons: DaemonSets,
     policy: ConsolidationPolicy,
 ) -> float:
-    fixed_cost = 0.0
-    spare = np.zeros(3)
-    demand = np.zeros(3)
-    caps: list[tuple[float, float, float]] = []
-    costs: list[float] = []
+    """Fixed cost of blocked nodes plus, per independent part of the cluster, the relaxation's dual bound.
+
+    Parts: node groups (zone, capacity type, taints, pool, arch: what a replacement inherits) joined when some
+    movable pod may run in both. Pods of one part can never use another part's nodes or offers, so the bound
+    of the whole is the sum of the parts' bounds, which is much tighter than one pool of fungible capacity.
+    """
+    groups = _node_groups(state)
     on_node = state.pods_on()
+    classes = _pod_classes(state, eligibility)
+    parent = list(range(len(groups) + len(classes)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    compatible: list[list[int]] = []
+    for c, (sample, home_zone, _) in enumerate(classes):
+        fits = [
+            g for g, (_, members) in enumerate(groups)
+            if any((home_zone is None or n.zone == home_zone) and sample.static_fit(n) is None for n in members)
+        ]  # fmt: skip
+        compatible.append(fits)
+        for g in fits:
+            parent[find(len(groups) + c)] = find(g)
+    total = sum(
+        n.price_per_hour or 0.0 for n in state.nodes if n.name in eligibility.blocked or not policy.allow_delete
+    )
+    for root in {find(g) for g in range(len(groups))}:
+        part_groups = [g for g in range(len(groups)) if find(g) == root]
+        part_classes = [c for c in range(len(classes)) if find(len(groups) + c) == root]
+        total += _part_bound(part_groups, part_classes, groups, classes, on_node, eligibility, prices, daemons, policy)
+    return total
+
+
+Group = tuple[tuple[object, ...], list[Node]]
+PodClass = tuple[Pod, str | None, np.ndarray]  # a sample pod, its zone pin, summed (cpu, memory, gpu) demand
+
+
+def _node_groups(state: ClusterState) -> list[Group]:
+    found: dict[tuple[object, ...], list[Node]] = {}
     for node in state.nodes:
-        used = np.zeros(3)
-        for pod in on_node[node.name]:
-            used += (pod.requests.cpu_m, pod.requests.memory, pod.requests.gpu)
-        alloc = np.array(node.allocatable.as_tuple()[:3], dtype=float)
-        if node.name in eligibility.blocked or not policy.allow_delete:
-            fixed_cost += node.price_per_hour or 0.0
-            spare += np.maximum(alloc - used, 0)
-        else:
-            for pod in eligibility.movable[node.name]:
-                demand += (pod.requests.cpu_m, pod.requests.memory, pod.requests.gpu)
-            caps.append(tuple(alloc))
-            costs.append(node.price_per_hour or 0.0)
+        pool = next((node.labels[k] for k in NODE_POOL_LABELS if k in node.labels), "")
+        key = (node.zone, node.capacity_type, node.taints, pool, node_arch(node), gpu_family(node))
+        found.setdefault(key, []).append(node)
+    return list(found.items())
+
+
+def _pod_classes(state: ClusterState, eligibility: Eligibility) -> list[PodClass]:
+    zone_of = {n.name: n.zone for n in state.nodes}
+    found: dict[tuple[object, ...], list[object]] = {}
+    for node in state.nodes:
+        if node.name in eligibility.blocked:
+            continue
+        for pod in eligibility.movable[node.name]:
+            home = zone_of.get(pod.node or "") if pod.persistent_volume else None
+            key = (tuple(sorted(pod.node_selector.items())), pod.node_affinity, pod.tolerations, home)
+            entry = found.setdefault(key, [pod, home, np.zeros(3)])
+            entry[2] += (pod.requests.cpu_m, pod.requests.memory, pod.requests.gpu)  # type: ignore[operator]
+    return [(e[0], e[1], e[2]) for e in found.values()]  # type: ignore[misc]
+
+
+def _part_bound(
+    part_groups: list[int],
+    part_classes: list[int],
+    groups: list[Group],
+    classes: list[PodClass],
+    on_node: dict[str, list[Pod]],
+    eligibility: Eligibility,
+    prices: PriceBook,
+    daemons: DaemonSets,
+    policy: ConsolidationPolicy,
+) -> float:
+    demand = sum((classes[c][2] for c in part_classes), np.zeros(3))
+    spare = np.zeros(3)
+    caps: list[npt.NDArray[np.float64]] = []
+    costs: list[float] = []
+    offer_caps: list[npt.NDArray[np.float64]] = []
+    offer_costs: list[float] = []
+    for g in part_groups:
+        (zone, capacity_type, _, _, arch, _), members = groups[g]
+        for node in members:
+            alloc = np.array(node.allocatable.as_tuple()[:3], dtype=float)
+            pods = (
+                on_node[node.name]
+                if node.name in eligibility.blocked
+                else [p for p in on_node[node.name] if p.is_daemon]
+            )
+            used = sum((np.array(p.requests.as_tuple()[:3], dtype=float) for p in pods), np.zeros(3))
+            if node.name in eligibility.blocked or not policy.allow_delete:
+                spare += np.maximum(alloc - used, 0)
+            else:
+                caps.append(np.maximum(alloc - used, 0))  # its DaemonSets stay if it is kept
+                costs.append(node.price_per_hour or 0.0)
+        if policy.allow_replace and part_classes:
+            samples = [classes[c][0] for c in part_classes]
+            for cap, cost in _group_offers(
+                str(zone), str(capacity_type), str(arch), members[0], samples, prices, daemons, policy
+            ):
+                offer_caps.append(cap)
+                offer_costs.append(cost)
     need = np.maximum(demand - spare, 0)
     if not need.any():
-        return fixed_cost
-    offer_caps, offer_costs = _offers(prices, state, daemons, policy)
+        return 0.0
     node_caps = np.array(caps, dtype=float).reshape(-1, 3)
-    node_costs = np.array(costs, dtype=float)
-    scale = np.maximum(np.concatenate([node_caps, offer_caps]).max(axis=0), 1.0)  # units of comparable size
-    return fixed_cost + max(
-        0.0, _dual_bound(need / scale, node_caps / scale, node_costs, offer_caps / scale, offer_costs)
-    )
+    offers = np.array(offer_caps, dtype=float).reshape(-1, 3)
+    scale = np.maximum(np.concatenate([node_caps, offers, need[None, :]]).max(axis=0), 1.0)
+    value = _dual_bound(need / scale, node_caps / scale, np.array(costs), offers / scale, np.array(offer_costs))
+    return max(0.0, value)
 
 
-def _offers(
-    prices: PriceBook, state: ClusterState, daemons: DaemonSets, policy: ConsolidationPolicy
-) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    if not policy.allow_replace:
-        return np.zeros((0, 3)), np.zeros(0)
-    zones = tuple(sorted({n.zone for n in state.nodes if n.zone}))
-    offers = prices.offers(zones, ("on-demand", "spot"))
-    # The smallest DaemonSet overhead any node can have: subtracting it keeps the bound valid (never too high).
-    overhead = np.array(min((daemons.overhead(n).as_tuple()[:3] for n in state.nodes), default=(0, 0, 0)), float)
-    caps = np.array([o.allocatable.as_tuple()[:3] for o in offers], dtype=float).reshape(-1, 3)
-    return np.maximum(caps - overhead, 0), np.array([o.price_per_hour for o in offers], dtype=float)
+def _group_offers(
+    zone: str,
+    capacity_type: str,
+    arch: str,
+    seed: Node,
+    samples: list[Pod],
+    prices: PriceBook,
+    daemons: DaemonSets,
+    policy: ConsolidationPolicy,
+) -> list[tuple[npt.NDArray[np.float64], float]]:
+    """What a replacement in this group could offer: capacity net of DaemonSets, for types some pod accepts."""
+    found = []
+    for offer in prices.offers((zone,), (capacity_type,)):
+        instance = prices.instance_types.get(offer.instance_type)
+        if not policy_allows(policy, instance) or not may_replace(seed, offer, instance):
+            continue
+        node = new_node_template(seed, offer, 0)
+        if not any(p.static_fit(node) is None for p in samples):
+            continue
+        overhead = np.array(daemons.overhead(node).as_tuple()[:3], dtype=float)
+        found.append(
+            (np.maximum(np.array(offer.allocatable.as_tuple()[:3], dtype=float) - overhead, 0), offer.price_per_hour)
+        )
+    return found
 
 
 def _dual_bound(

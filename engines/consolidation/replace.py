@@ -20,6 +20,7 @@ from engines.consolidation.eligibility import Eligibility
 from engines.consolidation.placement import Placement
 from engines.consolidation.plan import Action, Move, Replacement
 from engines.consolidation.policy import ConsolidationPolicy
+from engines.spot.model import InstanceType
 
 NODE_POOL_LABELS = ("karpenter.sh/nodepool", "eks.amazonaws.com/nodegroup")
 # Labels that describe one machine, not the pool: the new node gets its own values.
@@ -44,20 +45,21 @@ class Replacer:
         self.placement, self.policy, self.eligibility, self.daemons = placement, policy, eligibility, daemons
         self._offers: dict[tuple[str, str], list[NodeOffer]] = defaultdict(list)
         zones = tuple(sorted({n.zone for n in placement.nodes if n.zone}))
+        self._prices = prices
         for offer in prices.offers(zones, ("on-demand", "spot")):
-            instance = prices.instance_types.get(offer.instance_type)
-            if instance is None or (policy.replacement_current_generation_only and not instance.current_generation):
-                continue
-            if policy.replacement_families and instance.family not in policy.replacement_families:
-                continue
-            self._offers[(offer.zone, offer.capacity_type)].append(offer)
+            if policy_allows(policy, prices.instance_types.get(offer.instance_type)):
+                self._offers[(offer.zone, offer.capacity_type)].append(offer)
         self._new_nodes = 0
-        self._arrays: dict[tuple[str, str, str], tuple[list[NodeOffer], Any, Any]] = {}
+        self._arrays: dict[tuple[str, ...], tuple[list[NodeOffer], Any, Any]] = {}
 
-    def _offer_arrays(self, zone: str, capacity_type: str, arch: str) -> tuple[list[NodeOffer], Any, Any]:
-        key = (zone, capacity_type, arch)
+    def _offer_arrays(self, seed: Node) -> tuple[list[NodeOffer], Any, Any]:
+        key = (seed.zone, seed.capacity_type, node_arch(seed), gpu_family(seed))
         if key not in self._arrays:
-            offers = [o for o in self._offers.get((zone, capacity_type), []) if o.arch == arch]
+            offers = [
+                o
+                for o in self._offers.get((seed.zone, seed.capacity_type), [])
+                if may_replace(seed, o, self._prices.instance_types.get(o.instance_type))
+            ]
             capacities = np.array([o.allocatable.as_tuple() for o in offers], dtype=np.int64).reshape(-1, 4)
             self._arrays[key] = (offers, capacities, np.array([o.price_per_hour for o in offers]))
         return self._arrays[key]
@@ -84,8 +86,7 @@ class Replacer:
     def _best_action(self, group: list[Node]) -> Action | None:
         best: tuple[float, int, NodeOffer] | None = None
         seed = group[0]
-        arch = "arm64" if seed.labels.get("kubernetes.io/arch") == "arm64" else "x86_64"
-        offers, capacities, prices = self._offer_arrays(seed.zone, seed.capacity_type, arch)
+        offers, capacities, prices = self._offer_arrays(seed)
         if not offers:
             return None
         overhead = np.array(self.daemons.overhead(self._template(seed, offers[0], 0)).as_tuple(), dtype=np.int64)
@@ -143,20 +144,7 @@ class Replacer:
         return moves
 
     def _template(self, seed: Node, offer: NodeOffer, index: int) -> Node:
-        labels = {k: v for k, v in seed.labels.items() if k not in _PER_MACHINE}
-        labels |= {HOSTNAME_KEY: f"new:{index}", "node.kubernetes.io/instance-type": offer.instance_type}
-        if offer.allocatable.gpu > 0:
-            labels["nvidia.com/gpu.present"] = "true"
-        return Node(
-            name=f"new:{index}",
-            instance_type=offer.instance_type,
-            zone=offer.zone,
-            capacity_type=offer.capacity_type,
-            allocatable=offer.allocatable,
-            price_per_hour=offer.price_per_hour,
-            labels=labels,
-            taints=seed.taints,
-        )
+        return new_node_template(seed, offer, index)
 
     def _action(self, nodes: Sequence[Node], offer: NodeOffer, moves: list[Move], saving: float) -> Action:
         spent = sum(n.price_per_hour or 0.0 for n in nodes)
@@ -175,11 +163,53 @@ class Replacer:
         return "its pods cannot be deleted away or replaced by a cheaper node without breaking their rules"
 
 
+def policy_allows(policy: ConsolidationPolicy, instance: InstanceType | None) -> bool:
+    """The policy's node template: catalogue types only, current generation, allowed families."""
+    if instance is None or (policy.replacement_current_generation_only and not instance.current_generation):
+        return False
+    return not policy.replacement_families or instance.family in policy.replacement_families
+
+
+def gpu_family(node: Node) -> str:
+    """The instance family of a GPU node ("" for others): replacements stay within it."""
+    return node.instance_type.split(".", 1)[0] if node.allocatable.gpu > 0 else ""
+
+
+def node_arch(node: Node) -> str:
+    return "arm64" if node.labels.get("kubernetes.io/arch") == "arm64" else "x86_64"
+
+
+def may_replace(seed: Node, offer: NodeOffer, instance: InstanceType | None) -> bool:
+    """Same architecture (images are built for one); a GPU node only by its own family, because the family
+    fixes the GPU model and a pod asking for `nvidia.com/gpu` was tested on that model, not on any GPU."""
+    if instance is None or offer.arch != node_arch(seed):
+        return False
+    return seed.allocatable.gpu == 0 or instance.family == gpu_family(seed)
+
+
+def new_node_template(seed: Node, offer: NodeOffer, index: int) -> Node:
+    """The node a replacement becomes: the pool's labels and taints, the offer's type, zone and capacity."""
+    labels = {k: v for k, v in seed.labels.items() if k not in _PER_MACHINE}
+    labels |= {HOSTNAME_KEY: f"new:{index}", "node.kubernetes.io/instance-type": offer.instance_type}
+    if offer.allocatable.gpu > 0:
+        labels["nvidia.com/gpu.present"] = "true"
+    return Node(
+        name=f"new:{index}",
+        instance_type=offer.instance_type,
+        zone=offer.zone,
+        capacity_type=offer.capacity_type,
+        allocatable=offer.allocatable,
+        price_per_hour=offer.price_per_hour,
+        labels=labels,
+        taints=seed.taints,
+    )
+
+
 def _groups(nodes: Sequence[Node]) -> dict[tuple[object, ...], list[Node]]:
     groups: dict[tuple[object, ...], list[Node]] = defaultdict(list)
     for node in nodes:
         pool = next((node.labels[k] for k in NODE_POOL_LABELS if k in node.labels), "")
-        groups[(node.zone, node.capacity_type, node.taints, pool)].append(node)
+        groups[(node.zone, node.capacity_type, node.taints, pool, node_arch(node), gpu_family(node))].append(node)
     return groups
 
 

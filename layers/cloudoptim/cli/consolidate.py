@@ -49,7 +49,11 @@ def _run(args: argparse.Namespace, policy: ConsolidationPolicy) -> str:
     prices = price_book(load_day_zero(), args.region)
     state = load_cluster(Path(args.cluster), prices)
     plan = plan_consolidation(state, prices, policy)
-    return render_plan.render(plan, args.format)
+    used = {n.instance_type for n in state.nodes} | {
+        a.replacement.instance_type for a in plan.actions if a.replacement is not None
+    }
+    notes = [prices.notes[t] for t in sorted(used) if t in prices.notes]
+    return render_plan.render(plan, args.format, notes)
 
 
 def _policy(path: str | None) -> ConsolidationPolicy:

@@ -9,7 +9,7 @@ from typing import Any
 from engines.consolidation.plan import Action, Plan
 
 
-def plan_json(plan: Plan) -> dict[str, Any]:
+def plan_json(plan: Plan, price_notes: list[str] | None = None) -> dict[str, Any]:
     return {
         "cost_before_per_hour": round(plan.cost_before_per_hour, 4),
         "cost_after_per_hour": round(plan.cost_after_per_hour, 4),
@@ -19,6 +19,7 @@ def plan_json(plan: Plan) -> dict[str, Any]:
         "actions": [_action_json(a) for a in plan.actions],
         "blocked": [{"node": b.node, "reason": b.reason} for b in plan.blocked],
         "search": plan.search,
+        "price_notes": price_notes or [],
     }
 
 
@@ -41,9 +42,9 @@ def _action_json(action: Action) -> dict[str, Any]:
     }
 
 
-def render(plan: Plan, fmt: str) -> str:
+def render(plan: Plan, fmt: str, price_notes: list[str] | None = None) -> str:
     if fmt == "json":
-        return json.dumps(plan_json(plan), indent=2)
+        return json.dumps(plan_json(plan, price_notes), indent=2)
     before, after = plan.cost_before_per_hour, plan.cost_after_per_hour
     share = 100 * (before - after) / before if before else 0.0
     lines = [
@@ -62,6 +63,8 @@ def render(plan: Plan, fmt: str) -> str:
     if reasons:
         lines += ["", f"{len(plan.blocked)} node(s) kept:"]
         lines.extend(f"  {count:>5}  {reason}" for reason, count in reasons.most_common())
+    if price_notes:
+        lines += ["", f"{len(price_notes)} price(s) estimated:"] + [f"  {note}" for note in price_notes]
     return "\n".join(lines)
 
 
