@@ -113,6 +113,12 @@ def _search(
         removed = {n for a in result.actions for n in a.nodes}
         remaining = [n for n in candidates if n.name not in removed and placement.index[n.name] not in pinned]
         Replacer(placement, prices, policy, eligibility, daemons).run(remaining, result.actions, result.failures)
+        if policy.allow_delete:
+            # New nodes rarely fill up exactly: a node that could not be drained before may fit in their room now.
+            removed = {n for a in result.actions for n in a.nodes}
+            for node in remaining:
+                if node.name not in removed:
+                    _try_delete(placement, eligibility, policy, node, pinned, result)
     result.savings = sum(a.savings_per_hour for a in result.actions)
     return result
 
