@@ -22,10 +22,10 @@ demo: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check engines ml functions layers scripts
+	$(BIN)/ruff format --check engines ml functions layers scripts cdk
 
 typecheck: $(STAMP)
-	$(BIN)/mypy engines layers/cloudoptim scripts benchmarks
+	$(BIN)/mypy engines layers/cloudoptim ml functions cdk scripts benchmarks
 
 test: lint typecheck
 	$(BIN)/pytest tests
