@@ -1,0 +1,88 @@
+"""Hive mind (S6): cross-customer flags on Spot pools and the escalation they add up to.
+
+A pool is `<region>#<az_id>#<instance_type>`: AZ IDs name the same physical zone in every account.
+
+>>> flags = [Flag(HivePool("eu-west-1", "euw1-az1", "m5.large"), t, 1000, 2800) for t in ("a", "b")]
+>>> escalation(flags, flags[0].pool, now=1100).level
+'UNCERTAIN'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+FLAG_TTL_SECONDS = 1800
+ESCALATION_WINDOW_SECONDS = 3600
+
+Level = Literal["NORMAL", "UNCERTAIN", "CONFIRMED_RISKY"]
+RISK_BUMP: dict[Level, float] = {"NORMAL": 0.0, "UNCERTAIN": 0.10, "CONFIRMED_RISKY": 0.20}
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class HivePool:
+    region: str
+    az_id: str
+    instance_type: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.region}#{self.az_id}#{self.instance_type}"
+
+    @staticmethod
+    def parse(key: str) -> HivePool:
+        region, az_id, instance_type = key.split("#", 2)
+        return HivePool(region, az_id, instance_type)
+
+
+@dataclass(frozen=True, slots=True)
+class Flag:
+    """One customer's report that a pool interrupted one of its nodes."""
+
+    pool: HivePool
+    tenant_id: str
+    flagged_at: int
+    expires_at: int
+
+    def active(self, now: int) -> bool:
+        # DynamoDB deletes TTL items lazily (up to days later): expiry is decided here, not by the table.
+        return self.expires_at > now
+
+
+def new_flag(pool: HivePool, tenant_id: str, event_time: int, ttl_seconds: int = FLAG_TTL_SECONDS) -> Flag:
+    return Flag(pool, tenant_id, event_time, event_time + ttl_seconds)
+
+
+def active_flags(flags: Iterable[Flag], now: int) -> tuple[Flag, ...]:
+    return tuple(f for f in flags if f.active(now))
+
+
+@dataclass(frozen=True, slots=True)
+class Escalation:
+    pool: HivePool
+    level: Level
+    customers: int
+    risk_bump: float
+    reasons: tuple[str, ...]
+
+
+def escalation(
+    flags: Iterable[Flag], pool: HivePool, now: int, window_seconds: int = ESCALATION_WINDOW_SECONDS
+) -> Escalation:
+    """Distinct customers flagging `pool` within the window: 1 NORMAL, 2 UNCERTAIN, 3+ CONFIRMED_RISKY.
+
+    Counts flags by `flagged_at`; flags the caller has already dropped as expired are not counted, so a
+    window longer than the TTL only counts what the store still returns.
+    """
+    since = now - window_seconds
+    tenants = {f.tenant_id for f in flags if f.pool == pool and since < f.flagged_at <= now}
+    n = len(tenants)
+    level: Level = "NORMAL" if n <= 1 else "UNCERTAIN" if n == 2 else "CONFIRMED_RISKY"
+    bump = RISK_BUMP[level]
+    reason = f"{n} customer(s) flagged {pool.key} in the last {window_seconds // 60} min: {level}"
+    if bump:
+        reason += f" (+{bump:.2f} risk)"
+    if level == "CONFIRMED_RISKY":
+        reason += "; other customers running in the pool should rebalance proactively"
+    return Escalation(pool, level, n, bump, (reason,))
