@@ -1,0 +1,331 @@
+"""The customer Kubernetes API as the drain-and-replace workflow sees it: a narrow port and its adapter.
+
+`connect(access, sts_client=...)` gives a `KubePort` backed by the official `kubernetes` client; tests use
+`tests.fakes.kube.FakeKube` or the real adapter against `cloudoptim.local.kube_emulator`.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from typing import Any, Protocol
+
+import urllib3
+from kubernetes.client import ApiClient, Configuration, CoreV1Api, PolicyV1Api, V1DeleteOptions, V1Eviction
+from kubernetes.client import V1ObjectMeta as Meta
+from kubernetes.client.exceptions import ApiException
+from pydantic import BaseModel, ConfigDict, computed_field
+
+from cloudoptim.adapters.kube.auth import ClusterAccess, bearer_token
+from cloudoptim.adapters.kube.errors import (
+    KubeApiError,
+    KubeAuthError,
+    KubeConflictError,
+    KubeError,
+    KubeNotFoundError,
+    KubeThrottledError,
+    KubeUnavailableError,
+)
+
+MIRROR_ANNOTATION = "kubernetes.io/config.mirror"
+DISRUPTION_BUDGET_CAUSE = "DisruptionBudget"
+_TERMINAL_PHASES = frozenset({"Succeeded", "Failed"})
+_PAGE = 500
+
+
+class NodeStatus(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    name: str
+    ready: bool
+    unschedulable: bool
+    labels: dict[str, str] = {}
+    provider_id: str | None = None  # aws:///<zone>/<instance-id> on EKS
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def instance_id(self) -> str | None:
+        return instance_id_of(self.provider_id)
+
+
+class PodRef(BaseModel):
+    """What a drain needs to know about one pod."""
+
+    model_config = ConfigDict(frozen=True)
+    namespace: str
+    name: str
+    node_name: str | None = None
+    owner_kind: str | None = None  # the controller owner: ReplicaSet, StatefulSet, DaemonSet, Job, Node, ...
+    owner_name: str | None = None
+    phase: str = "Running"
+    ready: bool = False
+    mirror: bool = False  # a static pod's API mirror: the kubelet owns it, eviction cannot remove it
+    local_storage: bool = False  # emptyDir data is lost on eviction
+    deleting: bool = False
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def daemonset(self) -> bool:
+        return self.owner_kind == "DaemonSet"
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def terminal(self) -> bool:
+        return self.phase in _TERMINAL_PHASES
+
+    @property
+    def needs_eviction(self) -> bool:
+        """What `kubectl drain` evicts: DaemonSet pods would come straight back, mirrors cannot go."""
+        return not (self.daemonset or self.mirror or self.terminal or self.deleting)
+
+
+class EvictionResult(StrEnum):
+    EVICTED = "evicted"
+    BLOCKED_BY_PDB = "blocked_by_pdb"
+    GONE = "gone"
+
+
+class EvictionOutcome(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    namespace: str
+    name: str
+    result: EvictionResult
+    message: str = ""  # for a refusal, the API's own words ("The disruption budget web needs 2 healthy pods ...")
+
+
+class BudgetStatus(BaseModel):
+    """A PodDisruptionBudget with the disruption controller's latest count."""
+
+    model_config = ConfigDict(frozen=True)
+    namespace: str
+    name: str
+    min_available: int | str | None = None
+    max_unavailable: int | str | None = None
+    match_labels: dict[str, str] = {}
+    expected_pods: int = 0
+    current_healthy: int = 0
+    desired_healthy: int = 0
+    disruptions_allowed: int = 0
+
+
+class KubePort(Protocol):
+    def get_node(self, name: str) -> NodeStatus | None: ...
+
+    def node_for_instance(self, instance_id: str) -> str | None: ...
+
+    def cordon(self, name: str) -> NodeStatus: ...
+
+    def pods_on_node(self, name: str) -> list[PodRef]: ...
+
+    def evict(self, namespace: str, name: str, grace_seconds: int | None = None) -> EvictionOutcome: ...
+
+    def pdbs(self) -> list[BudgetStatus]: ...
+
+
+def instance_id_of(provider_id: str | None) -> str | None:
+    """`aws:///eu-west-1a/i-0abc` -> `i-0abc`; None for other providers."""
+    if not provider_id or not provider_id.startswith("aws://"):
+        return None
+    last = provider_id.rstrip("/").rsplit("/", 1)[-1]
+    return last if last.startswith("i-") else None
+
+
+class KubeApiAdapter:
+    """KubePort over an injected `kubernetes.client.ApiClient`; API errors become KubeError subclasses."""
+
+    def __init__(self, api_client: ApiClient, request_timeout: tuple[float, float] = (5.0, 20.0)) -> None:
+        self._core = CoreV1Api(api_client)
+        self._policy = PolicyV1Api(api_client)
+        self._timeout = request_timeout
+
+    def get_node(self, name: str) -> NodeStatus | None:
+        with _translated(f"get node {name}"):
+            try:
+                return _node(self._core.read_node(name, _request_timeout=self._timeout))
+            except ApiException as exc:
+                if exc.status == 404:
+                    return None
+                raise
+
+    def node_for_instance(self, instance_id: str) -> str | None:
+        # The API cannot select nodes by spec.providerID, so we page through them.
+        for item in self._all(self._core.list_node, "list nodes"):
+            if instance_id_of(item.spec.provider_id if item.spec else None) == instance_id:
+                return str(item.metadata.name)
+        return None
+
+    def cordon(self, name: str) -> NodeStatus:
+        with _translated(f"cordon node {name}"):
+            patched = self._core.patch_node(name, {"spec": {"unschedulable": True}}, _request_timeout=self._timeout)
+        return _node(patched)
+
+    def pods_on_node(self, name: str) -> list[PodRef]:
+        items = self._all(self._core.list_pod_for_all_namespaces, f"list pods on {name}", f"spec.nodeName={name}")
+        return [_pod(item) for item in items]
+
+    def evict(self, namespace: str, name: str, grace_seconds: int | None = None) -> EvictionOutcome:
+        body = V1Eviction(
+            metadata=Meta(name=name, namespace=namespace),
+            delete_options=V1DeleteOptions(grace_period_seconds=grace_seconds) if grace_seconds is not None else None,
+        )
+        with _translated(f"evict pod {namespace}/{name}"):
+            try:
+                self._core.create_namespaced_pod_eviction(name, namespace, body, _request_timeout=self._timeout)
+            except ApiException as exc:
+                refusal = _budget_refusal(exc)
+                if refusal is not None:
+                    return EvictionOutcome(
+                        namespace=namespace, name=name, result=EvictionResult.BLOCKED_BY_PDB, message=refusal
+                    )
+                if exc.status == 404:
+                    return EvictionOutcome(namespace=namespace, name=name, result=EvictionResult.GONE)
+                raise
+        return EvictionOutcome(namespace=namespace, name=name, result=EvictionResult.EVICTED)
+
+    def pdbs(self) -> list[BudgetStatus]:
+        items = self._all(self._policy.list_pod_disruption_budget_for_all_namespaces, "list pod disruption budgets")
+        return [_budget(item) for item in items]
+
+    def _all(self, list_call: Callable[..., Any], what: str, field_selector: str | None = None) -> list[Any]:
+        items: list[Any] = []
+        token: str | None = None
+        with _translated(what):
+            while True:
+                kwargs: dict[str, Any] = {"limit": _PAGE, "_request_timeout": self._timeout}
+                if field_selector:
+                    kwargs["field_selector"] = field_selector
+                if token:
+                    kwargs["_continue"] = token
+                page = list_call(**kwargs)
+                items.extend(page.items or [])
+                token = page.metadata._continue if page.metadata else None
+                if not token:
+                    return items
+
+
+def connect(
+    access: ClusterAccess,
+    *,
+    sts_client: Any = None,
+    secrets_client: Any = None,
+    request_timeout: tuple[float, float] = (5.0, 20.0),
+) -> KubePort:
+    """The port for one customer cluster: a fresh token (EKS tokens live 15 minutes), TLS pinned to the CA."""
+    return KubeApiAdapter(
+        api_client(access.endpoint, bearer_token(access, sts_client, secrets_client), access.ca_data),
+        request_timeout=request_timeout,
+    )
+
+
+def api_client(endpoint: str, token: str | None, ca_data: str | None = None) -> ApiClient:
+    """An ApiClient without kubeconfig: the endpoint, a bearer token, and the cluster CA (base64 PEM)."""
+    configuration = Configuration(host=endpoint.rstrip("/"))
+    if token:
+        configuration.api_key = {"BearerToken": token}
+        configuration.api_key_prefix = {"BearerToken": "Bearer"}
+    if ca_data:
+        configuration.ca_cert_data = base64.b64decode(ca_data).decode()
+    # A hung control plane must not eat a Lambda's whole timeout in urllib3's own retries.
+    configuration.retries = 2
+    return ApiClient(configuration)
+
+
+@contextmanager
+def _translated(what: str) -> Iterator[None]:
+    try:
+        yield
+    except ApiException as exc:
+        raise _error_for(exc, what) from exc
+    except urllib3.exceptions.HTTPError as exc:
+        raise KubeUnavailableError(f"{what}: API server unreachable ({type(exc).__name__})") from exc
+
+
+def _error_for(exc: ApiException, what: str) -> KubeError:
+    status = int(exc.status or 0)
+    detail = f"{what}: HTTP {status} {_status_message(exc) or exc.reason or ''}".rstrip()
+    if status in (401, 403):
+        return KubeAuthError(detail)
+    if status == 404:
+        return KubeNotFoundError(detail)
+    if status == 409:
+        return KubeConflictError(detail)
+    if status == 429:
+        return KubeThrottledError(detail)
+    if status == 0 or status >= 500:
+        return KubeUnavailableError(detail)
+    return KubeApiError(detail)
+
+
+def _status_body(exc: ApiException) -> dict[str, Any]:
+    try:
+        body = json.loads(exc.body or "{}")
+    except (TypeError, ValueError):
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _status_message(exc: ApiException) -> str:
+    return str(_status_body(exc).get("message") or "")
+
+
+def _budget_refusal(exc: ApiException) -> str | None:
+    """The refusal message when a 429 names a DisruptionBudget cause (not a throttle)."""
+    if exc.status != 429:
+        return None
+    details = _status_body(exc).get("details") or {}
+    causes = details.get("causes") or [] if isinstance(details, dict) else []
+    budget = [c for c in causes if isinstance(c, dict) and c.get("reason") == DISRUPTION_BUDGET_CAUSE]
+    if not budget:
+        return None
+    return "; ".join(str(c.get("message") or _status_message(exc)) for c in budget)
+
+
+def _node(item: Any) -> NodeStatus:
+    status, spec = item.status, item.spec
+    conditions = (status.conditions if status else None) or []
+    ready = any(c.type == "Ready" and c.status == "True" for c in conditions)
+    return NodeStatus(
+        name=str(item.metadata.name),
+        ready=ready,
+        unschedulable=bool(spec.unschedulable) if spec else False,
+        labels=dict(item.metadata.labels or {}),
+        provider_id=spec.provider_id if spec else None,
+    )
+
+
+def _pod(item: Any) -> PodRef:
+    meta, spec, status = item.metadata, item.spec, item.status
+    owners = meta.owner_references or []
+    owner = next((o for o in owners if o.controller), owners[0] if owners else None)
+    conditions = (status.conditions if status else None) or []
+    volumes = (spec.volumes if spec else None) or []
+    return PodRef(
+        namespace=str(meta.namespace or "default"),
+        name=str(meta.name),
+        node_name=spec.node_name if spec else None,
+        owner_kind=owner.kind if owner else None,
+        owner_name=owner.name if owner else None,
+        phase=str((status.phase if status else None) or "Pending"),
+        ready=any(c.type == "Ready" and c.status == "True" for c in conditions),
+        mirror=MIRROR_ANNOTATION in (meta.annotations or {}),
+        local_storage=any(v.empty_dir is not None for v in volumes),
+        deleting=meta.deletion_timestamp is not None,
+    )
+
+
+def _budget(item: Any) -> BudgetStatus:
+    spec, status = item.spec, item.status
+    selector = spec.selector if spec else None
+    return BudgetStatus(
+        namespace=str(item.metadata.namespace or "default"),
+        name=str(item.metadata.name),
+        min_available=spec.min_available if spec else None,
+        max_unavailable=spec.max_unavailable if spec else None,
+        match_labels=dict((selector.match_labels if selector else None) or {}),
+        expected_pods=int(status.expected_pods or 0) if status else 0,
+        current_healthy=int(status.current_healthy or 0) if status else 0,
+        desired_healthy=int(status.desired_healthy or 0) if status else 0,
+        disruptions_allowed=int(status.disruptions_allowed or 0) if status else 0,
+    )
