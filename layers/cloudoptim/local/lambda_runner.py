@@ -1,0 +1,173 @@
+"""In-process Lambda runtime for moto: every way moto invokes a function ends in `_invoke_lambda`.
+
+moto would start a Docker container there; no Docker runs here, so the patched method imports the
+function's handler module (`functions/<name>/handler.handler` -> `functions.<name>.handler:handler`) and
+calls it under an environment overlay made of the deployed function configuration, like a warm Lambda.
+Every invocation is recorded in a journal so the drill can measure latencies from real timestamps.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import threading
+import time
+import traceback
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from cloudoptim.local.environ import environment_overlay
+
+Handler = Callable[[Any, Any], Any]
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """One finished invocation: what ran (`function` is the code's name, e.g. `ingest`), when (epoch s), how."""
+
+    function: str
+    function_name: str
+    started: float
+    ended: float
+    errored: bool
+    event: Any
+    result: Any
+
+
+@dataclass
+class InvocationJournal:
+    """Thread-safe record of invocations; listeners see each one as it finishes."""
+
+    _records: list[Invocation] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, record: Invocation) -> None:
+        with self._lock:
+            self._records.append(record)
+
+    def records(self, function: str | None = None) -> list[Invocation]:
+        """Invocations of the code `function` (e.g. `evict_pods`), whatever the deployed function's name."""
+        with self._lock:
+            return [r for r in self._records if function is None or r.function == function]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._records.clear()
+
+
+@dataclass(frozen=True)
+class LambdaContext:
+    """The attributes of the Lambda context object that handlers and powertools read."""
+
+    function_name: str
+    function_version: str
+    invoked_function_arn: str
+    memory_limit_in_mb: int
+    aws_request_id: str
+    deadline: float
+    log_group_name: str = ""
+    log_stream_name: str = ""
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self.deadline - time.time()) * 1000))
+
+
+def handler_target(handler_path: str) -> tuple[str, str]:
+    """`functions/ingest/handler.handler` -> (`functions.ingest.handler`, `handler`).
+
+    >>> handler_target("functions/ingest/handler.handler")
+    ('functions.ingest.handler', 'handler')
+    """
+    module_path, _, attribute = handler_path.rpartition(".")
+    return module_path.replace("/", "."), attribute
+
+
+def code_name(handler_path: str) -> str:
+    """The function's code name: `functions/evict_pods/handler.handler` -> `evict_pods`."""
+    module_name, _ = handler_target(handler_path)
+    parts = module_name.split(".")
+    return parts[-2] if len(parts) >= 2 else parts[0]
+
+
+def load_handler(handler_path: str) -> Handler:
+    module_name, attribute = handler_target(handler_path)
+    handler: Handler = getattr(importlib.import_module(module_name), attribute)
+    return handler
+
+
+def run_handler(
+    handler_path: str,
+    event: Any,
+    context: LambdaContext,
+    environment: Mapping[str, str],
+) -> tuple[str, bool, Any]:
+    """Run one invocation; errors come back as Lambda does: `{"errorType", "errorMessage"}` and errored."""
+    with environment_overlay(environment):
+        try:
+            handler = load_handler(handler_path)
+        except (ImportError, AttributeError) as exc:
+            return _error_payload("Runtime.ImportModuleError", f"{handler_path}: {exc}"), True, None
+        try:
+            result = handler(event, context)
+        except Exception as exc:
+            return _error_payload(type(exc).__name__, str(exc) or repr(exc), traceback.format_exc()), True, None
+    return json.dumps(result, default=str), False, result
+
+
+def _error_payload(error_type: str, message: str, trace: str | None = None) -> str:
+    body: dict[str, Any] = {"errorType": error_type, "errorMessage": message}
+    if trace:
+        body["stackTrace"] = trace.splitlines()[-8:]
+    return json.dumps(body)
+
+
+def _decode_event(event: Any) -> Any:
+    if isinstance(event, str | bytes):
+        try:
+            return json.loads(event)
+        except ValueError:
+            return event
+    return {} if event is None else event
+
+
+EnvironmentFor = Callable[[Mapping[str, str]], Mapping[str, str]]
+
+
+def make_invoke_patch(
+    environment_for: EnvironmentFor,
+    journal: InvocationJournal,
+) -> Callable[[Any, Any], tuple[str, bool, str]]:
+    """Build the replacement for `moto.awslambda.models.LambdaFunction._invoke_lambda`.
+
+    `environment_for` turns the deployed function's variables into the invocation's whole overlay
+    (adding the endpoint, region and fake credentials of local mode).
+    """
+
+    def _invoke_lambda(function: Any, event: Any = None) -> tuple[str, bool, str]:
+        payload = _decode_event(event)
+        deployed = {key: str(value) for key, value in (function.environment_vars or {}).items()}
+        environment = {
+            **environment_for(deployed),
+            "AWS_LAMBDA_FUNCTION_NAME": function.function_name,
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(function.memory_size),
+        }
+        started = time.time()
+        context = LambdaContext(
+            function_name=function.function_name,
+            function_version=str(function.version),
+            invoked_function_arn=function.function_arn,
+            memory_limit_in_mb=int(function.memory_size or 128),
+            aws_request_id=str(uuid.uuid4()),
+            deadline=started + float(function.timeout or 3),
+        )
+        body, errored, result = run_handler(function.handler, payload, context, environment)
+        ended = time.time()
+        journal.add(
+            Invocation(code_name(function.handler), function.function_name, started, ended, errored, payload, result)
+        )
+        logs = f"invoked {function.handler} in {int((ended - started) * 1000)} ms" + (" (error)" if errored else "")
+        return body, errored, logs
+
+    return _invoke_lambda

@@ -1,0 +1,206 @@
+"""Register the emulated cluster as a tenant's cluster: customer-side EC2 in moto, then the registry items.
+
+Order matters: `prepare_tenant` runs one moto instance per seeded node (from the node group's launch
+template, in a subnet of the node's zone) and rewrites the seed's providerIDs to those instance ids
+before the Kubernetes emulator starts, so EC2, the registry and the Kubernetes API agree on every id.
+`register_tenant` then writes the items of docs/platform-contract.md pointing at the emulator's URL.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from cloudoptim.local.aws import ACCOUNT_ID, LocalAws
+from cloudoptim.local.cluster_seed import SeedNode, seed_nodes, with_provider_ids
+
+LOCAL_TOKEN = "local-emulator-token"  # the emulator accepts any bearer token
+
+
+@dataclass(frozen=True)
+class NodeGroupSetup:
+    name: str
+    launch_template_id: str
+    instance_type: str
+    capacity_type: str
+    subnets: dict[str, str]  # AZ name -> subnet id
+
+
+@dataclass
+class LocalTenant:
+    tenant_id: str
+    cluster: str
+    region: str
+    role_arn: str
+    external_id: str
+    az_ids: dict[str, str]  # AZ name -> AZ ID
+    node_groups: dict[str, NodeGroupSetup]
+    seed: Any  # the seed with providerIDs pointing at moto instances
+    instances: dict[str, SeedNode] = field(default_factory=dict)  # instance id -> node
+    secret_arn: str = ""
+
+
+def _network(ec2: Any) -> tuple[dict[str, str], dict[str, str]]:
+    zones = ec2.describe_availability_zones()["AvailabilityZones"]
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnets: dict[str, str] = {}
+    for index, zone in enumerate(zones):
+        subnet = ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{index * 32}.0/19", AvailabilityZone=zone["ZoneName"])
+        subnets[zone["ZoneName"]] = subnet["Subnet"]["SubnetId"]
+    return subnets, {z["ZoneName"]: z["ZoneId"] for z in zones}
+
+
+def _launch_templates(
+    ec2: Any, cluster: str, nodes: list[SeedNode], subnets: dict[str, str]
+) -> dict[str, NodeGroupSetup]:
+    image_id = ec2.describe_images(Owners=["amazon"], MaxResults=5)["Images"][0]["ImageId"]
+    groups: dict[str, NodeGroupSetup] = {}
+    for group in sorted({n.node_group for n in nodes}):
+        members = [n for n in nodes if n.node_group == group]
+        instance_type = Counter(n.instance_type for n in members).most_common(1)[0][0]
+        capacity = Counter(n.capacity_type for n in members).most_common(1)[0][0]
+        template = ec2.create_launch_template(
+            LaunchTemplateName=f"{cluster}-{group}",
+            LaunchTemplateData={
+                "ImageId": image_id,
+                "InstanceType": instance_type,
+                "TagSpecifications": [
+                    {"ResourceType": "instance", "Tags": [{"Key": "eks:nodegroup-name", "Value": group}]}
+                ],
+            },
+        )["LaunchTemplate"]["LaunchTemplateId"]
+        groups[group] = NodeGroupSetup(group, template, instance_type, capacity, dict(subnets))
+    return groups
+
+
+def _run_node_instances(
+    ec2: Any, cluster: str, nodes: list[SeedNode], groups: dict[str, NodeGroupSetup]
+) -> dict[str, SeedNode]:
+    instances: dict[str, SeedNode] = {}
+    for node in nodes:
+        group = groups[node.node_group]
+        market = {"InstanceMarketOptions": {"MarketType": "spot"}} if node.capacity_type == "spot" else {}
+        reservation = ec2.run_instances(
+            LaunchTemplate={"LaunchTemplateId": group.launch_template_id, "Version": "$Default"},
+            InstanceType=node.instance_type,
+            SubnetId=group.subnets[node.zone],
+            MinCount=1,
+            MaxCount=1,
+            TagSpecifications=[
+                {
+                    "ResourceType": "instance",
+                    "Tags": [
+                        {"Key": "Name", "Value": node.name},
+                        {"Key": f"kubernetes.io/cluster/{cluster}", "Value": "owned"},
+                        {"Key": "eks:nodegroup-name", "Value": node.node_group},
+                    ],
+                }
+            ],
+            **market,
+        )
+        instances[reservation["Instances"][0]["InstanceId"]] = node
+    return instances
+
+
+def prepare_tenant(aws: LocalAws, seed: Mapping[str, Any], tenant_id: str, cluster: str) -> LocalTenant:
+    """Customer-side AWS for the seeded cluster: network, launch templates, one instance per node, role."""
+    ec2 = aws.client("ec2")
+    subnets, az_ids = _network(ec2)
+    nodes = seed_nodes(seed, default_zone=next(iter(subnets)))
+    nodes = [n if n.zone in subnets else _in_zone(n, next(iter(subnets))) for n in nodes]
+    groups = _launch_templates(ec2, cluster, nodes, subnets)
+    instances = _run_node_instances(ec2, cluster, nodes, groups)
+    role_arn = aws.client("iam").create_role(
+        RoleName=f"CloudOptimAccess-{tenant_id}",
+        AssumeRolePolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT_ID}:root"},
+                        "Action": "sts:AssumeRole",
+                        "Condition": {"StringEquals": {"sts:ExternalId": f"ext-{tenant_id}"}},
+                    }
+                ],
+            }
+        ),
+    )["Role"]["Arn"]
+    patched = with_provider_ids(
+        seed, {n.name: i for i, n in instances.items()}, {n.name: n.zone for n in instances.values()}
+    )
+    return LocalTenant(tenant_id, cluster, aws.region, role_arn, f"ext-{tenant_id}", az_ids, groups, patched, instances)
+
+
+def _in_zone(node: SeedNode, zone: str) -> SeedNode:
+    return SeedNode(node.name, zone, node.instance_type, node.capacity_type, node.node_group)
+
+
+def node_item(tenant: LocalTenant, instance_id: str, node: SeedNode) -> dict[str, Any]:
+    """The registry item `INSTANCE#<id>`/`NODE`."""
+    return {
+        "pk": f"INSTANCE#{instance_id}",
+        "sk": "NODE",
+        "tenant_id": tenant.tenant_id,
+        "cluster": tenant.cluster,
+        "node_name": node.name,
+        "node_group": node.node_group,
+        "region": tenant.region,
+        "availability_zone": node.zone,
+        "az_id": tenant.az_ids.get(node.zone, ""),
+        "instance_type": node.instance_type,
+        "capacity_type": node.capacity_type,
+    }
+
+
+def registry_items(tenant: LocalTenant, endpoint: str) -> list[dict[str, Any]]:
+    node_groups = {
+        name: {
+            "launch_template_id": g.launch_template_id,
+            "launch_template_version": "$Default",
+            "subnets": g.subnets,
+            "capacity_type": g.capacity_type,
+        }
+        for name, g in tenant.node_groups.items()
+    }
+    meta = {
+        "pk": f"TENANT#{tenant.tenant_id}",
+        "sk": "META",
+        "account_id": ACCOUNT_ID,
+        "role_arn": tenant.role_arn,
+        "external_id": tenant.external_id,
+        "regions": [tenant.region],
+    }
+    cluster = {
+        "pk": f"TENANT#{tenant.tenant_id}",
+        "sk": f"CLUSTER#{tenant.cluster}",
+        "endpoint": endpoint,
+        "ca_data": "",
+        "credentials": {"kind": "secret", "secret_arn": tenant.secret_arn},
+        "node_groups": node_groups,
+    }
+    return [meta, cluster, *(node_item(tenant, i, n) for i, n in tenant.instances.items())]
+
+
+def register_tenant(aws: LocalAws, registry_table: str, tenant: LocalTenant, endpoint: str) -> None:
+    """Write the tenant's registry items; the cluster token sits in Secrets Manager as in AWS."""
+    tenant.secret_arn = aws.client("secretsmanager").create_secret(
+        Name=f"cloudoptim/{tenant.tenant_id}/{tenant.cluster}/token", SecretString=LOCAL_TOKEN
+    )["ARN"]
+    put_items(aws, registry_table, registry_items(tenant, endpoint))
+
+
+def put_items(aws: LocalAws, table: str, items: list[dict[str, Any]]) -> None:
+    from boto3.dynamodb.types import TypeSerializer
+
+    serializer = TypeSerializer()
+    dynamodb = aws.client("dynamodb")
+    for start in range(0, len(items), 25):
+        requests = [
+            {"PutRequest": {"Item": {k: serializer.serialize(v) for k, v in item.items()}}}
+            for item in items[start : start + 25]
+        ]
+        dynamodb.batch_write_item(RequestItems={table: requests})
