@@ -1,0 +1,1 @@
+"""One thin handler per Lambda: each `handler.py` is the composition root of its function."""

@@ -1,0 +1,35 @@
+"""Lambda `choose_replacement`: the Spot engine's pick for the interrupted node, hive-mind filtered.
+
+Event: the DrainAndReplace state. Result: `Replacement` (stored at `$.replacement`).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import time
+from typing import Any
+
+from cloudoptim.adapters.day_zero import load_day_zero
+from cloudoptim.interruptions import wiring
+from cloudoptim.interruptions.market import DayZeroMarket
+from cloudoptim.interruptions.models import DrainState
+from cloudoptim.interruptions.replace import ChooseDeps, choose
+from cloudoptim.observability import instrumented
+from cloudoptim.settings import PipelineSettings
+
+
+@functools.cache
+def root() -> ChooseDeps:
+    settings = PipelineSettings.from_env(os.environ)
+    market = DayZeroMarket(load_day_zero())
+    return ChooseDeps(registry=wiring.registry(settings), hive=wiring.hive_mind(settings), market=market)
+
+
+def handle(event: dict[str, Any], deps: ChooseDeps, now: int) -> dict[str, Any]:
+    return choose(DrainState.model_validate(event), deps, now).model_dump(mode="json")
+
+
+@instrumented
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return handle(event, root(), int(time.time()))

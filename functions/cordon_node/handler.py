@@ -1,0 +1,33 @@
+"""Lambda `cordon_node`: mark the interrupted node unschedulable.
+
+Event: the DrainAndReplace state. Result: `Cordon` (stored at `$.cordon`).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from typing import Any
+
+from cloudoptim.interruptions import wiring
+from cloudoptim.interruptions.drain import KubeDeps, cordon_node
+from cloudoptim.interruptions.kube_bridge import KubeBridge
+from cloudoptim.interruptions.models import DrainState
+from cloudoptim.observability import instrumented
+from cloudoptim.settings import PipelineSettings
+
+
+@functools.cache
+def root() -> KubeDeps:
+    settings = PipelineSettings.from_env(os.environ)
+    kube = KubeBridge(wiring.sessions(settings), settings.endpoint_url)
+    return KubeDeps(registry=wiring.registry(settings), kube=kube)
+
+
+def handle(event: dict[str, Any], deps: KubeDeps) -> dict[str, Any]:
+    return cordon_node(DrainState.model_validate(event), deps).model_dump(mode="json")
+
+
+@instrumented
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return handle(event, root())

@@ -1,0 +1,34 @@
+"""Lambda `evict_pods`: one eviction round honouring PodDisruptionBudgets and the deadline.
+
+Event: the DrainAndReplace state. Result: `Drain` (stored at `$.drain`).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import time
+from typing import Any
+
+from cloudoptim.interruptions import wiring
+from cloudoptim.interruptions.drain import KubeDeps, evict_pods
+from cloudoptim.interruptions.kube_bridge import KubeBridge
+from cloudoptim.interruptions.models import DrainState
+from cloudoptim.observability import instrumented
+from cloudoptim.settings import PipelineSettings
+
+
+@functools.cache
+def root() -> KubeDeps:
+    settings = PipelineSettings.from_env(os.environ)
+    kube = KubeBridge(wiring.sessions(settings), settings.endpoint_url)
+    return KubeDeps(registry=wiring.registry(settings), kube=kube)
+
+
+def handle(event: dict[str, Any], deps: KubeDeps, now: int) -> dict[str, Any]:
+    return evict_pods(DrainState.model_validate(event), deps, now).model_dump(mode="json")
+
+
+@instrumented
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return handle(event, root(), int(time.time()))

@@ -1,0 +1,58 @@
+"""Lambda `ingest`: an SQS batch of EventBridge notices -> hive-mind flags and DrainAndReplace executions.
+
+Event: SQS batch (each body an EventBridge event). Result: `{"batchItemFailures": [{"itemIdentifier": id}]}`.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+from cloudoptim.interruptions import wiring
+from cloudoptim.interruptions.batch import ingest_message
+from cloudoptim.interruptions.ingest import IngestDeps, IngestPolicy
+from cloudoptim.observability import instrumented
+from cloudoptim.settings import PipelineSettings
+
+
+@dataclass(frozen=True)
+class Root:
+    deps: IngestDeps
+    policy: IngestPolicy
+
+
+@functools.cache
+def root() -> Root:
+    settings = PipelineSettings.from_env(os.environ)
+    deps = IngestDeps(
+        registry=wiring.registry(settings),
+        hive=wiring.hive_mind(settings),
+        idempotency=wiring.idempotency(settings),
+        executions=wiring.executions(settings),
+        locator=wiring.pool_locator(settings),
+    )
+    policy = IngestPolicy(
+        hive_mind_ttl_seconds=settings.hive_mind_ttl_seconds,
+        idempotency_ttl_seconds=settings.idempotency_ttl_seconds,
+        dry_run=settings.dry_run,
+        wait_seconds=settings.wait_seconds,
+    )
+    return Root(deps, policy)
+
+
+def handle(event: dict[str, Any], app: Root, now: int) -> dict[str, Any]:
+    def record_handler(record: SQSRecord) -> None:
+        ingest_message(record.body, record.message_id, app.deps, app.policy, now)
+
+    return dict(process_partial_response(event, record_handler, BatchProcessor(event_type=EventType.SQS)))
+
+
+@instrumented
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return handle(event, root(), int(time.time()))

@@ -1,0 +1,31 @@
+"""Lambda `launch_replacement`: RunInstances in the customer's account from the node group's launch template.
+
+Event: the DrainAndReplace state (with `$.replacement`). Result: `Launch` (stored at `$.launch`).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from typing import Any
+
+from cloudoptim.interruptions import wiring
+from cloudoptim.interruptions.models import DrainState
+from cloudoptim.interruptions.replace import LaunchDeps, launch
+from cloudoptim.observability import instrumented
+from cloudoptim.settings import PipelineSettings
+
+
+@functools.cache
+def root() -> LaunchDeps:
+    settings = PipelineSettings.from_env(os.environ)
+    return LaunchDeps(registry=wiring.registry(settings), cloud=wiring.customer_ec2(settings))
+
+
+def handle(event: dict[str, Any], deps: LaunchDeps) -> dict[str, Any]:
+    return launch(DrainState.model_validate(event), deps).model_dump(mode="json")
+
+
+@instrumented
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return handle(event, root())

@@ -1,0 +1,34 @@
+"""Lambda `node_status`: is the replacement node Ready yet (bounded loop).
+
+Event: the DrainAndReplace state. Result: `NodeStatus` (stored at `$.status`).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import time
+from typing import Any
+
+from cloudoptim.interruptions import wiring
+from cloudoptim.interruptions.drain import KubeDeps, node_status
+from cloudoptim.interruptions.kube_bridge import KubeBridge
+from cloudoptim.interruptions.models import DrainState
+from cloudoptim.observability import instrumented
+from cloudoptim.settings import PipelineSettings
+
+
+@functools.cache
+def root() -> KubeDeps:
+    settings = PipelineSettings.from_env(os.environ)
+    kube = KubeBridge(wiring.sessions(settings), settings.endpoint_url)
+    return KubeDeps(registry=wiring.registry(settings), kube=kube)
+
+
+def handle(event: dict[str, Any], deps: KubeDeps, now: int) -> dict[str, Any]:
+    return node_status(DrainState.model_validate(event), deps, now).model_dump(mode="json")
+
+
+@instrumented
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return handle(event, root(), int(time.time()))

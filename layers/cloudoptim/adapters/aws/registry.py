@@ -1,0 +1,106 @@
+"""Registry reads: instance -> tenant/cluster/node, the tenant's role, the cluster's access and node groups."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, cast
+
+from pynamodb.exceptions import DoesNotExist, PynamoDBException
+
+from cloudoptim.adapters.aws._dynamo import dynamo_error
+from cloudoptim.adapters.aws.errors import RecordNotFoundError
+from cloudoptim.adapters.aws.tables import RegistryItem
+from cloudoptim.interruptions.ports import (
+    CapacityType,
+    ClusterRecord,
+    NodeGroup,
+    NodeRecord,
+    TenantRecord,
+)
+
+
+def _raw(attribute: Any) -> dict[str, Any]:
+    if attribute is None:
+        return {}
+    return dict(attribute.as_dict() if hasattr(attribute, "as_dict") else attribute)
+
+
+def _capacity(value: str | None) -> CapacityType:
+    return "on-demand" if value in ("on-demand", "ON_DEMAND", "on_demand") else "spot"
+
+
+def node_group(name: str, raw: Mapping[str, Any]) -> NodeGroup:
+    return NodeGroup(
+        name=name,
+        launch_template_id=str(raw.get("launch_template_id", "")),
+        launch_template_version=str(raw.get("launch_template_version", "$Default")),
+        subnets={str(k): str(v) for k, v in dict(raw.get("subnets") or {}).items()},
+        capacity_type=_capacity(cast(str | None, raw.get("capacity_type"))),
+    )
+
+
+class DynamoRegistry:
+    def __init__(self, model: type[RegistryItem]) -> None:
+        self._model = model
+
+    def _get(self, pk: str, sk: str) -> RegistryItem | None:
+        try:
+            return self._model.get(pk, sk)
+        except DoesNotExist:
+            return None
+        except PynamoDBException as exc:
+            raise dynamo_error(exc, f"Registry get {pk}/{sk}") from exc
+
+    def node_for_instance(self, instance_id: str) -> NodeRecord | None:
+        item = self._get(f"INSTANCE#{instance_id}", "NODE")
+        if item is None or not item.tenant_id or not item.cluster:
+            return None
+        return NodeRecord(
+            instance_id=instance_id,
+            tenant_id=item.tenant_id,
+            cluster=item.cluster,
+            node_name=item.node_name or "",
+            node_group=item.node_group,
+            region=item.region or "",
+            availability_zone=item.availability_zone or "",
+            az_id=item.az_id,
+            instance_type=item.instance_type or "",
+            capacity_type=_capacity(item.capacity_type),
+        )
+
+    def tenant(self, tenant_id: str) -> TenantRecord:
+        item = self._get(f"TENANT#{tenant_id}", "META")
+        if item is None:
+            raise RecordNotFoundError(f"tenant {tenant_id!r} is not registered")
+        return TenantRecord(
+            tenant_id=tenant_id,
+            account_id=item.account_id or "",
+            role_arn=item.role_arn or "",
+            external_id=item.external_id or "",
+            regions=tuple(item.regions or ()),
+        )
+
+    def cluster(self, tenant_id: str, cluster: str) -> ClusterRecord:
+        item = self._get(f"TENANT#{tenant_id}", f"CLUSTER#{cluster}")
+        if item is None:
+            raise RecordNotFoundError(f"cluster {cluster!r} of tenant {tenant_id!r} is not registered")
+        groups = {name: node_group(name, raw) for name, raw in _raw(item.node_groups).items()}
+        return ClusterRecord(
+            tenant_id=tenant_id,
+            cluster=cluster,
+            endpoint=item.endpoint or "",
+            ca_data=item.ca_data or "",
+            credentials={str(k): str(v) for k, v in _raw(item.credentials).items()},
+            node_groups=groups,
+        )
+
+    def tenant_for_account(self, account_id: str) -> str | None:
+        """The tenant owning an AWS account. A scan: tenants are few and this runs only for unknown
+        instances; an `ACCOUNT#<id>` item would make it a get (asked for in the report)."""
+        model = self._model
+        try:
+            for item in model.scan((model.sk == "META") & (model.account_id == account_id)):
+                return item.pk.removeprefix("TENANT#")
+        except PynamoDBException as exc:
+            raise dynamo_error(exc, "Registry scan for account") from exc
+        return None

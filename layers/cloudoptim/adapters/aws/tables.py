@@ -1,0 +1,111 @@
+"""PynamoDB models of the pipeline's tables (docs/platform-contract.md), one class per table name.
+
+Models are built per table name because the names come from settings; `host` is the local endpoint
+(AWS_ENDPOINT_URL) and stays None in AWS. Only the adapters in this package use these classes.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+)
+from pynamodb.models import Model
+
+
+def _meta(table: str, host: str | None, region: str | None) -> type:
+    attrs: dict[str, Any] = {"table_name": table}
+    if host:
+        attrs["host"] = host
+    if region:
+        attrs["region"] = region
+    return type("Meta", (), attrs)
+
+
+class RegistryItem(Model):
+    """All Registry item kinds share one table; each kind fills its own attributes."""
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    # INSTANCE#<id>/NODE
+    tenant_id = UnicodeAttribute(null=True)
+    cluster = UnicodeAttribute(null=True)
+    node_name = UnicodeAttribute(null=True)
+    node_group = UnicodeAttribute(null=True)
+    region = UnicodeAttribute(null=True)
+    availability_zone = UnicodeAttribute(null=True)
+    az_id = UnicodeAttribute(null=True)
+    instance_type = UnicodeAttribute(null=True)
+    capacity_type = UnicodeAttribute(null=True)
+    # TENANT#<tenant>/META
+    account_id = UnicodeAttribute(null=True)
+    role_arn = UnicodeAttribute(null=True)
+    external_id = UnicodeAttribute(null=True)
+    regions = ListAttribute[str](null=True)
+    # TENANT#<tenant>/CLUSTER#<cluster>
+    endpoint = UnicodeAttribute(null=True)
+    ca_data = UnicodeAttribute(null=True)
+    credentials: MapAttribute[str, Any] = MapAttribute(null=True)  # type: ignore[no-untyped-call]
+    node_groups: MapAttribute[str, Any] = MapAttribute(null=True)  # type: ignore[no-untyped-call]
+
+
+class HiveMindItem(Model):
+    pool = UnicodeAttribute(hash_key=True)
+    tenant_id = UnicodeAttribute(range_key=True)
+    expires_at = NumberAttribute()  # TTL attribute, epoch seconds
+    flagged_at = NumberAttribute()
+    event_id = UnicodeAttribute(null=True)
+    kind = UnicodeAttribute(null=True)
+
+
+class AuditItem(Model):
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    event_id = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    node = UnicodeAttribute()
+    outcome = UnicodeAttribute()
+    replacement = UnicodeAttribute(null=True)
+    pods_evicted = NumberAttribute(default=0)
+    reasons = ListAttribute[str](default=list)
+    dry_run = BooleanAttribute(default=False)
+
+
+class IdempotencyItem(Model):
+    """Powertools idempotency's layout (id, expiration, status, in_progress_expiration)."""
+
+    id = UnicodeAttribute(hash_key=True)
+    expiration = NumberAttribute()
+    status = UnicodeAttribute()
+    in_progress_expiration = NumberAttribute(null=True)
+
+
+def _bind(base: type[Model], table: str, host: str | None, region: str | None) -> type[Model]:
+    name = f"{base.__name__}_{table}"
+    return type(name, (base,), {"Meta": _meta(table, host, region), "__module__": __name__})
+
+
+@functools.cache
+def registry_model(table: str, host: str | None = None, region: str | None = None) -> type[RegistryItem]:
+    return _bind(RegistryItem, table, host, region)  # type: ignore[return-value]
+
+
+@functools.cache
+def hive_mind_model(table: str, host: str | None = None, region: str | None = None) -> type[HiveMindItem]:
+    return _bind(HiveMindItem, table, host, region)  # type: ignore[return-value]
+
+
+@functools.cache
+def audit_model(table: str, host: str | None = None, region: str | None = None) -> type[AuditItem]:
+    return _bind(AuditItem, table, host, region)  # type: ignore[return-value]
+
+
+@functools.cache
+def idempotency_model(table: str, host: str | None = None, region: str | None = None) -> type[IdempotencyItem]:
+    return _bind(IdempotencyItem, table, host, region)  # type: ignore[return-value]

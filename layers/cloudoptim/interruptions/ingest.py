@@ -1,0 +1,141 @@
+"""Ingest one notice: classify, dedupe, resolve the node, flag the pool, start DrainAndReplace.
+
+Idempotency: a conditional put on the `Idempotency` table claims the event id before any effect and is
+released when a step fails, so an SQS redelivery can redo the work; Step Functions refuses a second
+execution with the same name as a second guard.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+from cloudoptim.interruptions.models import ExecutionInput, iso
+from cloudoptim.interruptions.notices import ReceivedNotice
+from cloudoptim.interruptions.ports import Executions, HiveMind, Idempotency, NodeRecord, PoolLocator, Registry
+from engines.interruption.events import Classification, ClassifyPolicy, classify
+from engines.interruption.hive import Escalation, HivePool, escalation, new_flag
+
+Status = Literal["started", "duplicate", "ignored", "unknown-instance"]
+_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
+
+
+def execution_name(key: str) -> str:
+    """Step Functions execution name: `[A-Za-z0-9-_]`, at most 80 characters."""
+    return _UNSAFE.sub("-", key)[:80]
+
+
+@dataclass(frozen=True)
+class IngestDeps:
+    registry: Registry
+    hive: HiveMind
+    idempotency: Idempotency
+    executions: Executions
+    locator: PoolLocator
+
+
+@dataclass(frozen=True)
+class IngestPolicy:
+    hive_mind_ttl_seconds: int = 1800
+    idempotency_ttl_seconds: int = 86400
+    dry_run: bool = False
+    wait_seconds: int = 5
+    classify: ClassifyPolicy = field(default_factory=ClassifyPolicy)
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    status: Status
+    key: str
+    instance_id: str
+    kind: str | None = None
+    execution: str | None = None
+    pool: str | None = None
+    escalation: Escalation | None = None
+    reasons: tuple[str, ...] = ()
+
+
+def ingest_notice(received: ReceivedNotice, key: str, deps: IngestDeps, policy: IngestPolicy, now: int) -> IngestResult:
+    """Handle one notice; `key` is its idempotency key (the event id, plus the instance for multi-instance
+    Health events). Transient errors propagate after releasing the claim."""
+    notice = received.notice
+    decided = classify(notice, policy.classify)
+    if not decided.starts_workflow or decided.kind is None:
+        return IngestResult("ignored", key, notice.instance_id, reasons=decided.reasons)
+    if not deps.idempotency.claim(key, now, policy.idempotency_ttl_seconds):
+        return IngestResult("duplicate", key, notice.instance_id, decided.kind, reasons=("event already handled",))
+    try:
+        result = _handle(received, key, decided, deps, policy, now)
+    except Exception:
+        deps.idempotency.release(key)
+        raise
+    deps.idempotency.complete(key)
+    return result
+
+
+def _handle(
+    received: ReceivedNotice, key: str, decided: Classification, deps: IngestDeps, policy: IngestPolicy, now: int
+) -> IngestResult:
+    notice = received.notice
+    node = deps.registry.node_for_instance(notice.instance_id)
+    if node is None:
+        pool = deps.locator.locate(received.account, received.region, notice.instance_id)
+        tenant = f"ACCOUNT#{received.account or 'unknown'}"
+        level = _flag(pool, tenant, received, decided, deps, policy, now) if pool else None
+        why = "instance is not a registered node: no workflow"
+        where = f"pool {pool.key} flagged" if pool else "its pool could not be located, nothing flagged"
+        return IngestResult(
+            "unknown-instance", key, notice.instance_id, decided.kind, None,
+            pool.key if pool else None, level, (why, where),
+        )  # fmt: skip
+    pool = HivePool(node.region, node.az_id, node.instance_type) if node.az_id else None
+    level = _flag(pool, node.tenant_id, received, decided, deps, policy, now) if pool else None
+    name = execution_name(key)
+    payload = _execution_input(received, decided, node, policy).wire()
+    started = deps.executions.start(name, payload)
+    reasons = decided.reasons + (() if pool else ("registry item has no az_id: pool not flagged",))
+    status: Status = "started" if started == "started" else "duplicate"
+    return IngestResult(status, key, notice.instance_id, decided.kind, name, pool.key if pool else None, level, reasons)
+
+
+def _flag(
+    pool: HivePool,
+    tenant_id: str,
+    received: ReceivedNotice,
+    decided: Classification,
+    deps: IngestDeps,
+    policy: IngestPolicy,
+    now: int,
+) -> Escalation | None:
+    if not decided.flag_pool:
+        return None
+    flag = new_flag(pool, tenant_id, received.notice.event_time, policy.hive_mind_ttl_seconds)
+    deps.hive.flag(flag, received.event_id, decided.kind or "")
+    return escalation(deps.hive.flags_for_pool(pool, now), pool, now)
+
+
+def _execution_input(
+    received: ReceivedNotice, decided: Classification, node: NodeRecord, policy: IngestPolicy
+) -> ExecutionInput:
+    notice = received.notice
+    return ExecutionInput.model_validate(
+        {
+            "event_id": received.event_id,
+            "kind": decided.kind,
+            "event_time": iso(notice.event_time),
+            "deadline": iso(decided.deadline) if decided.deadline is not None else None,
+            "tenant_id": node.tenant_id,
+            "cluster": node.cluster,
+            "node_name": node.node_name,
+            "instance_id": node.instance_id,
+            "region": node.region,
+            "availability_zone": node.availability_zone,
+            "az_id": node.az_id,
+            "instance_type": node.instance_type,
+            "capacity_type": node.capacity_type,
+            "node_group": node.node_group,
+            "dry_run": policy.dry_run,
+            "wait_seconds": policy.wait_seconds,
+        }
+    )

@@ -1,0 +1,36 @@
+"""`KubeConnector` for the Lambdas: the tenant's assumed role signs the EKS token (or a Secrets Manager
+token is read), then `cloudoptim.adapters.kube.api.connect` builds the port."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+
+from cloudoptim.adapters.aws.sts import StsSessions
+from cloudoptim.adapters.kube.api import KubePort, connect
+from cloudoptim.adapters.kube.auth import ClusterAccess
+from cloudoptim.interruptions.ports import ClusterRecord, TenantRecord
+
+
+class KubeBridge:
+    def __init__(self, sessions: StsSessions, endpoint_url: str | None = None, secrets_client: Any = None) -> None:
+        self._sessions = sessions
+        self._endpoint_url = endpoint_url
+        self._secrets = secrets_client
+
+    def connect(self, tenant: TenantRecord, cluster: ClusterRecord, region: str) -> KubePort:
+        access = ClusterAccess.model_validate(
+            {
+                "cluster": cluster.cluster,
+                "endpoint": cluster.endpoint,
+                "ca_data": cluster.ca_data or None,
+                "credentials": dict(cluster.credentials) or {"kind": "eks"},
+            }
+        )
+        if access.credentials.kind == "secret":
+            secrets = self._secrets or boto3.client("secretsmanager", endpoint_url=self._endpoint_url)
+            return connect(access, secrets_client=secrets)
+        session = self._sessions.session(tenant, region)
+        sts = session.client("sts", region_name=region, endpoint_url=self._endpoint_url)
+        return connect(access, sts_client=sts)
