@@ -1,0 +1,1 @@
+"""Constructs of the SaaS stack, one per business domain; shared resources come in as parameters."""

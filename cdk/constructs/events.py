@@ -1,0 +1,76 @@
+"""Customer events in: the bus `cloudoptim-events`, rule `interruption-events` -> `InterruptionQueue` (+ DLQ)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import cast
+
+from aws_cdk import Duration
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from cdk.constructs._cfn import acknowledge, name_logical_id
+from cloudoptim.onboarding import EVENT_BUS_NAME, INTERRUPTION_EVENT_PATTERNS
+
+RULE_NAME = "interruption-events"
+MAX_RECEIVE_COUNT = 3
+
+
+class InterruptionEvents(Construct):
+    """The bus customers forward to, and the queue the ingest Lambda drains.
+
+    Customer accounts known at deploy time get PutEvents in the bus policy; later tenants are added by
+    onboarding (events:PutPermission) without a redeploy.
+    """
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, customer_accounts: Sequence[str], visibility_timeout: Duration
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.bus = events.EventBus(self, "Bus", event_bus_name=EVENT_BUS_NAME)
+        name_logical_id(self.bus, "EventBus")
+        if customer_accounts:
+            self.bus.add_to_resource_policy(
+                iam.PolicyStatement(
+                    sid="RegisteredCustomersPutEvents",
+                    actions=["events:PutEvents"],
+                    principals=[iam.AccountPrincipal(account) for account in customer_accounts],
+                    resources=[self.bus.event_bus_arn],
+                )
+            )
+        self.dead_letters = sqs.Queue(
+            self,
+            "InterruptionDLQ",
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            retention_period=Duration.days(14),
+        )
+        name_logical_id(self.dead_letters, "InterruptionDLQ")
+        acknowledge(self.dead_letters, "AwsSolutions-SQS3", "This queue is the dead-letter queue itself.")
+        self.queue = sqs.Queue(
+            self,
+            "InterruptionQueue",
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            visibility_timeout=visibility_timeout,
+            # A Spot warning gives two minutes; a message older than an hour has nothing left to save.
+            retention_period=Duration.hours(1),
+            dead_letter_queue=sqs.DeadLetterQueue(queue=self.dead_letters, max_receive_count=MAX_RECEIVE_COUNT),
+        )
+        name_logical_id(self.queue, "InterruptionQueue")
+        self.rule = events.Rule(
+            self,
+            "InterruptionEventsRule",
+            event_bus=self.bus,
+            rule_name=RULE_NAME,
+            description="Spot warnings, rebalance recommendations, state changes and EC2 scheduled changes",
+            # Placeholder replaced below: the typed EventPattern cannot express `$or`.
+            event_pattern=events.EventPattern(source=["aws.ec2"]),
+            targets=[targets.SqsQueue(self.queue)],
+        )
+        name_logical_id(self.rule, "InterruptionEventsRule")
+        either = {"$or": [dict(pattern) for pattern in INTERRUPTION_EVENT_PATTERNS]}
+        cast(events.CfnRule, self.rule.node.default_child).add_property_override("EventPattern", either)

@@ -1,0 +1,94 @@
+"""The SaaS stack: storage, the customer event intake, the runtime layers and interruption handling."""
+
+from __future__ import annotations
+
+from aws_cdk import CfnOutput, Environment, Stack
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from cdk.bundling import AssetFolders
+from cdk.constructs.events import InterruptionEvents
+from cdk.constructs.interruptions import QUEUE_VISIBILITY_TIMEOUT, Interruptions
+from cdk.constructs.layers import Layers
+from cdk.constructs.storage import Storage
+from cdk.settings import AppSettings
+
+
+class SaasStack(Stack):
+    """Everything the interruption pipeline of docs/platform-contract.md needs, in one account and region."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        settings: AppSettings,
+        assets: AssetFolders,
+        env: Environment | None = None,
+    ) -> None:
+        super().__init__(scope, construct_id, env=env, description="CloudOptim SaaS: interruption pipeline")
+        storage = Storage(self, "Storage")
+        intake = InterruptionEvents(
+            self,
+            "Events",
+            customer_accounts=settings.customer_accounts,
+            visibility_timeout=QUEUE_VISIBILITY_TIMEOUT,
+        )
+        layers = Layers(self, "Layers", runtime_folder=assets.runtime_layer, deps_folder=assets.deps_layer)
+        environment = {
+            "REGISTRY_TABLE": storage.registry.table_name,
+            "HIVE_MIND_TABLE": storage.hive_mind.table_name,
+            "AUDIT_TABLE": storage.audit.table_name,
+            "POWERTOOLS_SERVICE_NAME": "cloudoptim",
+        }
+        if settings.local_endpoint_url:
+            environment["AWS_ENDPOINT_URL"] = settings.local_endpoint_url
+        interruptions = Interruptions(
+            self,
+            "Interruptions",
+            storage=storage,
+            events=intake,
+            layers=layers.all,
+            code=assets.functions,
+            asl=settings.drain_and_replace_asl,
+            environment=environment,
+            ingest_environment={
+                "IDEMPOTENCY_TABLE": storage.idempotency.table_name,
+                "HIVE_MIND_TTL_SECONDS": str(settings.hive_mind_ttl_seconds),
+                "DRY_RUN": "true" if settings.dry_run else "false",
+                "WAIT_SECONDS": str(settings.wait_seconds),
+            },
+            log_retention=_retention(settings.log_retention_days),
+        )
+        outputs = {
+            "EventBusName": intake.bus.event_bus_name,
+            "EventBusArn": intake.bus.event_bus_arn,
+            "InterruptionQueueUrl": intake.queue.queue_url,
+            "InterruptionDLQUrl": intake.dead_letters.queue_url,
+            "RegistryTableName": storage.registry.table_name,
+            "HiveMindTableName": storage.hive_mind.table_name,
+            "IdempotencyTableName": storage.idempotency.table_name,
+            "AuditTableName": storage.audit.table_name,
+            "DrainAndReplaceArn": interruptions.state_machine.state_machine_arn,
+        }
+        for name, fn in interruptions.functions.items():
+            outputs[_output_name(name)] = fn.function.function_name
+        for key, value in outputs.items():
+            CfnOutput(self, key, value=value)
+
+
+def _output_name(function: str) -> str:
+    return "".join(part.capitalize() for part in function.split("_")) + "FunctionName"
+
+
+_RETENTION = {
+    7: logs.RetentionDays.ONE_WEEK,
+    14: logs.RetentionDays.TWO_WEEKS,
+    30: logs.RetentionDays.ONE_MONTH,
+    90: logs.RetentionDays.THREE_MONTHS,
+    365: logs.RetentionDays.ONE_YEAR,
+}
+
+
+def _retention(days: int) -> logs.RetentionDays:
+    return _RETENTION[days]
