@@ -1,0 +1,120 @@
+"""A Kubernetes API server emulator for local mode, drills and tests, spoken to by the official client.
+
+>>> with KubeEmulator({"kind": "List", "items": []}) as kube:
+...     api = kube.api_client()
+...     CoreV1Api(api).list_node().items
+[]
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from kubernetes.client import ApiClient, CoreV1Api  # noqa: F401 - CoreV1Api is used by the docstring example
+
+from cloudoptim.adapters.kube.api import api_client
+from cloudoptim.local.kube_emulator.budget import BudgetCount
+from cloudoptim.local.kube_emulator.objects import Obj
+from cloudoptim.local.kube_emulator.server import EmulatorServer
+from cloudoptim.local.kube_emulator.store import ClusterStore, EmulatorStats
+
+SEED_CLUSTER = Path(__file__).resolve().parents[2] / "data" / "local-cluster.json"
+
+__all__ = [
+    "SEED_CLUSTER",
+    "BudgetCount",
+    "ClusterStore",
+    "EmulatorStats",
+    "KubeEmulator",
+    "api_client_for",
+    "load_seed",
+]
+
+
+def load_seed(path: Path = SEED_CLUSTER) -> Obj:
+    """The cluster shipped for local mode (a Kubernetes List of nodes, pods and budgets)."""
+    document: Obj = json.loads(path.read_text())
+    return document
+
+
+def api_client_for(url: str, token: str | None = None) -> ApiClient:
+    """An ApiClient for an emulator (or any API server over plain HTTP): no kubeconfig, optional bearer token."""
+    return api_client(url, token)
+
+
+class KubeEmulator:
+    """Serve a cluster document over HTTP on localhost: `url = KubeEmulator(doc).start()`, later `.stop()`.
+
+    `token`: when set, requests must carry `Authorization: Bearer <token>` (401 otherwise).
+    `pod_ready_seconds`: how long a replacement pod takes to pass its readiness probe.
+    """
+
+    def __init__(
+        self,
+        cluster: Mapping[str, Any] | str | Path | None = None,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        token: str | None = None,
+        pod_ready_seconds: float = 0.5,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        document: Mapping[str, Any] | None
+        if isinstance(cluster, Path) or (isinstance(cluster, str) and not cluster.lstrip().startswith("{")):
+            document = load_seed(Path(cluster))
+        elif isinstance(cluster, str):
+            document = json.loads(cluster)
+        else:
+            document = cluster
+        self.store = ClusterStore(document, pod_ready_seconds=pod_ready_seconds, clock=clock)
+        self.token = token
+        self._address = (host, port)
+        self._server: EmulatorServer | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        if self._server is None:
+            raise RuntimeError("the emulator is not running: call start()")
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def start(self) -> str:
+        if self._server is None:
+            self._server = EmulatorServer(self._address, self.store, self.token)
+            self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="kube-emulator", daemon=True)
+            self._thread.start()
+        return self.url
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            if self._thread is not None:
+                self._thread.join(timeout=5)
+            self._server, self._thread = None, None
+
+    def __enter__(self) -> KubeEmulator:
+        self.start()
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    def api_client(self) -> ApiClient:
+        return api_client_for(self.url, self.token)
+
+    def register_node(self, name: str, instance_id: str, zone: str, instance_type: str, **options: Any) -> Obj:
+        """A booting instance's kubelet registers its node (see ClusterStore.register_node for options)."""
+        return self.store.register_node(name, instance_id, zone, instance_type, **options)
+
+    def stats(self) -> EmulatorStats:
+        return self.store.stats

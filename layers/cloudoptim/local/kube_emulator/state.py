@@ -1,0 +1,176 @@
+"""The emulated cluster's objects and the controllers acting on them; the caller holds the lock.
+
+Readiness flips (a booting node, a starting replacement pod) are due times applied by `tick()` at the start of
+every operation, so behaviour follows the injected clock and no background thread is needed.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+
+from cloudoptim.local.kube_emulator import budget
+from cloudoptim.local.kube_emulator.objects import Obj, is_ready, not_found, now_iso, set_ready
+from cloudoptim.local.kube_emulator.scheduling import (
+    REPLACED_KINDS,
+    choose_node,
+    is_terminal,
+    owner,
+    owner_kind,
+    replacement,
+    requests_of,
+)
+from cloudoptim.local.kube_emulator.selectors import budget_selector
+from engines.cluster.model import Resources
+
+PodKey = tuple[str, str]
+
+
+@dataclass
+class EmulatorStats:
+    evictions_granted: int = 0
+    evictions_refused: int = 0  # 429 by a disruption budget
+    pdb_violations: int = 0  # a granted eviction left a budget below its desired healthy count: must stay 0
+    pods_recreated: int = 0
+    pods_scheduled: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+
+@dataclass
+class ClusterState:
+    clock: Callable[[], float]
+    pod_ready_seconds: float
+    stats: EmulatorStats = field(default_factory=EmulatorStats)
+    nodes: dict[str, Obj] = field(default_factory=dict)
+    pods: dict[PodKey, Obj] = field(default_factory=dict)
+    pdbs: dict[PodKey, Obj] = field(default_factory=dict)
+    node_ready_at: dict[str, float] = field(default_factory=dict)
+    pod_ready_at: dict[PodKey, float] = field(default_factory=dict)
+    daemonsets: dict[PodKey, Obj] = field(default_factory=dict)  # (namespace, DaemonSet) -> a pod to stamp on new nodes
+    serial: int = 0
+
+    def load(self, item: Obj) -> None:
+        kind, meta = item.get("kind"), item.setdefault("metadata", {})
+        if kind == "Node":
+            self.put_node(item)
+        elif kind == "Pod" or (kind is None and "containers" in item.get("spec", {})):
+            item.setdefault("kind", "Pod")
+            item.setdefault("apiVersion", "v1")
+            key = (meta.setdefault("namespace", "default"), meta["name"])
+            self.stamp(item)
+            self.pods[key] = item
+            if owner_kind(item) == "DaemonSet":
+                self.daemonsets.setdefault((key[0], str((owner(item) or {}).get("name"))), item)
+        elif kind == "PodDisruptionBudget":
+            self.stamp(item)
+            self.pdbs[(meta.setdefault("namespace", "default"), meta["name"])] = item
+
+    def put_node(self, node: Obj) -> None:
+        self.stamp(node)
+        name = node["metadata"]["name"]
+        is_new = name not in self.nodes
+        self.nodes[name] = node
+        if is_new:
+            self.stamp_daemonsets(name)
+
+    def stamp(self, obj: Obj) -> None:
+        meta = obj["metadata"]
+        serial = self.next_serial()
+        meta.setdefault("uid", f"emulated-{serial:012d}")
+        meta.setdefault("creationTimestamp", now_iso())
+        meta["resourceVersion"] = str(serial)
+
+    def next_serial(self) -> int:
+        self.serial += 1
+        return self.serial
+
+    def stamp_daemonsets(self, node_name: str) -> None:
+        for (namespace, _), template in self.daemonsets.items():
+            pod = replacement(template, self.next_serial())
+            pod["spec"]["nodeName"] = node_name
+            pod["status"] = {"phase": "Running", "conditions": []}
+            set_ready(pod, False, "ContainersNotReady")
+            self.pods[(namespace, pod["metadata"]["name"])] = pod
+            self.stamp(pod)
+
+    def node(self, name: str) -> Obj:
+        if name not in self.nodes:
+            raise not_found("nodes", name)
+        return self.nodes[name]
+
+    def pod(self, key: PodKey) -> Obj:
+        if key not in self.pods:
+            raise not_found("pods", key[1])
+        return self.pods[key]
+
+    def remove_pod(self, key: PodKey) -> None:
+        pod = self.pods.pop(key)
+        self.pod_ready_at.pop(key, None)
+        if owner_kind(pod) in REPLACED_KINDS and not is_terminal(pod):
+            fresh = replacement(pod, self.next_serial())
+            self.stamp(fresh)
+            self.pods[(key[0], fresh["metadata"]["name"])] = fresh
+            self.stats.pods_recreated += 1
+            self.schedule()
+
+    def guards(self, pdb: Obj, pod: Obj) -> bool:
+        return budget_selector(pdb.get("spec") or {})(pod.get("metadata", {}).get("labels") or {})
+
+    def count(self, key: PodKey) -> budget.BudgetCount:
+        pdb = self.pdbs[key]
+        spec = pdb.get("spec") or {}
+        matched = [p for (ns, _), p in self.pods.items() if ns == key[0] and not is_terminal(p) and self.guards(pdb, p)]
+        healthy = sum(1 for p in matched if is_ready(p) and not p["metadata"].get("deletionTimestamp"))
+        return budget.count(spec.get("minAvailable"), spec.get("maxUnavailable"), len(matched), healthy)
+
+    def with_status(self, key: PodKey) -> Obj:
+        pdb = copy.deepcopy(self.pdbs[key])
+        status = self.count(key)
+        pdb["status"] = {
+            "observedGeneration": pdb["metadata"].get("generation", 1),
+            "expectedPods": status.expected,
+            "currentHealthy": status.healthy,
+            "desiredHealthy": status.desired,
+            "disruptionsAllowed": status.disruptions_allowed,
+        }
+        return pdb
+
+    def tick(self) -> None:
+        now = self.clock()
+        for name, due in list(self.node_ready_at.items()):
+            if due <= now and name in self.nodes:
+                set_ready(self.nodes[name], True, "KubeletReady")
+                del self.node_ready_at[name]
+        self.schedule()
+        for key, due in list(self.pod_ready_at.items()):
+            pod = self.pods.get(key)
+            node = self.nodes.get(pod["spec"].get("nodeName", "")) if pod else None
+            if pod is not None and node is not None and due <= now and is_ready(node):
+                set_ready(pod, True, "PodReady")
+                del self.pod_ready_at[key]
+
+    def schedule(self) -> None:
+        """Bind pending pods (oldest first) and start the clock on pods waiting to become Ready."""
+        used: dict[str, Resources] = {}
+        for pod in self.pods.values():
+            node_name = pod.get("spec", {}).get("nodeName")
+            if node_name and not is_terminal(pod):
+                used[node_name] = used.get(node_name, Resources()) + requests_of(pod)
+        for key, pod in self.pods.items():
+            spec = pod.setdefault("spec", {})
+            if spec.get("nodeName") or is_terminal(pod):
+                if spec.get("nodeName") and not is_ready(pod) and key not in self.pod_ready_at and not is_terminal(pod):
+                    self.pod_ready_at[key] = self.clock() + self.pod_ready_seconds
+                continue
+            target = choose_node(self.nodes.values(), used, pod)
+            if target is None:
+                continue
+            spec["nodeName"] = target
+            used[target] = used.get(target, Resources()) + requests_of(pod)
+            pod["status"] = {"phase": "Running", "conditions": [{"type": "PodScheduled", "status": "True"}]}
+            set_ready(pod, False, "ContainersNotReady")
+            self.pod_ready_at[key] = self.clock() + self.pod_ready_seconds
+            self.stats.pods_scheduled += 1

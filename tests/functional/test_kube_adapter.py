@@ -1,0 +1,133 @@
+"""The real Kubernetes adapter, through the official client, against the API emulator over HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from cloudoptim.adapters.kube.api import EvictionResult, KubeApiAdapter, api_client, connect
+from cloudoptim.adapters.kube.auth import ClusterAccess
+from cloudoptim.adapters.kube.errors import KubeAuthError, KubeNotFoundError, KubeUnavailableError
+from cloudoptim.local.kube_emulator import KubeEmulator
+from tests.fakes.kube_cluster import FakeClock, cluster, node, pod, web_cluster
+
+OLD, NEW = "i-0aaaaaaaaaaaaaaa1", "i-0ccccccccccccccc3"
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def web(clock: FakeClock) -> Iterator[KubeEmulator]:
+    with KubeEmulator(web_cluster(3, min_available=2), clock=clock) as emulator:
+        yield emulator
+
+
+def test_reads_nodes_and_maps_instances(web: KubeEmulator) -> None:
+    kube = KubeApiAdapter(web.api_client())
+    status = kube.get_node("node-a")
+    assert status is not None and status.ready and not status.unschedulable
+    assert status.instance_id == OLD and status.labels["eks.amazonaws.com/capacityType"] == "SPOT"
+    assert kube.node_for_instance("i-0bbbbbbbbbbbbbbb2") == "node-b"
+    assert kube.node_for_instance("i-0ffffffffffffffff") is None
+    assert kube.get_node("node-z") is None
+
+
+def test_cordon_is_idempotent_and_keeps_new_pods_away(web: KubeEmulator) -> None:
+    kube = KubeApiAdapter(web.api_client())
+    assert kube.cordon("node-b").unschedulable
+    assert kube.cordon("node-b").unschedulable
+    assert web.store.get_node("node-b")["spec"]["unschedulable"] is True
+    with pytest.raises(KubeNotFoundError):
+        kube.cordon("node-z")
+    # Nothing can take an evicted pod now: its replacement waits unscheduled.
+    kube.cordon("node-a")
+    assert kube.evict("shop", "web-6d4f8-00000").result is EvictionResult.EVICTED
+    pending = web.store.list_pods("shop", field_selector="spec.nodeName=")
+    assert [p["status"]["phase"] for p in pending] == ["Pending"]
+
+
+def test_pods_on_node_tell_what_a_drain_must_evict(web: KubeEmulator) -> None:
+    pods = KubeApiAdapter(web.api_client()).pods_on_node("node-a")
+    assert {p.name for p in pods if p.daemonset} == {"aws-node-a"}
+    assert sorted(p.name for p in pods if p.needs_eviction) == [f"web-6d4f8-{i:05d}" for i in range(3)]
+    assert all(p.node_name == "node-a" and p.ready for p in pods)
+
+
+def test_budget_refuses_then_allows_once_replacements_are_ready(web: KubeEmulator, clock: FakeClock) -> None:
+    kube = KubeApiAdapter(web.api_client())
+    kube.cordon("node-a")
+    assert kube.evict("shop", "web-6d4f8-00000").result is EvictionResult.EVICTED
+    refused = kube.evict("shop", "web-6d4f8-00001")
+    assert refused.result is EvictionResult.BLOCKED_BY_PDB
+    assert refused.message == "The disruption budget web needs 2 healthy pods and has 2 currently"
+    assert kube.pdbs()[0].disruptions_allowed == 0
+    clock.advance(0.5)  # the replacement passes its readiness probe
+    assert kube.pdbs()[0].disruptions_allowed == 1
+    assert kube.evict("shop", "web-6d4f8-00001").result is EvictionResult.EVICTED
+    clock.advance(0.5)
+    assert kube.evict("shop", "web-6d4f8-00002").result is EvictionResult.EVICTED
+    assert kube.evict("shop", "web-6d4f8-00002").result is EvictionResult.GONE
+    replacements = [p for p in kube.pods_on_node("node-b") if p.owner_kind == "ReplicaSet"]
+    assert len(replacements) == 3 and all(p.name.startswith("web-6d4f8-") for p in replacements)
+    stats = web.stats()
+    assert (stats.evictions_granted, stats.evictions_refused, stats.pods_recreated) == (3, 1, 3)
+    assert stats.pdb_violations == 0
+
+
+def test_a_booting_node_registers_not_ready_then_takes_pods(clock: FakeClock) -> None:
+    document = cluster(
+        node("node-a", OLD),
+        pod("shop", "api-0", "node-a", {"app": "api"}, ("StatefulSet", "api"), cpu="3"),
+        pod("kube-system", "aws-node-a", "node-a", {}, ("DaemonSet", "aws-node"), cpu="25m"),
+    )
+    with KubeEmulator(document, clock=clock) as emulator:
+        kube = KubeApiAdapter(emulator.api_client())
+        kube.cordon("node-a")
+        assert kube.evict("shop", "api-0").result is EvictionResult.EVICTED
+        emulator.register_node("node-c", NEW, "eu-west-1c", "m5.xlarge", ready_after_seconds=30)
+        assert kube.node_for_instance(NEW) == "node-c"
+        status = kube.get_node("node-c")
+        assert status is not None and not status.ready
+        assert status.labels["node.kubernetes.io/instance-type"] == "m5.xlarge"
+        clock.advance(30)
+        assert kube.get_node("node-c").ready  # type: ignore[union-attr]
+        placed = {p.name: p for p in kube.pods_on_node("node-c")}
+        # The StatefulSet keeps its pod's name; the DaemonSet stamps its pod on the new node.
+        assert placed["api-0"].owner_kind == "StatefulSet" and not placed["api-0"].ready
+        assert any(p.daemonset for p in placed.values())
+        clock.advance(0.5)
+        assert all(p.ready for p in kube.pods_on_node("node-c"))
+
+
+def test_list_pages_are_followed(clock: FakeClock) -> None:
+    many = [pod("batch", f"job-{i:04d}", "node-a", owner=None, cpu="0") for i in range(1203)]
+    with KubeEmulator(cluster(node("node-a", OLD), *many), clock=clock) as emulator:
+        assert len(KubeApiAdapter(emulator.api_client()).pods_on_node("node-a")) == 1203
+
+
+def test_wrong_token_and_unreachable_server_are_typed_errors(clock: FakeClock) -> None:
+    with KubeEmulator(web_cluster(), token="right", clock=clock) as emulator:
+        with pytest.raises(KubeAuthError, match="401"):
+            KubeApiAdapter(api_client(emulator.url, "wrong")).get_node("node-a")
+        url = emulator.url
+    with pytest.raises(KubeUnavailableError):
+        KubeApiAdapter(api_client(url, "right"), request_timeout=(0.5, 0.5)).get_node("node-a")
+
+
+@mock_aws
+def test_connect_with_a_token_from_secrets_manager(clock: FakeClock) -> None:
+    secrets = boto3.client("secretsmanager", region_name="eu-west-1")
+    arn = secrets.create_secret(Name="acme/prod/kube", SecretString="sa-token")["ARN"]
+    with KubeEmulator(web_cluster(), token="sa-token", clock=clock) as emulator:
+        access = ClusterAccess.model_validate(
+            {"cluster": "prod", "endpoint": emulator.url, "credentials": {"kind": "secret", "secret_arn": arn}}
+        )
+        kube = connect(access, secrets_client=secrets)
+        assert kube.node_for_instance(OLD) == "node-a"
+        assert [b.name for b in kube.pdbs()] == ["web"]
