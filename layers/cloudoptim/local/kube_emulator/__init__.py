@@ -88,7 +88,9 @@ class KubeEmulator:
     def start(self) -> str:
         if self._server is None:
             self._server = EmulatorServer(self._address, self.store, self.token)
-            self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="kube-emulator", daemon=True)
+            self._thread = threading.Thread(
+                target=self._server.serve_forever, args=(0.05,), name="kube-emulator", daemon=True
+            )
             self._thread.start()
         return self.url
 
