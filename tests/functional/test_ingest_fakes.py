@@ -41,12 +41,12 @@ def test_spot_warning_flags_the_pool_and_starts_the_workflow_with_the_contract_i
     assert name == "1e5527d7-bb36-4607-3370-4164db56a40e"
     assert payload["kind"] == "interruption" and payload["deadline"] == "2025-11-30T02:35:20Z"
     assert {k: payload[k] for k in ("tenant_id", "cluster", "node_name", "az_id", "node_group", "dry_run")} == {
-        "tenant_id": TENANT, "cluster": "prod", "node_name": "ip-10-0-1-23.ec2.internal", "az_id": "use1-az2",
+        "tenant_id": TENANT, "cluster": "prod", "node_name": "ip-10-0-1-23.ec2.internal", "az_id": "use1-az4",
         "node_group": "workers", "dry_run": False,
     }  # fmt: skip
     [(flag, event_id, kind)] = w.hive.writes
     assert event_id == "1e5527d7-bb36-4607-3370-4164db56a40e"
-    assert flag.pool == HivePool("us-east-1", "use1-az2", "m5.xlarge")
+    assert flag.pool == HivePool("us-east-1", "use1-az4", "m5.xlarge")
     assert (flag.tenant_id, flag.expires_at, kind) == (TENANT, T0 + 1800, "interruption")
 
 
@@ -119,7 +119,7 @@ def test_every_message_failing_raises_so_the_whole_batch_is_retried() -> None:
 
 def test_escalation_reaches_confirmed_risky_with_three_customers() -> None:
     w = world()
-    pool = HivePool("us-east-1", "use1-az2", "m5.xlarge")
+    pool = HivePool("us-east-1", "use1-az4", "m5.xlarge")
     for tenant in ("t2", "t3"):
         w.hive.flag(new_flag(pool, tenant, T0 - 600), "e", "interruption")
     [result] = ingest_message(json.dumps(spot_warning()), "m", w.ingest_deps(), POLICY, NOW)
@@ -128,7 +128,7 @@ def test_escalation_reaches_confirmed_risky_with_three_customers() -> None:
 
 def test_expired_flags_do_not_escalate() -> None:
     w = world()
-    pool = HivePool("us-east-1", "use1-az2", "m5.xlarge")
+    pool = HivePool("us-east-1", "use1-az4", "m5.xlarge")
     w.hive.flag(new_flag(pool, "t2", T0 - 1900), "e", "interruption")  # expired 100 s ago, still stored
     [result] = ingest_message(json.dumps(spot_warning()), "m", w.ingest_deps(), POLICY, NOW)
     assert result.escalation is not None and result.escalation.level == "NORMAL"

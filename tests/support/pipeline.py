@@ -35,12 +35,12 @@ T0 = 1_764_470_000  # 2025-11-30T02:33:20Z
 
 TENANT_RECORD = TenantRecord(TENANT, ACCOUNT, f"arn:aws:iam::{ACCOUNT}:role/CloudOptimAccess-{TENANT}", "ext-1")
 NODE_GROUP = NodeGroup(
-    "workers", "lt-0123456789abcdef0", "3", {"us-east-1a": "subnet-a", "us-east-1b": "subnet-b", "use1-az4": "subnet-c"}
+    "workers", "lt-0123456789abcdef0", "3", {"us-east-1a": "subnet-a", "us-east-1b": "subnet-b", "use1-az1": "subnet-c"}
 )
 CLUSTER_RECORD = ClusterRecord(
     TENANT, CLUSTER, "https://prod.eks.example", "LS0t", {"kind": "eks"}, {"workers": NODE_GROUP}
 )
-NODE_RECORD = NodeRecord(INSTANCE, TENANT, CLUSTER, NODE, "workers", REGION, "us-east-1a", "use1-az2", "m5.xlarge")
+NODE_RECORD = NodeRecord(INSTANCE, TENANT, CLUSTER, NODE, "workers", REGION, "us-east-1a", "use1-az4", "m5.xlarge")
 
 
 def iso(epoch: int) -> str:

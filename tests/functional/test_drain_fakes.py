@@ -1,0 +1,178 @@
+"""The Step Functions task handlers over in-memory fakes and the shipped Day-Zero market."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from cloudoptim.adapters.aws.errors import RecordNotFoundError
+from cloudoptim.adapters.day_zero import load_day_zero
+from cloudoptim.interruptions.drain import KubeDeps
+from cloudoptim.interruptions.market import DayZeroMarket
+from cloudoptim.interruptions.models import iso
+from cloudoptim.interruptions.replace import ChooseDeps, LaunchDeps
+from engines.interruption.hive import HivePool, new_flag
+from functions.choose_replacement import handler as choose_fn
+from functions.cordon_node import handler as cordon_fn
+from functions.evict_pods import handler as evict_fn
+from functions.launch_replacement import handler as launch_fn
+from functions.node_status import handler as status_fn
+from functions.record_outcome import handler as record_fn
+from tests.support.pipeline import CLUSTER, INSTANCE, NODE, T0, TENANT, World, world
+
+NOW = T0 + 10
+
+
+@pytest.fixture(scope="module")
+def market() -> DayZeroMarket:
+    return DayZeroMarket(load_day_zero())
+
+
+def state(**overrides: Any) -> dict[str, Any]:
+    base = {
+        "event_id": "1e5527d7-bb36-4607-3370-4164db56a40e", "kind": "interruption", "event_time": iso(T0),
+        "deadline": iso(T0 + 120), "tenant_id": TENANT, "cluster": CLUSTER, "node_name": NODE,
+        "instance_id": INSTANCE, "region": "us-east-1", "availability_zone": "us-east-1a", "az_id": "use1-az4",
+        "instance_type": "m5.xlarge", "capacity_type": "spot", "node_group": "workers", "dry_run": False,
+        "wait_seconds": 5,
+    }  # fmt: skip
+    return {**base, **overrides}
+
+
+def chosen(w: World, market: DayZeroMarket, **overrides: Any) -> dict[str, Any]:
+    s = state(**overrides)
+    s["replacement"] = choose_fn.handle(s, ChooseDeps(w.registry, w.hive, market), NOW)
+    return s
+
+
+def test_choice_avoids_the_interrupted_and_flagged_pools_and_uses_a_node_group_zone(market: DayZeroMarket) -> None:
+    w = world()
+    first = chosen(w, market)["replacement"]
+    assert first["capacity_type"] == "spot" and first["zone_key"] in ("us-east-1a", "use1-az1")
+    w.hive.flag(new_flag(HivePool("us-east-1", first["az_id"], first["instance_type"]), "other", NOW - 60), "e", "k")
+    second = chosen(w, market)["replacement"]
+    assert (second["instance_type"], second["az_id"]) != (first["instance_type"], first["az_id"])
+    assert any("hive mind" in e for e in second["excluded"])
+    assert any("interrupted pool" in e for e in second["excluded"])
+
+
+def test_launch_uses_the_template_subnet_tags_and_an_idempotent_token(market: DayZeroMarket) -> None:
+    w = world()
+    s = chosen(w, market)
+    first = launch_fn.handle(s, LaunchDeps(w.registry, w.cloud))
+    again = launch_fn.handle(s, LaunchDeps(w.registry, w.cloud))  # a Step Functions retry
+    assert first["launched"] and first["instance_id"] == again["instance_id"]
+    [(instance_id, spec)] = w.cloud.launcher_.launched.values()
+    assert spec.launch_template_id == "lt-0123456789abcdef0" and spec.launch_template_version == "3"
+    assert spec.subnet_id == {"us-east-1a": "subnet-a", "use1-az1": "subnet-c"}[s["replacement"]["zone_key"]]
+    assert spec.tags == {"cloudoptim:tenant": TENANT, "cloudoptim:replaces": INSTANCE}
+    assert spec.capacity_type == "spot" and len(spec.client_token) <= 64
+    assert w.cloud.sessions == [(TENANT, "us-east-1")] * 2
+
+
+def test_dry_run_launch_cordon_and_evict_change_nothing(market: DayZeroMarket) -> None:
+    w = world()
+    s = chosen(w, market, dry_run=True)
+    deps = KubeDeps(w.registry, w.kube)
+    launch = launch_fn.handle(s, LaunchDeps(w.registry, w.cloud))
+    cordon = cordon_fn.handle(s, deps)
+    drain = evict_fn.handle(s, deps, NOW)
+    kube = w.kube.clusters[CLUSTER]
+    assert (launch["launched"], launch["dry_run"]) == (False, True) and w.cloud.launcher_.launched == {}
+    assert cordon["dry_run"] and kube.cordoned == [] and not kube.nodes[NODE].unschedulable
+    assert drain["step"] == "done" and drain["dry_run"] and kube.evictions == []
+    assert "would evict web/web-1" in drain["reasons"][0]
+
+
+def test_launch_without_a_subnet_for_the_zone_is_a_typed_error(market: DayZeroMarket) -> None:
+    w = world()
+    s = chosen(w, market)
+    s["replacement"]["zone_key"] = "us-east-1f"
+    with pytest.raises(RecordNotFoundError, match="no subnet"):
+        launch_fn.handle(s, LaunchDeps(w.registry, w.cloud))
+
+
+def test_cordon_then_evict_skips_daemonset_and_finished_pods() -> None:
+    w = world()
+    deps = KubeDeps(w.registry, w.kube)
+    assert cordon_fn.handle(state(), deps)["cordoned"]
+    drain = evict_fn.handle(state(), deps, NOW)
+    assert (drain["step"], drain["evicted"]) == ("done", ["web/web-1"])
+    assert sorted(drain["skipped"]) == ["batch/report-1", "kube-system/aws-node-x"]
+    assert w.kube.clusters[CLUSTER].cordoned == [NODE]
+
+
+def test_pdb_refusal_waits_then_gives_up_at_the_deadline() -> None:
+    w = world()
+    kube = w.kube.clusters[CLUSTER]
+    kube.budgets.clear()
+    kube.add_pdb("web", "web", {"app": "web"}, min_available=2)  # 2 healthy of 2: eviction answers 429
+    deps = KubeDeps(w.registry, w.kube)
+    s = state()
+    s["drain"] = evict_fn.handle(s, deps, NOW)
+    assert (s["drain"]["step"], s["drain"]["blocked"]) == ("wait", ["web/web-1"])
+    s["drain"] = evict_fn.handle(s, deps, T0 + 118)  # 2 s left, less than a wait
+    assert (s["drain"]["step"], s["drain"]["rounds"]) == ("give-up", 2)
+    assert [e.result.value for e in kube.evictions] == ["blocked_by_pdb", "blocked_by_pdb"]
+    assert ("web", "web-1") in kube.pods  # never forced past its budget
+
+
+def test_node_status_waits_for_the_new_node_then_reports_ready() -> None:
+    w = world()
+    deps = KubeDeps(w.registry, w.kube)
+    s = state(kind="rebalance", deadline=iso(T0 + 600))
+    s["launch"] = {"launched": True, "instance_id": "i-0000000000000beef", "capacity_type": "spot",
+                   "instance_type": "m6i.xlarge"}  # fmt: skip
+    s["status"] = status_fn.handle(s, deps, NOW)
+    assert s["status"]["step"] == "wait"
+    w.kube.clusters[CLUSTER].add_node("ip-10-0-3-3.ec2.internal", instance_id="i-0000000000000beef")
+    s["status"] = status_fn.handle(s, deps, NOW + 5)
+    assert (s["status"]["step"], s["status"]["attempts"]) == ("ready", 2)
+
+
+def test_node_status_times_out_at_the_deadline() -> None:
+    w = world()
+    s = state(kind="rebalance", deadline=iso(T0 + 60))
+    s["launch"] = {"launched": True, "instance_id": "i-0000000000000beef", "capacity_type": "spot",
+                   "instance_type": "m6i.xlarge"}  # fmt: skip
+    assert status_fn.handle(s, KubeDeps(w.registry, w.kube), T0 + 60)["step"] == "timeout"
+
+
+def _audit(w: World) -> Any:
+    [item] = w.audit.items.values()
+    return item
+
+
+def test_record_outcome_of_the_parallel_branches() -> None:
+    w = world()
+    s = state()
+    s["branches"] = [
+        {**state(), "replacement": {"capacity_type": "spot", "instance_type": "m6i.xlarge", "zone_key": "us-east-1a"},
+         "launch": {"launched": True, "instance_id": "i-0000000000000beef", "capacity_type": "spot",
+                    "instance_type": "m6i.xlarge"}},
+        {**state(), "cordon": {"cordoned": True, "node_name": NODE},
+         "drain": {"step": "done", "rounds": 1, "evicted": ["web/web-1"]}},
+    ]  # fmt: skip
+    outcome = record_fn.handle(s, w.audit, NOW)
+    item = _audit(w)
+    assert outcome["outcome"] == item.outcome == "replaced-and-drained"
+    assert (item.replacement, item.pods_evicted, item.dry_run) == ("i-0000000000000beef", 1, False)
+    assert outcome["audit_key"].startswith(f"TENANT#{TENANT}#CLUSTER#{CLUSTER}/")
+
+
+def test_record_failure_writes_an_audit_item_with_the_error() -> None:
+    w = world()
+    s = state(error={"Error": "AccessDeniedError", "Cause": "AssumeRole refused"})
+    assert record_fn.handle(s, w.audit, NOW)["outcome"] == "failed"
+    assert _audit(w).reasons == ("AccessDeniedError: AssumeRole refused",)
+
+
+def test_launch_failure_in_the_parallel_branch_still_drains() -> None:
+    w = world()
+    s = state()
+    s["branches"] = [
+        {**state(), "launch_error": {"Error": "TransientAwsError", "Cause": "InsufficientInstanceCapacity"}},
+        {**state(), "drain": {"step": "done", "rounds": 1, "evicted": ["web/web-1"]}},
+    ]
+    assert record_fn.handle(s, w.audit, NOW)["outcome"] == "drained-without-replacement"
