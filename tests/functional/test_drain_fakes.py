@@ -64,6 +64,7 @@ def test_launch_uses_the_template_subnet_tags_and_an_idempotent_token(market: Da
     again = launch_fn.handle(s, LaunchDeps(w.registry, w.cloud))  # a Step Functions retry
     assert first["launched"] and first["instance_id"] == again["instance_id"]
     [(instance_id, spec)] = w.cloud.launcher_.launched.values()
+    assert instance_id == first["instance_id"]
     assert spec.launch_template_id == "lt-0123456789abcdef0" and spec.launch_template_version == "3"
     assert spec.subnet_id == {"us-east-1a": "subnet-a", "use1-az1": "subnet-c"}[s["replacement"]["zone_key"]]
     assert spec.tags == {"cloudoptim:tenant": TENANT, "cloudoptim:replaces": INSTANCE}
