@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import boto3
@@ -11,7 +12,7 @@ from moto import mock_aws
 from cloudoptim.adapters.kube.api import EvictionResult, KubeApiAdapter, api_client, connect
 from cloudoptim.adapters.kube.auth import ClusterAccess
 from cloudoptim.adapters.kube.errors import KubeAuthError, KubeNotFoundError, KubeUnavailableError
-from cloudoptim.local.kube_emulator import KubeEmulator
+from cloudoptim.local.kube_emulator import SEED_CLUSTER, KubeEmulator, load_seed
 from tests.fakes.kube_cluster import FakeClock, cluster, node, pod, web_cluster
 
 OLD, NEW = "i-0aaaaaaaaaaaaaaa1", "i-0ccccccccccccccc3"
@@ -131,3 +132,47 @@ def test_connect_with_a_token_from_secrets_manager(clock: FakeClock) -> None:
         kube = connect(access, secrets_client=secrets)
         assert kube.node_for_instance(OLD) == "node-a"
         assert [b.name for b in kube.pdbs()] == ["web"]
+
+
+def test_shipped_seed_cluster_looks_like_eks() -> None:
+    document = load_seed()
+    assert SEED_CLUSTER.stat().st_size < 300_000
+    nodes = [i for i in document["items"] if i["kind"] == "Node"]
+    assert 20 <= len(nodes) <= 40
+    for item in nodes:
+        labels = item["metadata"]["labels"]
+        assert labels["topology.kubernetes.io/zone"].startswith("eu-west-1")
+        assert labels["eks.amazonaws.com/capacityType"] in ("SPOT", "ON_DEMAND")
+        assert labels["eks.amazonaws.com/nodegroup"] and labels["node.kubernetes.io/instance-type"]
+        assert re.fullmatch(r"aws:///eu-west-1[abc]/i-[0-9a-f]{17}", item["spec"]["providerID"])
+    budgets = [i["spec"] for i in document["items"] if i["kind"] == "PodDisruptionBudget"]
+    assert any("minAvailable" in b for b in budgets) and any("maxUnavailable" in b for b in budgets)
+
+
+def test_draining_a_seed_spot_node_onto_its_replacement(clock: FakeClock) -> None:
+    with KubeEmulator(SEED_CLUSTER, clock=clock) as emulator:
+        kube = KubeApiAdapter(emulator.api_client())
+        spot = emulator.store.list_nodes("eks.amazonaws.com/capacityType=SPOT")
+        victim = max(spot, key=lambda n: len(kube.pods_on_node(n["metadata"]["name"])))
+        name, labels = victim["metadata"]["name"], victim["metadata"]["labels"]
+        emulator.register_node(
+            "ip-10-0-99-99.eu-west-1.compute.internal",
+            NEW,
+            labels["topology.kubernetes.io/zone"],
+            labels["node.kubernetes.io/instance-type"],
+            labels={k: v for k, v in labels.items() if k.startswith("eks.amazonaws.com/")},
+            ready_after_seconds=5,
+        )
+        clock.advance(5)
+        kube.cordon(name)
+        for _ in range(20):  # drain rounds, as the evict_pods step runs them
+            waiting = [p for p in kube.pods_on_node(name) if p.needs_eviction]
+            if not waiting:
+                break
+            for pod in waiting:
+                kube.evict(pod.namespace, pod.name)
+            clock.advance(1)
+        assert all(p.daemonset for p in kube.pods_on_node(name))
+        assert emulator.store.list_pods(field_selector="spec.nodeName=") == []  # every replacement found room
+        assert emulator.stats().pdb_violations == 0
+        assert all(b.current_healthy >= b.desired_healthy for b in kube.pdbs())

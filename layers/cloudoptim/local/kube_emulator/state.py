@@ -51,6 +51,7 @@ class ClusterState:
     pod_ready_at: dict[PodKey, float] = field(default_factory=dict)
     daemonsets: dict[PodKey, Obj] = field(default_factory=dict)  # (namespace, DaemonSet) -> a pod to stamp on new nodes
     serial: int = 0
+    request_cache: dict[str, Resources] = field(default_factory=dict)
 
     def load(self, item: Obj) -> None:
         kind, meta = item.get("kind"), item.setdefault("metadata", {})
@@ -91,6 +92,10 @@ class ClusterState:
         for (namespace, _), template in self.daemonsets.items():
             pod = replacement(template, self.next_serial())
             pod["spec"]["nodeName"] = node_name
+            # The DaemonSet controller pins each pod to its node by name.
+            pin = {"matchFields": [{"key": "metadata.name", "operator": "In", "values": [node_name]}]}
+            required = {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [pin]}}
+            pod["spec"]["affinity"] = {**pod["spec"].get("affinity", {}), "nodeAffinity": required}
             pod["status"] = {"phase": "Running", "conditions": []}
             set_ready(pod, False, "ContainersNotReady")
             self.pods[(namespace, pod["metadata"]["name"])] = pod
@@ -154,23 +159,36 @@ class ClusterState:
 
     def schedule(self) -> None:
         """Bind pending pods (oldest first) and start the clock on pods waiting to become Ready."""
-        used: dict[str, Resources] = {}
-        for pod in self.pods.values():
-            node_name = pod.get("spec", {}).get("nodeName")
-            if node_name and not is_terminal(pod):
-                used[node_name] = used.get(node_name, Resources()) + requests_of(pod)
+        pending = []
         for key, pod in self.pods.items():
             spec = pod.setdefault("spec", {})
-            if spec.get("nodeName") or is_terminal(pod):
-                if spec.get("nodeName") and not is_ready(pod) and key not in self.pod_ready_at and not is_terminal(pod):
-                    self.pod_ready_at[key] = self.clock() + self.pod_ready_seconds
+            if is_terminal(pod):
                 continue
+            if not spec.get("nodeName"):
+                pending.append((key, pod))
+            elif not is_ready(pod) and key not in self.pod_ready_at:
+                self.pod_ready_at[key] = self.clock() + self.pod_ready_seconds
+        if not pending:
+            return
+        used: dict[str, Resources] = {}
+        for pod in self.pods.values():
+            node_name = pod["spec"].get("nodeName")
+            if node_name and not is_terminal(pod):
+                used[node_name] = used.get(node_name, Resources()) + self.requests(pod)
+        for key, pod in pending:
             target = choose_node(self.nodes.values(), used, pod)
             if target is None:
                 continue
-            spec["nodeName"] = target
-            used[target] = used.get(target, Resources()) + requests_of(pod)
+            pod["spec"]["nodeName"] = target
+            used[target] = used.get(target, Resources()) + self.requests(pod)
             pod["status"] = {"phase": "Running", "conditions": [{"type": "PodScheduled", "status": "True"}]}
             set_ready(pod, False, "ContainersNotReady")
             self.pod_ready_at[key] = self.clock() + self.pod_ready_seconds
             self.stats.pods_scheduled += 1
+
+    def requests(self, pod: Obj) -> Resources:
+        """A pod's effective requests, parsed once per pod (its spec does not change)."""
+        uid = str(pod["metadata"].get("uid"))
+        if uid not in self.request_cache:
+            self.request_cache[uid] = requests_of(pod)
+        return self.request_cache[uid]
