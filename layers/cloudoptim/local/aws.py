@@ -45,6 +45,7 @@ class LocalAws:
     host: str = "127.0.0.1"
     port: int = 0
     log_level: str = "WARNING"
+    extra_env: dict[str, str] = field(default_factory=dict)  # e.g. POWERTOOLS_METRICS_DISABLED for the drill
     journal: InvocationJournal = field(default_factory=InvocationJournal)
     tap: event_targets.DeliveryTap = field(default_factory=event_targets.DeliveryTap)
     _server: ThreadedMotoServer | None = None
@@ -84,6 +85,7 @@ class LocalAws:
             **deployed,
             "AWS_ENDPOINT_URL": self.endpoint_url,
             **LOCAL_OVERRIDES,
+            **self.extra_env,
         }
 
     def client(self, service: str) -> Any:

@@ -1,0 +1,189 @@
+"""`cloudoptim local drill`: notices through the real bus into the deployed pipeline, figures out.
+
+Runs on a started `LocalStack`: sends the plan's notices with PutEvents on the SaaS bus (duplicates are
+re-deliveries of an already delivered event to the queue), waits until every unique notice's execution
+has ended, then reports what happened, read from the emulators' own state and the execution history.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from cloudoptim.errors import CloudOptimError
+from cloudoptim.local.aws import ACCOUNT_ID
+from cloudoptim.local.drill_events import DrillPlan, notice_entry
+from cloudoptim.local.drill_report import Timeline, drained_at, execution_times, ingest_starts
+from cloudoptim.local.stack import LocalStack
+
+TERMINAL = frozenset({"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"})
+
+
+class DrillError(CloudOptimError):
+    """The drill could not run (no node left to interrupt, an event the bus refused)."""
+
+
+@dataclass(frozen=True)
+class DrillSettings:
+    events: int = 100
+    duplicates: float = 0.1
+    seed: int = 7
+    rate_per_second: float = 20.0  # notices per second at most
+    max_in_flight: int = 48  # unique notices whose execution has not ended, at most
+    settle_timeout_seconds: float = 300.0
+
+
+@dataclass
+class _Baseline:
+    kube: dict[str, int]
+    replacements: int
+    flags: int
+
+
+@dataclass
+class DrillRun:
+    stack: LocalStack
+    settings: DrillSettings
+    clock: Callable[[], float] = time.time
+    timeline: Timeline = field(default_factory=Timeline)
+    targeted: set[str] = field(default_factory=set)
+    duplicates_sent: int = 0
+    _outcomes_before: int = 0
+
+    def run(self) -> dict[str, Any]:
+        assert self.stack.deployed is not None
+        plan = DrillPlan.make(self.settings.events, self.settings.duplicates, self.settings.seed)
+        self._outcomes_before = len(self.stack.aws.journal.records("record_outcome"))
+        baseline = _Baseline(self.stack.kube.stats().as_dict(), self.stack.live.replacements, self._flags())
+        began = self.clock()
+        events, sqs = self.stack.aws.client("events"), self.stack.aws.client("sqs")
+        unique = 0
+        for position in range(plan.events):
+            self._pace(began, position)
+            if position in plan.duplicate_at:
+                self._send_duplicate(sqs, position)
+            else:
+                self._send_notice(events, plan.kinds[unique])
+                unique += 1
+        statuses = self._settle()
+        return self._report(plan, baseline, statuses, self.clock() - began)
+
+    def _pace(self, began: float, position: int) -> None:
+        due = began + position / self.settings.rate_per_second
+        while self.clock() < due or self._in_flight() >= self.settings.max_in_flight:
+            time.sleep(0.01)
+
+    def _in_flight(self) -> int:
+        ended = len(self.stack.aws.journal.records("record_outcome")) - self._outcomes_before
+        return len(self.timeline.put_at) - ended
+
+    def _target(self) -> tuple[str, str]:
+        deadline = self.clock() + 60
+        while self.clock() < deadline:
+            for instance_id, node in self.stack.live.snapshot().items():
+                if instance_id not in self.targeted:
+                    self.targeted.add(instance_id)
+                    return instance_id, node.zone
+            self.stack.live.wait_for_change(0.5)
+        raise DrillError("no node left to interrupt: replacements did not join the cluster within 60 s")
+
+    def _send_notice(self, events: Any, detail_type: str) -> None:
+        assert self.stack.deployed is not None
+        instance_id, _ = self._target()
+        entry = notice_entry(
+            self.stack.deployed.event_bus_name, detail_type, instance_id, self.stack.aws.region, ACCOUNT_ID
+        )
+        sent = self.clock()
+        answer = events.put_events(Entries=[entry])
+        if answer.get("FailedEntryCount"):
+            raise DrillError(f"the bus refused a notice: {answer['Entries']}")
+        self.timeline.put_at[str(answer["Entries"][0]["EventId"])] = sent
+
+    def _send_duplicate(self, sqs: Any, position: int) -> None:
+        """Deliver an earlier event again, as EventBridge may: the same body, so the same event id."""
+        assert self.stack.deployed is not None
+        earlier = list(self.timeline.put_at)[-32:]
+        delivered = self.stack.aws.tap.delivered(earlier[position % len(earlier)])
+        if delivered is None:
+            raise DrillError("an event the drill sent never reached the queue")
+        sqs.send_message(QueueUrl=self.stack.deployed.queue_url, MessageBody=delivered[1])
+        self.duplicates_sent += 1
+
+    def _executions(self) -> list[dict[str, Any]]:
+        assert self.stack.deployed is not None
+        sfn = self.stack.aws.client("stepfunctions")
+        found: list[dict[str, Any]] = []
+        for page in sfn.get_paginator("list_executions").paginate(
+            stateMachineArn=self.stack.deployed.state_machine_arn
+        ):
+            found.extend(page["executions"])
+        return found
+
+    def _settle(self) -> dict[str, str]:
+        """Wait until each unique notice's execution ended (or the timeout); returns name -> status."""
+        deadline = self.clock() + self.settings.settle_timeout_seconds
+        wanted = set(self.timeline.put_at)
+        while True:
+            started, status = execution_times(self._executions())
+            mine = {name: s for name, s in status.items() if name in wanted}
+            finished = len(mine) == len(wanted) and all(s in TERMINAL for s in mine.values())
+            if (finished and self._queue_empty()) or self.clock() > deadline:
+                self.timeline.started_at = {k: v for k, v in started.items() if k in wanted}
+                return mine
+            time.sleep(0.5)
+
+    def _queue_empty(self) -> bool:
+        assert self.stack.deployed is not None
+        attributes = self.stack.aws.client("sqs").get_queue_attributes(
+            QueueUrl=self.stack.deployed.queue_url,
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        )["Attributes"]
+        return all(int(v) == 0 for v in attributes.values())
+
+    def _flags(self) -> int:
+        assert self.stack.deployed is not None
+        table = self.stack.deployed.tables["HIVE_MIND_TABLE"]
+        dynamodb = self.stack.aws.client("dynamodb")
+        now = int(self.clock())
+        return sum(
+            1
+            for page in dynamodb.get_paginator("scan").paginate(TableName=table)
+            for item in page["Items"]
+            if int(item.get("expires_at", {}).get("N", "0")) > now
+        )
+
+    def _dlq_messages(self) -> int:
+        assert self.stack.deployed is not None
+        attributes = self.stack.aws.client("sqs").get_queue_attributes(
+            QueueUrl=self.stack.deployed.dlq_url, AttributeNames=["ApproximateNumberOfMessages"]
+        )["Attributes"]
+        return int(attributes["ApproximateNumberOfMessages"])
+
+    def _report(self, plan: DrillPlan, baseline: _Baseline, statuses: dict[str, str], seconds: float) -> dict[str, Any]:
+        journal = self.stack.aws.journal
+        wanted = set(self.timeline.put_at)
+        self.timeline.ingest_at = {k: v for k, v in ingest_starts(journal.records("ingest")).items() if k in wanted}
+        self.timeline.drained = {k: v for k, v in drained_at(journal.records("evict_pods")).items() if k in wanted}
+        kube = self.stack.kube.stats().as_dict()
+        return {
+            "events_sent": plan.events,
+            "unique_events": len(wanted),
+            "duplicates_sent": self.duplicates_sent,
+            "executions_started": len(statuses),
+            "executions_succeeded": sum(1 for s in statuses.values() if s == "SUCCEEDED"),
+            "executions_unfinished": sum(1 for s in statuses.values() if s not in TERMINAL),
+            "pods_evicted": kube["evictions_granted"] - baseline.kube["evictions_granted"],
+            "evictions_refused_by_pdb": kube["evictions_refused"] - baseline.kube["evictions_refused"],
+            "pdb_violations": kube["pdb_violations"] - baseline.kube["pdb_violations"],
+            "replacements_launched": self.stack.live.replacements - baseline.replacements,
+            "hive_mind_flags": self._flags(),
+            "dlq_messages": self._dlq_messages(),
+            "latency_ms": self.timeline.latency_ms(),
+            "duration_seconds": round(seconds, 1),
+        }
+
+
+def run_drill(stack: LocalStack, settings: DrillSettings) -> dict[str, Any]:
+    return DrillRun(stack, settings).run()

@@ -1,0 +1,96 @@
+"""The drill's figures, measured from timestamps the pieces record themselves.
+
+PutEvents time (taken by the drill just before the call) -> ingest start (the in-process runner's journal,
+first invocation whose SQS batch carries the event id) -> execution start (Step Functions' startDate) ->
+drained (end of the first `evict_pods` invocation of that event that returned step "done").
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from cloudoptim.local.lambda_runner import Invocation
+
+
+def percentile(values: Iterable[float], share: float) -> float | None:
+    """Nearest-rank percentile, None when there is nothing to measure.
+
+    >>> percentile([1, 2, 3, 4], 0.5), percentile([1, 2, 3, 4], 0.99), percentile([], 0.5)
+    (2, 4, None)
+    """
+    ordered = sorted(values)
+    if not ordered:
+        return None
+    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
+
+
+def _ms(values: list[float], share: float) -> float | None:
+    found = percentile(values, share)
+    return None if found is None else round(found * 1000, 1)
+
+
+def ingest_starts(records: Iterable[Invocation]) -> dict[str, float]:
+    """Event id -> start of the first ingest invocation whose batch carried it."""
+    first: dict[str, float] = {}
+    for record in records:
+        for message in (record.event or {}).get("Records", []) if isinstance(record.event, dict) else []:
+            try:
+                event_id = str(json.loads(message.get("body", "{}")).get("id"))
+            except ValueError:
+                continue
+            first[event_id] = min(first.get(event_id, record.started), record.started)
+    return first
+
+
+def drained_at(records: Iterable[Invocation]) -> dict[str, float]:
+    """Event id -> end of the first `evict_pods` invocation that finished the drain."""
+    done: dict[str, float] = {}
+    for record in records:
+        result, event = record.result, record.event
+        if record.errored or not isinstance(result, dict) or not isinstance(event, dict):
+            continue
+        if result.get("step") == "done" and event.get("event_id"):
+            key = str(event["event_id"])
+            done[key] = min(done.get(key, record.ended), record.ended)
+    return done
+
+
+@dataclass
+class Timeline:
+    put_at: dict[str, float] = field(default_factory=dict)  # unique event id -> PutEvents time
+    ingest_at: dict[str, float] = field(default_factory=dict)
+    started_at: dict[str, float] = field(default_factory=dict)
+    drained: dict[str, float] = field(default_factory=dict)
+
+    def latency_ms(self) -> dict[str, float | None]:
+        ids = list(self.put_at)
+        ingest_to_start = [
+            self.started_at[i] - self.ingest_at[i] for i in ids if i in self.started_at and i in self.ingest_at
+        ]
+        to_ingest = [self.ingest_at[i] - self.put_at[i] for i in ids if i in self.ingest_at]
+        to_drained = [self.drained[i] - self.put_at[i] for i in ids if i in self.drained]
+        return {
+            "ingest_to_start_p50": _ms(ingest_to_start, 0.5),
+            "ingest_to_start_p99": _ms(ingest_to_start, 0.99),
+            "event_to_drained_p50": _ms(to_drained, 0.5),
+            "event_to_drained_p99": _ms(to_drained, 0.99),
+            "event_to_ingest_p50": _ms(to_ingest, 0.5),
+            "event_to_ingest_p99": _ms(to_ingest, 0.99),
+        }
+
+
+def execution_times(executions: Iterable[Mapping[str, Any]]) -> tuple[dict[str, float], dict[str, str]]:
+    """Execution name -> start (epoch s) and -> status, from ListExecutions."""
+    started: dict[str, float] = {}
+    status: dict[str, str] = {}
+    for execution in executions:
+        start = execution.get("startDate")
+        if isinstance(start, datetime):
+            started[str(execution["name"])] = start.timestamp()
+        status[str(execution["name"])] = str(execution.get("status"))
+    return started, status

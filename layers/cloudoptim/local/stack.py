@@ -1,0 +1,180 @@
+"""The whole product on one machine: local AWS, the deployed SaaS stack, the Kubernetes emulator and one
+tenant whose cluster is the emulator. `LocalStack(settings).start()` ... `.stop()`.
+
+The template is synthesized by the CDK app (`cdk.synth`), so local mode runs the same stack as AWS.
+Replacement nodes join the cluster through the kubelet bridge and are written to the registry, standing in
+for the discovery sweep that registers a cluster's new instances in AWS.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from cloudoptim.local.aws import LocalAws
+from cloudoptim.local.cluster_seed import SeedNode
+from cloudoptim.local.deploy import DeployedStack, deploy
+from cloudoptim.local.kubelet import KubeletBridge, LaunchedNode
+from cloudoptim.local.sqs_poller import SqsPoller
+from cloudoptim.local.tenant import LocalTenant, node_item, prepare_tenant, put_items, register_tenant
+from cloudoptim.local.ttl import TtlSweeper
+
+REPLACES_TAG = "cloudoptim:replaces"
+TemplateSource = Callable[[str, int], Mapping[str, Any]]
+
+
+def synthesized_template(endpoint_url: str, wait_seconds: int) -> Mapping[str, Any]:
+    """The SaaS template from the CDK app, offline (imports aws_cdk: starts node, ~5-15 s)."""
+    from cdk.synth import synth_saas_template
+
+    return synth_saas_template(bundle=False, context={"local_endpoint_url": endpoint_url, "wait_seconds": wait_seconds})
+
+
+@dataclass(frozen=True)
+class LocalSettings:
+    region: str = "eu-west-1"
+    tenant_id: str = "local"
+    cluster: str = "local"
+    wait_seconds: int = 1
+    node_boot_seconds: float = 0.2
+    node_ready_seconds: float = 0.5
+    pod_ready_seconds: float = 0.5
+    poller_threads: int = 4
+    log_level: str = "WARNING"
+    metrics: bool = True
+
+
+@dataclass
+class LiveNodes:
+    """The cluster's instances as the registry knows them: seeded nodes plus replacements that joined."""
+
+    nodes: dict[str, SeedNode] = field(default_factory=dict)
+    replacements: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _joined: threading.Condition = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._joined = threading.Condition(self._lock)
+
+    def add(self, instance_id: str, node: SeedNode, replacement: bool) -> None:
+        with self._joined:
+            self.nodes[instance_id] = node
+            self.replacements += int(replacement)
+            self._joined.notify_all()
+
+    def snapshot(self) -> dict[str, SeedNode]:
+        with self._lock:
+            return dict(self.nodes)
+
+    def wait_for_change(self, timeout: float) -> None:
+        with self._joined:
+            self._joined.wait(timeout)
+
+
+@dataclass
+class LocalStack:
+    settings: LocalSettings = field(default_factory=LocalSettings)
+    seed: Mapping[str, Any] | None = None
+    template_source: TemplateSource = synthesized_template
+    aws: LocalAws = field(init=False)
+    kube: Any = None
+    deployed: DeployedStack | None = None
+    tenant: LocalTenant | None = None
+    live: LiveNodes = field(default_factory=LiveNodes)
+    bridge: KubeletBridge | None = None
+    pollers: list[SqsPoller] = field(default_factory=list)
+    sweeper: TtlSweeper | None = None
+
+    def __post_init__(self) -> None:
+        extra = {} if self.settings.metrics else {"POWERTOOLS_METRICS_DISABLED": "true"}
+        self.aws = LocalAws(region=self.settings.region, log_level=self.settings.log_level, extra_env=extra)
+
+    def start(self) -> dict[str, str]:
+        """Start everything; returns the endpoints and names a user needs."""
+        from cloudoptim.local.kube_emulator import KubeEmulator, load_seed
+
+        endpoint = self.aws.start()
+        self.deployed = deploy(self.aws, self.template_source(endpoint, self.settings.wait_seconds))
+        seed = self.seed if self.seed is not None else load_seed()
+        self.tenant = prepare_tenant(self.aws, seed, self.settings.tenant_id, self.settings.cluster)
+        self.kube = KubeEmulator(self.tenant.seed, pod_ready_seconds=self.settings.pod_ready_seconds)
+        kube_url = self.kube.start()
+        register_tenant(self.aws, self.deployed.tables["REGISTRY_TABLE"], self.tenant, kube_url)
+        for instance_id, node in self.tenant.instances.items():
+            self.live.add(instance_id, node, replacement=False)
+        self._start_bridge()
+        self._start_background()
+        return self.endpoints()
+
+    def endpoints(self) -> dict[str, str]:
+        assert self.deployed is not None and self.kube is not None
+        return {
+            "aws_endpoint_url": self.aws.endpoint_url,
+            "kubernetes_api": str(self.kube.url),
+            "event_bus": self.deployed.event_bus_name,
+            "state_machine_arn": self.deployed.state_machine_arn,
+            "interruption_queue": self.deployed.queue_url,
+            "dead_letter_queue": self.deployed.dlq_url,
+            **{f"table_{k.lower()}": v for k, v in self.deployed.tables.items()},
+        }
+
+    def stop(self) -> None:
+        for poller in self.pollers:
+            poller.stop()
+        self.pollers.clear()
+        if self.sweeper is not None:
+            self.sweeper.stop()
+        if self.bridge is not None:
+            self.bridge.restore()
+        if self.kube is not None:
+            self.kube.stop()
+        self.aws.stop()
+
+    def _start_bridge(self) -> None:
+        self.bridge = KubeletBridge(
+            self.kube,
+            labeller=self._labels,
+            boot_seconds=self.settings.node_boot_seconds,
+            ready_after_seconds=self.settings.node_ready_seconds,
+        )
+        self.bridge.listeners.append(self._discovered)
+        self.bridge.install()
+
+    def _start_background(self) -> None:
+        assert self.deployed is not None
+        for mapping in self.deployed.mappings:
+            poller = SqsPoller(self.aws, mapping, threads=self.settings.poller_threads)
+            poller.start()
+            self.pollers.append(poller)
+        ttl_tables = [
+            self.deployed.tables[k] for k in ("HIVE_MIND_TABLE", "IDEMPOTENCY_TABLE") if k in self.deployed.tables
+        ]
+        self.sweeper = TtlSweeper(self.aws.client("dynamodb"), ttl_tables)
+        self.sweeper.start()
+
+    def _group_of(self, node: LaunchedNode) -> SeedNode | None:
+        replaced = node.tags.get(REPLACES_TAG)
+        return self.live.snapshot().get(replaced) if replaced else None
+
+    def _labels(self, node: LaunchedNode) -> dict[str, str]:
+        previous = self._group_of(node)
+        return {
+            "eks.amazonaws.com/nodegroup": previous.node_group if previous else "default",
+            "eks.amazonaws.com/capacityType": "SPOT" if node.capacity_type == "spot" else "ON_DEMAND",
+        }
+
+    def _discovered(self, node: LaunchedNode) -> None:
+        """Discovery stand-in: a joined instance gets its `INSTANCE#<id>` item, so later notices resolve."""
+        assert self.tenant is not None and self.deployed is not None
+        previous = self._group_of(node)
+        joined = SeedNode(
+            node.node_name,
+            node.zone,
+            node.instance_type,
+            node.capacity_type,
+            previous.node_group if previous else "default",
+        )
+        put_items(self.aws, self.deployed.tables["REGISTRY_TABLE"], [node_item(self.tenant, node.instance_id, joined)])
+        self.live.add(node.instance_id, joined, replacement=REPLACES_TAG in node.tags)
