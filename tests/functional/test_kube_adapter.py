@@ -11,9 +11,15 @@ from moto import mock_aws
 
 from cloudoptim.adapters.kube.api import EvictionResult, KubeApiAdapter, api_client, connect
 from cloudoptim.adapters.kube.auth import ClusterAccess
-from cloudoptim.adapters.kube.errors import KubeAuthError, KubeNotFoundError, KubeUnavailableError
+from cloudoptim.adapters.kube.errors import (
+    KubeAuthError,
+    KubeConflictError,
+    KubeNotFoundError,
+    KubeThrottledError,
+    KubeUnavailableError,
+)
 from cloudoptim.local.kube_emulator import SEED_CLUSTER, KubeEmulator, load_seed
-from tests.fakes.kube_cluster import FakeClock, cluster, node, pod, web_cluster
+from tests.fakes.kube_cluster import FakeClock, cluster, node, pdb, pod, web_cluster
 
 OLD, NEW = "i-0aaaaaaaaaaaaaaa1", "i-0ccccccccccccccc3"
 
@@ -119,6 +125,33 @@ def test_wrong_token_and_unreachable_server_are_typed_errors(clock: FakeClock) -
         url = emulator.url
     with pytest.raises(KubeUnavailableError):
         KubeApiAdapter(api_client(url, "right"), request_timeout=(0.5, 0.5)).get_node("node-a")
+
+
+def test_api_server_refusals_become_typed_errors(web: KubeEmulator) -> None:
+    kube = KubeApiAdapter(web.api_client())
+    web.fail("POST", r"/eviction$", 429, "Too many requests, please try again later.")
+    with pytest.raises(KubeThrottledError) as throttled:
+        kube.evict("shop", "web-6d4f8-00000")  # a 429 without a DisruptionBudget cause is throttling
+    assert throttled.value.retryable
+    web.fail("GET", r"/api/v1/nodes/", 503, times=2)
+    for _ in range(2):
+        with pytest.raises(KubeUnavailableError):
+            kube.get_node("node-a")
+    web.fail("PATCH", r"/api/v1/nodes/", 409, "the object has been modified")
+    with pytest.raises(KubeConflictError, match="has been modified"):
+        kube.cordon("node-a")
+    assert kube.get_node("node-a") is not None  # faults are used up
+    assert kube.evict("shop", "web-6d4f8-00000").result is EvictionResult.EVICTED
+
+
+def test_two_budgets_over_one_pod_refuse_eviction(clock: FakeClock) -> None:
+    document = web_cluster(2, max_unavailable=1)
+    document["items"].append(pdb("shop", "web-too", {"app": "web"}, max_unavailable=1))
+    with (
+        KubeEmulator(document, clock=clock) as emulator,
+        pytest.raises(KubeUnavailableError, match="more than one PodDisruptionBudget"),
+    ):
+        KubeApiAdapter(emulator.api_client()).evict("shop", "web-6d4f8-00000")
 
 
 @mock_aws

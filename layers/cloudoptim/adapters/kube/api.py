@@ -7,31 +7,19 @@
 from __future__ import annotations
 
 import base64
-import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from enum import StrEnum
 from typing import Any, Protocol
 
-import urllib3
 from kubernetes.client import ApiClient, Configuration, CoreV1Api, PolicyV1Api, V1DeleteOptions, V1Eviction
 from kubernetes.client import V1ObjectMeta as Meta
 from kubernetes.client.exceptions import ApiException
 from pydantic import BaseModel, ConfigDict, computed_field
 
+from cloudoptim.adapters.kube.api_errors import budget_refusal, translated
 from cloudoptim.adapters.kube.auth import ClusterAccess, bearer_token
-from cloudoptim.adapters.kube.errors import (
-    KubeApiError,
-    KubeAuthError,
-    KubeConflictError,
-    KubeError,
-    KubeNotFoundError,
-    KubeThrottledError,
-    KubeUnavailableError,
-)
 
 MIRROR_ANNOTATION = "kubernetes.io/config.mirror"
-DISRUPTION_BUDGET_CAUSE = "DisruptionBudget"
 _TERMINAL_PHASES = frozenset({"Succeeded", "Failed"})
 _PAGE = 500
 
@@ -141,7 +129,7 @@ class KubeApiAdapter:
         self._timeout = request_timeout
 
     def get_node(self, name: str) -> NodeStatus | None:
-        with _translated(f"get node {name}"):
+        with translated(f"get node {name}"):
             try:
                 return _node(self._core.read_node(name, _request_timeout=self._timeout))
             except ApiException as exc:
@@ -157,7 +145,7 @@ class KubeApiAdapter:
         return None
 
     def cordon(self, name: str) -> NodeStatus:
-        with _translated(f"cordon node {name}"):
+        with translated(f"cordon node {name}"):
             patched = self._core.patch_node(name, {"spec": {"unschedulable": True}}, _request_timeout=self._timeout)
         return _node(patched)
 
@@ -170,11 +158,11 @@ class KubeApiAdapter:
             metadata=Meta(name=name, namespace=namespace),
             delete_options=V1DeleteOptions(grace_period_seconds=grace_seconds) if grace_seconds is not None else None,
         )
-        with _translated(f"evict pod {namespace}/{name}"):
+        with translated(f"evict pod {namespace}/{name}"):
             try:
                 self._core.create_namespaced_pod_eviction(name, namespace, body, _request_timeout=self._timeout)
             except ApiException as exc:
-                refusal = _budget_refusal(exc)
+                refusal = budget_refusal(exc)
                 if refusal is not None:
                     return EvictionOutcome(
                         namespace=namespace, name=name, result=EvictionResult.BLOCKED_BY_PDB, message=refusal
@@ -191,7 +179,7 @@ class KubeApiAdapter:
     def _all(self, list_call: Callable[..., Any], what: str, field_selector: str | None = None) -> list[Any]:
         items: list[Any] = []
         token: str | None = None
-        with _translated(what):
+        with translated(what):
             while True:
                 kwargs: dict[str, Any] = {"limit": _PAGE, "_request_timeout": self._timeout}
                 if field_selector:
@@ -230,56 +218,6 @@ def api_client(endpoint: str, token: str | None, ca_data: str | None = None) -> 
     # A hung control plane must not eat a Lambda's whole timeout in urllib3's own retries.
     configuration.retries = 2
     return ApiClient(configuration)
-
-
-@contextmanager
-def _translated(what: str) -> Iterator[None]:
-    try:
-        yield
-    except ApiException as exc:
-        raise _error_for(exc, what) from exc
-    except urllib3.exceptions.HTTPError as exc:
-        raise KubeUnavailableError(f"{what}: API server unreachable ({type(exc).__name__})") from exc
-
-
-def _error_for(exc: ApiException, what: str) -> KubeError:
-    status = int(exc.status or 0)
-    detail = f"{what}: HTTP {status} {_status_message(exc) or exc.reason or ''}".rstrip()
-    if status in (401, 403):
-        return KubeAuthError(detail)
-    if status == 404:
-        return KubeNotFoundError(detail)
-    if status == 409:
-        return KubeConflictError(detail)
-    if status == 429:
-        return KubeThrottledError(detail)
-    if status == 0 or status >= 500:
-        return KubeUnavailableError(detail)
-    return KubeApiError(detail)
-
-
-def _status_body(exc: ApiException) -> dict[str, Any]:
-    try:
-        body = json.loads(exc.body or "{}")
-    except (TypeError, ValueError):
-        return {}
-    return body if isinstance(body, dict) else {}
-
-
-def _status_message(exc: ApiException) -> str:
-    return str(_status_body(exc).get("message") or "")
-
-
-def _budget_refusal(exc: ApiException) -> str | None:
-    """The refusal message when a 429 names a DisruptionBudget cause (not a throttle)."""
-    if exc.status != 429:
-        return None
-    details = _status_body(exc).get("details") or {}
-    causes = details.get("causes") or [] if isinstance(details, dict) else []
-    budget = [c for c in causes if isinstance(c, dict) and c.get("reason") == DISRUPTION_BUDGET_CAUSE]
-    if not budget:
-        return None
-    return "; ".join(str(c.get("message") or _status_message(exc)) for c in budget)
 
 
 def _node(item: Any) -> NodeStatus:

@@ -1,14 +1,15 @@
 """A Kubernetes API server emulator for local mode, drills and tests, spoken to by the official client.
 
+>>> from kubernetes.client import CoreV1Api
 >>> with KubeEmulator({"kind": "List", "items": []}) as kube:
-...     api = kube.api_client()
-...     CoreV1Api(api).list_node().items
+...     CoreV1Api(kube.api_client()).list_node().items
 []
 """
 
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -16,12 +17,12 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from kubernetes.client import ApiClient, CoreV1Api  # noqa: F401 - CoreV1Api is used by the docstring example
+from kubernetes.client import ApiClient
 
 from cloudoptim.adapters.kube.api import api_client
 from cloudoptim.local.kube_emulator.budget import BudgetCount
 from cloudoptim.local.kube_emulator.objects import Obj
-from cloudoptim.local.kube_emulator.server import EmulatorServer
+from cloudoptim.local.kube_emulator.server import EmulatorServer, Fault
 from cloudoptim.local.kube_emulator.store import ClusterStore, EmulatorStats
 
 SEED_CLUSTER = Path(__file__).resolve().parents[2] / "data" / "local-cluster.json"
@@ -76,6 +77,7 @@ class KubeEmulator:
         self.token = token
         self._address = (host, port)
         self._server: EmulatorServer | None = None
+        self._faults: list[Fault] = []
         self._thread: threading.Thread | None = None
 
     @property
@@ -88,6 +90,9 @@ class KubeEmulator:
     def start(self) -> str:
         if self._server is None:
             self._server = EmulatorServer(self._address, self.store, self.token)
+            for fault in self._faults:
+                if fault.remaining > 0:
+                    self._server.add_fault(fault)
             self._thread = threading.Thread(
                 target=self._server.serve_forever, args=(0.05,), name="kube-emulator", daemon=True
             )
@@ -117,6 +122,16 @@ class KubeEmulator:
     def register_node(self, name: str, instance_id: str, zone: str, instance_type: str, **options: Any) -> Obj:
         """A booting instance's kubelet registers its node (see ClusterStore.register_node for options)."""
         return self.store.register_node(name, instance_id, zone, instance_type, **options)
+
+    def fail(self, method: str, path: str, code: int, message: str = "", times: int = 1) -> None:
+        """The next `times` requests `method` on a path matching the regex `path` are answered `code`.
+
+        e.g. `fail("POST", r"/eviction$", 429)` throttles evictions, `fail("GET", r"/nodes/", 503)` a busy server.
+        """
+        fault = Fault(method.upper(), re.compile(path), code, message, times)
+        self._faults.append(fault)
+        if self._server is not None:
+            self._server.add_fault(fault)
 
     def stats(self) -> EmulatorStats:
         return self.store.stats

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -145,6 +147,23 @@ def _register(store: ClusterStore, path: dict[str, str], query: Query, body: Any
         ) from exc
 
 
+_REASONS = {409: "Conflict", 429: "TooManyRequests", 500: "InternalError", 503: "ServiceUnavailable"}
+
+
+@dataclass
+class Fault:
+    """The next `remaining` requests matching `method` and `path` get `code` (a busy or throttling API server)."""
+
+    method: str
+    path: re.Pattern[str]
+    code: int
+    message: str
+    remaining: int
+
+    def error(self) -> ApiError:
+        return ApiError(self.code, _REASONS.get(self.code, "InternalError"), self.message or f"injected {self.code}")
+
+
 class EmulatorHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True  # headers and body go out in two writes: Nagle would hold the body 40 ms
@@ -176,6 +195,9 @@ class EmulatorHandler(BaseHTTPRequestHandler):
         raw = self.rfile.read(length) if length else b""
         try:
             self._authorise(url.path)
+            fault = self.server.take_fault(method, url.path)
+            if fault is not None:
+                raise fault.error()
             body = json.loads(raw) if raw else None
             for verb, pattern, handler in _ROUTES:
                 match = pattern.match(url.path)
@@ -213,3 +235,19 @@ class EmulatorServer(ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], store: ClusterStore, token: str | None) -> None:
         super().__init__(address, EmulatorHandler)
         self.store, self.token = store, token
+        self.faults: list[Fault] = []
+        self._faults_lock = threading.Lock()
+
+    def add_fault(self, fault: Fault) -> None:
+        with self._faults_lock:
+            self.faults.append(fault)
+
+    def take_fault(self, method: str, path: str) -> Fault | None:
+        with self._faults_lock:
+            for fault in self.faults:
+                if fault.method == method and fault.path.search(path):
+                    fault.remaining -= 1
+                    if fault.remaining <= 0:
+                        self.faults.remove(fault)
+                    return fault
+        return None
