@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from engines.spot.fleet import CapacityType, FleetPolicy, plan_fleet
-from engines.spot.model import Catalog, OnDemandPrices, PriceHistory, SpotAdvisor
+from engines.spot.model import Catalog, OnDemandPrices, PoolKey, PriceHistory, SpotAdvisor
 from engines.spot.offerings import Offering, Offerings, build_offerings
 from engines.spot.ranking import RankPolicy, rank_pools
 from engines.spot.requirements import Requirements
@@ -113,12 +113,41 @@ def yield_selector(
     return select
 
 
+def model_selector(
+    probabilities: Mapping[int, Mapping[PoolKey, float]],
+    model: str,
+    rank_policy: RankPolicy | None = None,
+    fleet: FleetPolicy | None = None,
+) -> Selector:
+    """The yield fleet with the model's probabilities as risk; `probabilities` holds one mapping per rebalance time.
+
+    Probabilities are computed outside the engine (ml/) from prices up to each rebalance and passed in as a value.
+    """
+
+    def select(offerings: Offerings, requirements: Requirements, at: int, nodes: int) -> list[Holding]:
+        strategy = get_strategy("model", {"probabilities": probabilities.get(at, {}), "model": model})
+        return yield_selector(strategy, rank_policy, fleet)(offerings, requirements, at, nodes)
+
+    return select
+
+
+def _model_selector(options: Mapping[str, Any]) -> Selector:
+    if "probabilities" not in options:
+        raise ValueError("the model policy needs per-rebalance probabilities from a loaded model")
+    return model_selector(
+        options["probabilities"],
+        str(options.get("model", "unnamed")),
+        fleet=FleetPolicy(min_on_demand_share=float(options.get("on_demand_share", 0.0))),
+    )
+
+
 _SELECTORS: dict[str, Callable[[Mapping[str, Any]], Selector]] = {
     "yield": lambda options: yield_selector(
         fleet=FleetPolicy(min_on_demand_share=float(options.get("on_demand_share", 0.0)))
     ),
     "cheapest": lambda options: cheapest_selector,
     "lowest-advisor-risk": lambda options: lowest_advisor_risk_selector,
+    "model": _model_selector,
 }
 
 

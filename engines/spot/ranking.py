@@ -30,6 +30,9 @@ class RankPolicy(BaseModel):
     # On eu-west-1 Dec 2021 - Mar 2022, pool-moments whose price moved >= 10% in the past week rose >= 3% within
     # 12 h 9.1% of the time, against 0.19% for the others (decision 14).
     max_weekly_move: float = Field(0.10, gt=0, description="pools whose price moved more in 7 days are rejected")
+    max_model_probability: float = Field(
+        0.85, gt=0, le=1, description="pools the interruption-risk model scores above this are rejected"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,12 +93,14 @@ def rank_pools(
             rejected.append(Rejection(offering.instance_type, offering.availability_zone, reason))
             continue
         risk = strategy.score(offering, at)
-        if risk.value > policy.max_risk:
+        limit = policy.max_model_probability if risk.source == "model" else policy.max_risk
+        if risk.value > limit:
+            what = "model probability" if risk.source == "model" else "risk"
             rejected.append(
                 Rejection(
                     offering.instance_type,
                     offering.availability_zone,
-                    f"risk {risk.value:.2f} is above the {policy.max_risk:g} limit",
+                    f"{what} {risk.value:.2f} is above the {limit:g} limit",
                 )
             )
             continue

@@ -2,7 +2,8 @@
 
 The default `seed-weighted` strategy is the seed's formula:
 0.60 x advisor interruption rate + 0.25 x 7-day price volatility + 0.10 x gap to On-Demand + 0.05 x time of day,
-every part scaled to 0..1 so the total is 0..1.
+every part scaled to 0..1 so the total is 0..1. The `model` strategy takes per-pool probabilities computed outside
+the engine by the interruption-risk model (ml/) and falls back to the heuristic for pools it has no score for.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from engines.spot.model import PoolKey
 from engines.spot.offerings import Offering
 
 # Mid-points of the advisor's buckets (<5%, 5-10%, 10-15%, 15-20%, >20%) scaled so that ">20%" is 1.0.
@@ -51,9 +53,11 @@ class RiskScore:
     value: float
     strategy: str
     parts: tuple[RiskPart, ...]
+    source: Literal["heuristic", "model"] = "heuristic"  # which safety limit applies (RankPolicy)
+    note: str = ""
 
     def reasons(self) -> list[str]:
-        head = f"risk {self.value:.3f} by the {self.strategy} strategy"
+        head = f"risk {self.value:.3f} by the {self.strategy} strategy" + (f" ({self.note})" if self.note else "")
         parts = [f"{p.name} {p.contribution:.3f} (= {p.weight:g} x {p.score:.2f}): {p.detail}" for p in self.parts]
         return [head, *parts]
 
@@ -145,11 +149,47 @@ class SeedWeightedRisk:
         return 0.4, f"outside business hours in {region} (local {local:%a %H:%M})"
 
 
+@dataclass(frozen=True)
+class ModelRisk:
+    """The interruption-risk model's probability as the risk, where the model scored the pool; else the fallback."""
+
+    probabilities: Mapping[PoolKey, float]
+    model: str
+    fallback: RiskStrategy
+    name: str = "model"
+
+    def score(self, offering: Offering, at: int) -> RiskScore:
+        probability = self.probabilities.get(offering.key)
+        if probability is None:
+            heuristic = self.fallback.score(offering, at)
+            note = f"model {self.model} has no score for this pool, heuristic used"
+            return RiskScore(heuristic.value, heuristic.strategy, heuristic.parts, "heuristic", note)
+        value = min(1.0, max(0.0, probability))
+        part = RiskPart(
+            "model probability",
+            1.0,
+            value,
+            f"model {self.model}: P(Spot price rises 3% or more within 12 h) = {value:.3f}",
+        )
+        return RiskScore(value, self.name, (part,), "model")
+
+
 def _seed_weighted(settings: Mapping[str, Any]) -> RiskStrategy:
     return SeedWeightedRisk(SeedWeightedSettings.model_validate(dict(settings)))
 
 
-_REGISTRY: dict[str, Callable[[Mapping[str, Any]], RiskStrategy]] = {"seed-weighted": _seed_weighted}
+def _model(settings: Mapping[str, Any]) -> RiskStrategy:
+    """settings: probabilities (Mapping[PoolKey, float]), model (a name), fallback (seed-weighted settings)."""
+    if "probabilities" not in settings:
+        raise ValueError("the model risk strategy needs per-pool probabilities from a loaded model")
+    return ModelRisk(
+        probabilities=settings["probabilities"],
+        model=str(settings.get("model", "unnamed")),
+        fallback=_seed_weighted(settings.get("fallback", {})),
+    )
+
+
+_REGISTRY: dict[str, Callable[[Mapping[str, Any]], RiskStrategy]] = {"seed-weighted": _seed_weighted, "model": _model}
 
 
 def register_strategy(name: str, factory: Callable[[Mapping[str, Any]], RiskStrategy]) -> None:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from cloudoptim.cli import render
 from cloudoptim.cli.inputs import SpotInputs, load_spot_inputs
@@ -14,7 +15,10 @@ from engines.spot.fleet import FleetPolicy, plan_fleet
 from engines.spot.offerings import build_offerings
 from engines.spot.ranking import RankPolicy, RankResult, rank_pools
 from engines.spot.requirements import Requirements
-from engines.spot.risk import get_strategy
+from engines.spot.risk import RiskStrategy, get_strategy
+
+if TYPE_CHECKING:
+    from ml.inference import RiskModel
 
 DAY = 86400
 
@@ -74,6 +78,11 @@ def _selection_options(parser: argparse.ArgumentParser, at: bool = True) -> None
     parser.add_argument("--prices", nargs="+", metavar="PATH", help="spot price history files (default: shipped)")
     parser.add_argument("--advisor", metavar="PATH", help="Spot Advisor JSON (default: shipped snapshot)")
     parser.add_argument("--format", choices=["table", "json"], default="table")
+    parser.add_argument(
+        "--model",
+        metavar="DIR",
+        help="interruption-risk model directory: its probability becomes the risk (heuristic where it has none)",
+    )
     if at:
         parser.add_argument("--at", help="ISO-8601 moment to decide at (default: the newest price in the data)")
 
@@ -102,10 +111,27 @@ def _ranked(args: argparse.Namespace) -> tuple[SpotInputs, RankResult]:
     inputs = load_spot_inputs(args.region, args.prices, args.advisor)
     at = parse_time(args.at, "--at") if args.at else inputs.newest_price_time()
     offerings = build_offerings(inputs.history, inputs.catalog, inputs.on_demand, inputs.advisor, at)
-    result = rank_pools(offerings, requirements, get_strategy(), at, args.region, RankPolicy())
+    result = rank_pools(offerings, requirements, _strategy(args, inputs, at), at, args.region, RankPolicy())
     if not len(result.compatible):
         raise NoPoolFitsError(f"no instance type priced in {args.region} at that time meets {_describe(requirements)}")
     return inputs, result
+
+
+def _model(args: argparse.Namespace) -> RiskModel | None:
+    if not args.model:
+        return None
+    from ml.inference import load_model  # LightGBM is the optional `ml` extra: import it only when asked for
+
+    return load_model(Path(args.model))
+
+
+def _strategy(args: argparse.Namespace, inputs: SpotInputs, at: int) -> RiskStrategy:
+    """The model's probabilities where --model is given (computed here, outside the engine), else the heuristic."""
+    model = _model(args)
+    if model is None:
+        return get_strategy()
+    probabilities = model.probabilities(inputs.history, inputs.on_demand, inputs.advisor, at)
+    return get_strategy("model", {"probabilities": probabilities, "model": model.name})
 
 
 def run_rank(args: argparse.Namespace) -> str:
@@ -137,7 +163,7 @@ def run_backtest_command(args: argparse.Namespace) -> str:
             "--end must be after --start (and the data must cover more than a week when --start is not given)"
         )
     settings = BacktestSettings(nodes=args.nodes, start=start, end=end, rebalance_hours=args.rebalance_hours)
-    selector = get_selector(args.policy, {"on_demand_share": args.on_demand_share})
+    selector = get_selector(args.policy, _policy_options(args, inputs, settings))
     try:
         result = run_backtest(
             args.policy,
@@ -152,6 +178,21 @@ def run_backtest_command(args: argparse.Namespace) -> str:
     except ValueError as exc:
         raise NoPoolFitsError(str(exc)) from exc
     return render.backtest(result, settings, args.region, args.format)
+
+
+def _policy_options(args: argparse.Namespace, inputs: SpotInputs, settings: BacktestSettings) -> dict[str, Any]:
+    options: dict[str, Any] = {"on_demand_share": args.on_demand_share}
+    model = _model(args)
+    if args.policy == "model" and model is None:
+        raise InvalidArgumentError("--policy model needs --model DIR")
+    if model is not None:
+        if args.policy != "model":
+            raise InvalidArgumentError(f"--model is used by --policy model only, not --policy {args.policy}")
+        step = int(settings.rebalance_hours * 3600)
+        times = list(range(settings.start, settings.end, step))  # the backtest's rebalance moments
+        options["probabilities"] = model.probabilities_over(inputs.history, inputs.on_demand, inputs.advisor, times)
+        options["model"] = model.name
+    return options
 
 
 def _describe(requirements: Requirements) -> str:

@@ -1,0 +1,129 @@
+"""Features of Spot pools on a time grid: pure numpy, the same code for training and for inference.
+
+Every value at time t reads only price records with timestamps <= t (searchsorted side="right"), so changing
+or adding prices after t cannot change it (tests/unit/test_ml_features.py checks this property).
+
+    >>> pools = pool_inputs(history, on_demand, advisor)   # doctest: +SKIP
+    >>> tensor = feature_tensor(PriceBook(pools), np.array([at]))  # (pools, 1, features), NaN where unpriced
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from engines.spot.model import OnDemandPrices, PriceHistory, SpotAdvisor
+from ml.contract import FEATURE_NAMES, HOUR, SHORT_WINDOW, WINDOW
+from ml.pricebook import Floats, Ints, PoolInput, PriceBook
+
+COLUMN = {name: i for i, name in enumerate(FEATURE_NAMES)}
+
+
+def pool_inputs(history: PriceHistory, on_demand: OnDemandPrices, advisor: SpotAdvisor) -> list[PoolInput]:
+    """Every pool of the history with its listed On-Demand price and advisor bucket (None where unknown)."""
+    result = []
+    for key in history.pools():
+        series = history.series[key]
+        if not len(series):
+            continue
+        entry = advisor.get(history.region, key.instance_type)
+        result.append(
+            PoolInput(
+                key=key,
+                times=series.times,
+                prices=series.prices,
+                on_demand=on_demand.get(history.region, key.instance_type),
+                advisor_bucket=entry.bucket if entry else None,
+            )
+        )
+    return result
+
+
+def _static_columns(book: PriceBook) -> tuple[Floats, Floats]:
+    on_demand = np.array([p.on_demand or np.nan for p in book.pools], dtype=np.float64)
+    bucket = np.array([np.nan if p.advisor_bucket is None else p.advisor_bucket for p in book.pools])
+    return on_demand, bucket
+
+
+def _own_features(book: PriceBook, pool: Ints, t: Ints, out: Floats) -> None:
+    """Fill out[k, :] with the pool's own features at t[k] (every pair must be priced)."""
+    now = book.index_at(pool, t)
+    first = book.first_index(pool)
+    price = book.prices[now]
+    start = np.maximum(t - WINDOW, book.times[first])
+    lo = np.maximum(book.index_at(pool, t - WINDOW), first)
+    high, low = book.reduce(np.maximum, lo, now), book.reduce(np.minimum, lo, now)
+    mean, std = book.mean_and_std(lo, start, now, t)
+    lo24 = np.maximum(book.index_at(pool, t - SHORT_WINDOW), first)
+    spread = high - low
+    on_demand, bucket = _static_columns(book)
+    out[:, COLUMN["price_position_7d"]] = np.where(spread > 0, (price - low) / np.where(spread > 0, spread, 1.0), 0.5)
+    out[:, COLUMN["price_vs_mean_7d"]] = price / mean - 1.0
+    out[:, COLUMN["discount"]] = 1.0 - price / on_demand[pool]
+    out[:, COLUMN["volatility_7d"]] = std / mean
+    out[:, COLUMN["range_7d"]] = spread / mean
+    out[:, COLUMN["range_24h"]] = (book.reduce(np.maximum, lo24, now) - book.reduce(np.minimum, lo24, now)) / price
+    out[:, COLUMN["trend_24h"]] = _trend(book, pool, price, t - SHORT_WINDOW)
+    out[:, COLUMN["trend_7d"]] = _trend(book, pool, price, t - WINDOW)
+    out[:, COLUMN["changes_7d"]] = now - lo
+    out[:, COLUMN["hours_since_change"]] = (t - book.times[now]) / HOUR
+    out[:, COLUMN["history_hours"]] = (t - start) / HOUR
+    out[:, COLUMN["advisor_bucket"]] = bucket[pool]
+    days = t // (24 * HOUR)
+    out[:, COLUMN["hour"]] = (t // HOUR) % 24
+    out[:, COLUMN["day_of_week"]] = (days + 3) % 7  # 1970-01-01 was a Thursday; 0 = Monday
+    out[:, COLUMN["weekend"]] = (days + 3) % 7 >= 5
+
+
+def _trend(book: PriceBook, pool: Ints, price: Floats, before: Ints) -> Floats:
+    earlier = book.index_at(pool, before)
+    past = np.where(earlier >= 0, book.prices[np.maximum(earlier, 0)], np.nan)
+    return price / past - 1.0
+
+
+def _family_features(book: PriceBook, tensor: Floats) -> None:
+    """Mean and max price position, and max 24 h trend, across the other sizes of each pool's family and zone."""
+    groups: dict[tuple[str, str], list[int]] = {}
+    for i, pool in enumerate(book.pools):
+        groups.setdefault(pool.group, []).append(i)
+    position, trend = COLUMN["price_position_7d"], COLUMN["trend_24h"]
+    for members in groups.values():
+        if len(members) < 2:
+            continue  # no other size: the family columns stay NaN
+        positions = tensor[members, :, position]
+        trends = tensor[members, :, trend]
+        known = ~np.isnan(positions)
+        total, count = np.nansum(positions, axis=0), known.sum(axis=0)
+        for row, i in enumerate(members):
+            others = np.delete(np.arange(len(members)), row)
+            rest = count - known[row]
+            own = np.where(known[row], positions[row], 0.0)
+            mean = (total - own) / np.maximum(rest, 1)
+            tensor[i, :, COLUMN["family_position_mean"]] = np.where(rest > 0, mean, np.nan)
+            tensor[i, :, COLUMN["family_position_max"]] = np.fmax.reduce(positions[others], axis=0)
+            tensor[i, :, COLUMN["family_trend_24h_max"]] = np.fmax.reduce(trends[others], axis=0)
+
+
+def feature_tensor(book: PriceBook, grid: Ints) -> Floats:
+    """Features of every pool at every grid time: shape (pools, times, features); all-NaN rows where unpriced.
+
+    Family columns are computed across the pools of the book: give it every pool of the region.
+    """
+    grid = np.asarray(grid, dtype=np.int64)
+    n_pools = len(book.pools)
+    tensor = np.full((n_pools, grid.size, len(FEATURE_NAMES)), np.nan, dtype=np.float64)
+    pool = np.repeat(np.arange(n_pools, dtype=np.int64), grid.size)
+    t = np.tile(grid, n_pools)
+    cells = book.index_at(pool, t) >= 0
+    flat = tensor.reshape(-1, len(FEATURE_NAMES))
+    rows = np.empty((int(cells.sum()), len(FEATURE_NAMES)))
+    _own_features(book, pool[cells], t[cells], rows)
+    rows[:, [COLUMN["family_position_mean"], COLUMN["family_position_max"], COLUMN["family_trend_24h_max"]]] = np.nan
+    flat[cells] = rows
+    _family_features(book, tensor)
+    return tensor
+
+
+def priced(tensor: Floats) -> npt.NDArray[np.bool_]:
+    """Which (pool, time) cells of a feature tensor have a price."""
+    return ~np.isnan(tensor[..., COLUMN["price_position_7d"]])
