@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from pydantic import ValidationError
 
-from cloudoptim.cli import consolidate, rightsize, spot
+from cloudoptim.cli import consolidate, ml, onboarding, rightsize, spot
 from cloudoptim.errors import CloudOptimError
 
 EXIT_ERROR = 2
@@ -20,6 +20,8 @@ def build_parser() -> argparse.ArgumentParser:
     spot.add_commands(commands)
     rightsize.add_commands(commands)
     consolidate.add_commands(commands)
+    ml.add_commands(commands)
+    onboarding.add_commands(commands)
     return parser
 
 
