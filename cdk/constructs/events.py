@@ -12,7 +12,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from cdk.constructs._cfn import acknowledge, name_logical_id
+from cdk.constructs._cfn import name_logical_id
 from cloudoptim.onboarding import EVENT_BUS_NAME, INTERRUPTION_EVENT_PATTERNS
 
 RULE_NAME = "interruption-events"
@@ -49,7 +49,6 @@ class InterruptionEvents(Construct):
             retention_period=Duration.days(14),
         )
         name_logical_id(self.dead_letters, "InterruptionDLQ")
-        acknowledge(self.dead_letters, "AwsSolutions-SQS3", "This queue is the dead-letter queue itself.")
         self.queue = sqs.Queue(
             self,
             "InterruptionQueue",
@@ -72,5 +71,9 @@ class InterruptionEvents(Construct):
             targets=[targets.SqsQueue(self.queue)],
         )
         name_logical_id(self.rule, "InterruptionEventsRule")
-        either = {"$or": [dict(pattern) for pattern in INTERRUPTION_EVENT_PATTERNS]}
-        cast(events.CfnRule, self.rule.node.default_child).add_property_override("EventPattern", either)
+        cfn_rule = cast(events.CfnRule, self.rule.node.default_child)
+        cfn_rule.add_property_override("EventPattern", {"$or": [dict(p) for p in INTERRUPTION_EVENT_PATTERNS]})
+        cfn_rule.add_property_deletion_override("EventPattern.source")  # overrides merge: drop the placeholder
+        # The bus by name rather than `Ref` (the same value): moto's CloudFormation resolves the Ref to an object.
+        cfn_rule.add_property_override("EventBusName", EVENT_BUS_NAME)
+        cfn_rule.add_resource_dependency(cast(events.CfnEventBus, self.bus.node.default_child))

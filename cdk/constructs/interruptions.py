@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from aws_cdk import Duration
+from aws_cdk import ArnFormat, Duration, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
@@ -33,8 +33,12 @@ DRAIN_STEPS: Mapping[str, tuple[str, int, int]] = {
     "evict_pods": ("EvictPodsFunctionArn", 60, 256),
     "record_outcome": ("RecordOutcomeFunctionArn", 15, 256),
 }
-# Functions that act in the customer's account or cluster assume the tenant role (EKS tokens come from it).
-ASSUMES_CUSTOMER_ROLE = ("launch_replacement", "node_status", "cordon_node", "evict_pods")
+# Functions that act in the customer's account or cluster assume the tenant role: ingest looks up instances
+# the registry does not know (DescribeInstances), the Kubernetes steps sign EKS tokens with it.
+ASSUMES_CUSTOMER_ROLE = ("ingest", "launch_replacement", "node_status", "cordon_node", "evict_pods")
+# Clusters registered with `{"kind": "secret"}` credentials keep a service-account token in Secrets Manager.
+READS_CLUSTER_TOKENS = ("node_status", "cordon_node", "evict_pods")
+CLUSTER_TOKEN_SECRETS = "cloudoptim/*"
 
 
 class AslSubstitutionError(ValueError):
@@ -74,7 +78,6 @@ class Interruptions(Construct):
             )
 
         self.steps = {name: function(name, timeout, memory) for name, (_, timeout, memory) in DRAIN_STEPS.items()}
-        self._grant_steps(storage)
         self.state_machine = _drain_and_replace(self, asl, self.steps, log_retention)
 
         self.ingest = function(
@@ -83,10 +86,7 @@ class Interruptions(Construct):
             256,
             {"STATE_MACHINE_ARN": self.state_machine.state_machine_arn, **ingest_environment},
         )
-        storage.registry.grant_read_data(self.ingest.function)
-        storage.hive_mind.grant_write_data(self.ingest.function)
-        storage.idempotency.grant_read_write_data(self.ingest.function)
-        self.state_machine.grant_start_execution(self.ingest.function)
+        self._grant(storage)
         self.ingest.function.add_event_source(
             sources.SqsEventSource(events.queue, batch_size=10, report_batch_item_failures=True)
         )
@@ -95,22 +95,51 @@ class Interruptions(Construct):
     def functions(self) -> dict[str, ContractFunction]:
         return {"ingest": self.ingest, **self.steps}
 
-    def _grant_steps(self, storage: Storage) -> None:
-        for name, step in self.steps.items():
-            if name != "record_outcome":
-                storage.registry.grant_read_data(step.function)
+    def _grant(self, storage: Storage) -> None:
+        """Exactly the reads and writes of the platform contract's Lambda table."""
+        steps = {name: step.function for name, step in self.steps.items()}
+        storage.registry.grant_read_data(self.ingest.function)
+        # The contract says "write"; ingest also queries the pool's live flags to escalate (spec S6).
+        storage.hive_mind.grant_read_write_data(self.ingest.function)
+        storage.idempotency.grant_read_write_data(self.ingest.function)
+        self.state_machine.grant_start_execution(self.ingest.function)
+        for name in ("choose_replacement", "launch_replacement", "node_status", "cordon_node", "evict_pods"):
+            storage.registry.grant_read_data(steps[name])
+        storage.hive_mind.grant_read_data(steps["choose_replacement"])
+        storage.audit.grant_write_data(steps["record_outcome"])
+        for name, fn in self.functions.items():
             if name in ASSUMES_CUSTOMER_ROLE:
-                step.role.add_to_policy(
-                    iam.PolicyStatement(actions=["sts:AssumeRole"], resources=[CUSTOMER_ROLE_PATTERN])
-                )
-                acknowledge(
-                    step.role,
-                    f"AwsSolutions-IAM5[Resource::{CUSTOMER_ROLE_PATTERN}]",
-                    "Tenant accounts register at runtime; only roles named CloudOptimAccess-<tenant> can be assumed, "
-                    "and each one's trust policy demands the tenant's ExternalId.",
-                )
-        storage.hive_mind.grant_read_data(self.steps["choose_replacement"].function)
-        storage.audit.grant_write_data(self.steps["record_outcome"].function)
+                _assume_customer_role(fn)
+            if name in READS_CLUSTER_TOKENS:
+                _read_cluster_tokens(fn)
+
+
+def _assume_customer_role(fn: ContractFunction) -> None:
+    fn.role.add_to_policy(iam.PolicyStatement(actions=["sts:AssumeRole"], resources=[CUSTOMER_ROLE_PATTERN]))
+    acknowledge(
+        fn.role,
+        f"AwsSolutions-IAM5[Resource::{CUSTOMER_ROLE_PATTERN}]",
+        "Tenant accounts register at runtime; only roles named CloudOptimAccess-<tenant> can be assumed, "
+        "and each one's trust policy demands the tenant's ExternalId.",
+    )
+
+
+def _read_cluster_tokens(fn: ContractFunction) -> None:
+    stack = Stack.of(fn)
+    secrets = stack.format_arn(
+        service="secretsmanager",
+        resource="secret",
+        resource_name=CLUSTER_TOKEN_SECRETS,
+        arn_format=ArnFormat.COLON_RESOURCE_NAME,
+    )
+    fn.role.add_to_policy(iam.PolicyStatement(actions=["secretsmanager:GetSecretValue"], resources=[secrets]))
+    acknowledge(
+        fn.role,
+        "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:"
+        f"{CLUSTER_TOKEN_SECRETS}]",
+        "Cluster tokens are stored per tenant and cluster at registration (cloudoptim/<tenant>/<cluster>/token); "
+        "the prefix limits reads to CloudOptim's own secrets in this account.",
+    )
 
 
 def _drain_and_replace(
