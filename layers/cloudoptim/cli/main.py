@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from pydantic import ValidationError
 
-from cloudoptim.cli import consolidate, ml, rightsize, spot
+from cloudoptim.cli import consolidate, ml, onboarding, rightsize, spot
 from cloudoptim.errors import CloudOptimError
 
 EXIT_ERROR = 2
@@ -21,6 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
     rightsize.add_commands(commands)
     consolidate.add_commands(commands)
     ml.add_commands(commands)
+    onboarding.add_commands(commands)
     return parser
 
 
