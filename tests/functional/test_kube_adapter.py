@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import base64
+import datetime
+import ipaddress
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import boto3
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from moto import mock_aws
 
 from cloudoptim.adapters.kube.api import EvictionResult, KubeApiAdapter, api_client, connect
@@ -16,6 +24,7 @@ from cloudoptim.adapters.kube.errors import (
     KubeConflictError,
     KubeNotFoundError,
     KubeThrottledError,
+    KubeTlsError,
     KubeUnavailableError,
 )
 from cloudoptim.local.kube_emulator import SEED_CLUSTER, KubeEmulator, load_seed
@@ -152,6 +161,41 @@ def test_two_budgets_over_one_pod_refuse_eviction(clock: FakeClock) -> None:
         pytest.raises(KubeUnavailableError, match="more than one PodDisruptionBudget"),
     ):
         KubeApiAdapter(emulator.api_client()).evict("shop", "web-6d4f8-00000")
+
+
+def _self_signed(folder: Path) -> tuple[Path, Path, str]:
+    """A certificate for 127.0.0.1, its key, and the base64 PEM a registry item carries as ca_data."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "kube-emulator")])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+        .sign(key, hashes.SHA256())
+    )
+    pem = certificate.public_bytes(serialization.Encoding.PEM)
+    cert_file, key_file = folder / "tls.crt", folder / "tls.key"
+    cert_file.write_bytes(pem)
+    key_file.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return cert_file, key_file, base64.b64encode(pem).decode()
+
+
+def test_tls_endpoint_is_trusted_through_the_registry_ca(tmp_path: Path, clock: FakeClock) -> None:
+    cert_file, key_file, ca_data = _self_signed(tmp_path)
+    with KubeEmulator(web_cluster(), token="t", clock=clock, certificate=(cert_file, key_file)) as emulator:
+        assert emulator.url.startswith("https://")
+        assert KubeApiAdapter(api_client(emulator.url, "t", ca_data)).node_for_instance(OLD) == "node-a"
+        with pytest.raises(KubeTlsError):  # the system trust store does not know this CA
+            KubeApiAdapter(api_client(emulator.url, "t"), request_timeout=(1, 1)).get_node("node-a")
 
 
 @mock_aws

@@ -17,6 +17,7 @@ from cloudoptim.adapters.kube.errors import (
     KubeError,
     KubeNotFoundError,
     KubeThrottledError,
+    KubeTlsError,
     KubeUnavailableError,
 )
 
@@ -30,6 +31,11 @@ def translated(what: str) -> Iterator[None]:
     except ApiException as exc:
         raise error_for(exc, what) from exc
     except urllib3.exceptions.HTTPError as exc:
+        # urllib3 wraps the last failure of its retries; a certificate that does not verify will not on a retry.
+        if isinstance(exc, urllib3.exceptions.SSLError) or isinstance(
+            getattr(exc, "reason", None), urllib3.exceptions.SSLError
+        ):
+            raise KubeTlsError(f"{what}: the API server's certificate does not verify against the cluster CA") from exc
         raise KubeUnavailableError(f"{what}: API server unreachable ({type(exc).__name__})") from exc
 
 

@@ -24,6 +24,10 @@ class KubeAuthError(KubeError):
     """The API server refused the token (401) or the role lacks an RBAC permission (403)."""
 
 
+class KubeTlsError(KubeError):
+    """The API server's certificate does not verify against the cluster CA from the registry."""
+
+
 class KubeNotFoundError(KubeError):
     """The object the operation needs does not exist (404 on a write)."""
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import ssl
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -54,6 +55,7 @@ class KubeEmulator:
 
     `token`: when set, requests must carry `Authorization: Bearer <token>` (401 otherwise).
     `pod_ready_seconds`: how long a replacement pod takes to pass its readiness probe.
+    `certificate`: (cert PEM, key PEM) files to serve HTTPS, so clients exercise the CA pinning of EKS endpoints.
     """
 
     def __init__(
@@ -65,6 +67,7 @@ class KubeEmulator:
         token: str | None = None,
         pod_ready_seconds: float = 0.5,
         clock: Callable[[], float] = time.monotonic,
+        certificate: tuple[Path, Path] | None = None,
     ) -> None:
         document: Mapping[str, Any] | None
         if isinstance(cluster, Path) or (isinstance(cluster, str) and not cluster.lstrip().startswith("{")):
@@ -76,6 +79,7 @@ class KubeEmulator:
         self.store = ClusterStore(document, pod_ready_seconds=pod_ready_seconds, clock=clock)
         self.token = token
         self._address = (host, port)
+        self._certificate = certificate
         self._server: EmulatorServer | None = None
         self._faults: list[Fault] = []
         self._thread: threading.Thread | None = None
@@ -85,11 +89,15 @@ class KubeEmulator:
         if self._server is None:
             raise RuntimeError("the emulator is not running: call start()")
         host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        return f"{'https' if self._certificate else 'http'}://{host!s}:{port}"
 
     def start(self) -> str:
         if self._server is None:
             self._server = EmulatorServer(self._address, self.store, self.token)
+            if self._certificate is not None:
+                context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+                context.load_cert_chain(*self._certificate)
+                self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
             for fault in self._faults:
                 if fault.remaining > 0:
                     self._server.add_fault(fault)
