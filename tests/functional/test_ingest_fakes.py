@@ -73,7 +73,7 @@ def test_malformed_and_unknown_messages_are_dropped_and_the_batch_goes_on() -> N
 def test_rebalance_and_health_start_without_flagging() -> None:
     w = world()
     run(w, sqs_batch(rebalance(), health()))
-    assert sorted(p["kind"] for p in w.executions.started.values()) == ["rebalance", "scheduled-change"]
+    assert sorted(str(p["kind"]) for p in w.executions.started.values()) == ["rebalance", "scheduled-change"]
     assert w.hive.writes == []
 
 
@@ -106,7 +106,7 @@ def test_transient_error_is_a_batch_item_failure_and_the_retry_succeeds() -> Non
     assert answer == {"batchItemFailures": [{"itemIdentifier": "m-0"}]}
     assert [p["kind"] for p in w.executions.started.values()] == ["interruption"]
     run(w, sqs_batch(rebalance()))  # SQS redelivers: the released claim lets it through
-    assert sorted(p["kind"] for p in w.executions.started.values()) == ["interruption", "rebalance"]
+    assert sorted(str(p["kind"]) for p in w.executions.started.values()) == ["interruption", "rebalance"]
 
 
 def test_every_message_failing_raises_so_the_whole_batch_is_retried() -> None:
