@@ -199,6 +199,18 @@ def test_tls_endpoint_is_trusted_through_the_registry_ca(tmp_path: Path, clock: 
 
 
 @mock_aws
+def test_connect_with_an_eks_token_from_the_customer_role(clock: FakeClock) -> None:
+    sts = boto3.client("sts", region_name="eu-west-1")
+    with KubeEmulator(web_cluster(), accept_eks_tokens=True, clock=clock) as emulator:
+        access = ClusterAccess.model_validate(
+            {"cluster": "prod", "endpoint": emulator.url, "credentials": {"kind": "eks"}}
+        )
+        assert connect(access, sts_client=sts).node_for_instance(OLD) == "node-a"
+        with pytest.raises(KubeAuthError):
+            KubeApiAdapter(api_client(emulator.url, "k8s-aws-v1.bm90LWEtdXJs")).get_node("node-a")
+
+
+@mock_aws
 def test_connect_with_a_token_from_secrets_manager(clock: FakeClock) -> None:
     secrets = boto3.client("secretsmanager", region_name="eu-west-1")
     arn = secrets.create_secret(Name="acme/prod/kube", SecretString="sa-token")["ARN"]

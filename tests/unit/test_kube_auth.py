@@ -17,6 +17,7 @@ from cloudoptim.adapters.kube.auth import (
     ClusterAccess,
     bearer_token,
     eks_token,
+    is_eks_token,
     service_account_token,
 )
 from cloudoptim.adapters.kube.errors import KubeCredentialsError
@@ -54,6 +55,12 @@ def test_eks_token_is_a_presigned_regional_get_caller_identity(sts: Any) -> None
     assert query["X-Amz-Expires"] == ["60"]
     assert query["X-Amz-SignedHeaders"] == ["host;x-k8s-aws-id"]
     assert "X-Amz-Security-Token" in query  # the assumed role's session, not the SaaS account's keys
+
+
+def test_eks_token_shape_is_recognised(sts: Any) -> None:
+    assert is_eks_token(eks_token(sts, "prod-eu"))
+    assert not is_eks_token("k8s-aws-v1.bm90LWEtdXJs")  # "not-a-url"
+    assert not is_eks_token("eyJhbGciOiJSUzI1NiJ9.service-account.jwt")
 
 
 def test_each_token_names_its_own_cluster(sts: Any) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import json
 from typing import Annotated, Any, Literal
+from urllib.parse import parse_qs, urlsplit
 
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, ConfigDict, Field
@@ -72,6 +73,27 @@ def eks_token(sts_client: Any, cluster: str) -> str:
     except (BotoCoreError, ClientError) as exc:
         raise KubeCredentialsError(f"cannot presign an EKS token for cluster {cluster}: {exc}") from exc
     return EKS_TOKEN_PREFIX + base64.urlsafe_b64encode(url.encode()).decode().rstrip("=")
+
+
+def is_eks_token(token: str) -> bool:
+    """Whether a bearer token has the EKS shape: a presigned, regional STS GetCallerIdentity URL that signs the
+    cluster header. Only AWS can check the signature; local mode's emulator uses this to accept EKS-kind clusters.
+    """
+    if not token.startswith(EKS_TOKEN_PREFIX):
+        return False
+    body = token[len(EKS_TOKEN_PREFIX) :]
+    try:
+        url = urlsplit(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)).decode())
+    except (ValueError, UnicodeDecodeError):
+        return False
+    query = parse_qs(url.query)
+    return (
+        url.scheme == "https"
+        and url.hostname is not None
+        and url.hostname.startswith("sts.")
+        and query.get("Action") == ["GetCallerIdentity"]
+        and CLUSTER_ID_HEADER in (query.get("X-Amz-SignedHeaders") or [""])[0].split(";")
+    )
 
 
 def _stash_cluster_id(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:

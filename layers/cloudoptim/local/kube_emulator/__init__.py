@@ -54,6 +54,7 @@ class KubeEmulator:
     """Serve a cluster document over HTTP on localhost: `url = KubeEmulator(doc).start()`, later `.stop()`.
 
     `token`: when set, requests must carry `Authorization: Bearer <token>` (401 otherwise).
+    `accept_eks_tokens`: also accept tokens shaped like `aws eks get-token`'s (their signature is not checked).
     `pod_ready_seconds`: how long a replacement pod takes to pass its readiness probe.
     `certificate`: (cert PEM, key PEM) files to serve HTTPS, so clients exercise the CA pinning of EKS endpoints.
     """
@@ -68,6 +69,7 @@ class KubeEmulator:
         pod_ready_seconds: float = 0.5,
         clock: Callable[[], float] = time.monotonic,
         certificate: tuple[Path, Path] | None = None,
+        accept_eks_tokens: bool = False,
     ) -> None:
         document: Mapping[str, Any] | None
         if isinstance(cluster, Path) or (isinstance(cluster, str) and not cluster.lstrip().startswith("{")):
@@ -80,6 +82,7 @@ class KubeEmulator:
         self.token = token
         self._address = (host, port)
         self._certificate = certificate
+        self._accept_eks_tokens = accept_eks_tokens
         self._server: EmulatorServer | None = None
         self._faults: list[Fault] = []
         self._thread: threading.Thread | None = None
@@ -93,7 +96,7 @@ class KubeEmulator:
 
     def start(self) -> str:
         if self._server is None:
-            self._server = EmulatorServer(self._address, self.store, self.token)
+            self._server = EmulatorServer(self._address, self.store, self.token, self._accept_eks_tokens)
             if self._certificate is not None:
                 context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
                 context.load_cert_chain(*self._certificate)

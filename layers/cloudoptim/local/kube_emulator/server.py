@@ -11,6 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from cloudoptim.adapters.kube.auth import is_eks_token
 from cloudoptim.local.kube_emulator.objects import ApiError, Obj, json_patch, merge_patch, status_body
 from cloudoptim.local.kube_emulator.selectors import SelectorError
 from cloudoptim.local.kube_emulator.store import ClusterStore
@@ -214,11 +215,13 @@ class EmulatorHandler(BaseHTTPRequestHandler):
         self._send(code, payload)
 
     def _authorise(self, path: str) -> None:
-        token = self.server.token
-        if token is None or path.startswith("/version"):
+        token, eks = self.server.token, self.server.accept_eks_tokens
+        if (token is None and not eks) or path.startswith("/version"):
             return
-        if self.headers.get("Authorization") != f"Bearer {token}":
-            raise ApiError(401, "Unauthorized", "Unauthorized")
+        presented = (self.headers.get("Authorization") or "").removeprefix("Bearer ")
+        if presented == token or (eks and is_eks_token(presented)):
+            return
+        raise ApiError(401, "Unauthorized", "Unauthorized")
 
     def _send(self, code: int, payload: Obj) -> None:
         data = json.dumps(payload).encode()
@@ -232,9 +235,11 @@ class EmulatorHandler(BaseHTTPRequestHandler):
 class EmulatorServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, address: tuple[str, int], store: ClusterStore, token: str | None) -> None:
+    def __init__(
+        self, address: tuple[str, int], store: ClusterStore, token: str | None, accept_eks_tokens: bool = False
+    ) -> None:
         super().__init__(address, EmulatorHandler)
-        self.store, self.token = store, token
+        self.store, self.token, self.accept_eks_tokens = store, token, accept_eks_tokens
         self.faults: list[Fault] = []
         self._faults_lock = threading.Lock()
 
