@@ -15,7 +15,7 @@ from cloudoptim.interruptions import wiring
 from cloudoptim.interruptions.market import DayZeroMarket
 from cloudoptim.interruptions.models import DrainState
 from cloudoptim.interruptions.replace import ChooseDeps, choose
-from cloudoptim.observability import instrumented
+from cloudoptim.observability import count, instrumented
 from cloudoptim.settings import PipelineSettings
 
 
@@ -27,7 +27,9 @@ def root() -> ChooseDeps:
 
 
 def handle(event: dict[str, Any], deps: ChooseDeps, now: int) -> dict[str, Any]:
-    return choose(DrainState.model_validate(event), deps, now).model_dump(mode="json")
+    replacement = choose(DrainState.model_validate(event), deps, now)
+    count("ReplacementSpot" if replacement.capacity_type == "spot" else "ReplacementOnDemand")
+    return replacement.model_dump(mode="json")
 
 
 @instrumented

@@ -13,7 +13,7 @@ from cloudoptim.interruptions import wiring
 from cloudoptim.interruptions.drain import KubeDeps, cordon_node
 from cloudoptim.interruptions.kube_bridge import KubeBridge
 from cloudoptim.interruptions.models import DrainState
-from cloudoptim.observability import instrumented
+from cloudoptim.observability import count, instrumented
 from cloudoptim.settings import PipelineSettings
 
 
@@ -25,7 +25,9 @@ def root() -> KubeDeps:
 
 
 def handle(event: dict[str, Any], deps: KubeDeps) -> dict[str, Any]:
-    return cordon_node(DrainState.model_validate(event), deps).model_dump(mode="json")
+    cordon = cordon_node(DrainState.model_validate(event), deps)
+    count("NodeCordoned" if cordon.cordoned else "CordonSkipped")
+    return cordon.model_dump(mode="json")
 
 
 @instrumented

@@ -14,7 +14,7 @@ from cloudoptim.interruptions import wiring
 from cloudoptim.interruptions.drain import KubeDeps, evict_pods
 from cloudoptim.interruptions.kube_bridge import KubeBridge
 from cloudoptim.interruptions.models import DrainState
-from cloudoptim.observability import instrumented
+from cloudoptim.observability import count, instrumented
 from cloudoptim.settings import PipelineSettings
 
 
@@ -26,7 +26,11 @@ def root() -> KubeDeps:
 
 
 def handle(event: dict[str, Any], deps: KubeDeps, now: int) -> dict[str, Any]:
-    return evict_pods(DrainState.model_validate(event), deps, now).model_dump(mode="json")
+    drain = evict_pods(DrainState.model_validate(event), deps, now)
+    count("EvictionRound")
+    if drain.step != "wait":
+        count("DrainGaveUp" if drain.step == "give-up" else "DrainDone")
+    return drain.model_dump(mode="json")
 
 
 @instrumented

@@ -12,7 +12,7 @@ from typing import Any
 from cloudoptim.interruptions import wiring
 from cloudoptim.interruptions.models import DrainState
 from cloudoptim.interruptions.replace import LaunchDeps, launch
-from cloudoptim.observability import instrumented
+from cloudoptim.observability import count, instrumented
 from cloudoptim.settings import PipelineSettings
 
 
@@ -23,7 +23,9 @@ def root() -> LaunchDeps:
 
 
 def handle(event: dict[str, Any], deps: LaunchDeps) -> dict[str, Any]:
-    return launch(DrainState.model_validate(event), deps).model_dump(mode="json")
+    launched = launch(DrainState.model_validate(event), deps)
+    count("ReplacementLaunched" if launched.launched else "LaunchPlanned")
+    return launched.model_dump(mode="json")
 
 
 @instrumented

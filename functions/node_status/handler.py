@@ -14,7 +14,7 @@ from cloudoptim.interruptions import wiring
 from cloudoptim.interruptions.drain import KubeDeps, node_status
 from cloudoptim.interruptions.kube_bridge import KubeBridge
 from cloudoptim.interruptions.models import DrainState
-from cloudoptim.observability import instrumented
+from cloudoptim.observability import count, instrumented
 from cloudoptim.settings import PipelineSettings
 
 
@@ -26,7 +26,9 @@ def root() -> KubeDeps:
 
 
 def handle(event: dict[str, Any], deps: KubeDeps, now: int) -> dict[str, Any]:
-    return node_status(DrainState.model_validate(event), deps, now).model_dump(mode="json")
+    status = node_status(DrainState.model_validate(event), deps, now)
+    count(f"NodeStatus{status.step.title()}")
+    return status.model_dump(mode="json")
 
 
 @instrumented
