@@ -96,18 +96,23 @@ def deploy_state_machine() -> str:
     return str(sfn.create_state_machine(name="DrainAndReplace", definition=definition, roleArn=role)["stateMachineArn"])
 
 
-def customer_ec2() -> tuple[str, dict[str, str]]:
-    """A VPC with one subnet per zone and a launch template, in the customer account (moto keeps accounts apart)."""
+def customer_session() -> boto3.Session:
+    """A session in the tenant's account, through its role."""
     role = f"arn:aws:iam::{ACCOUNT}:role/CloudOptimAccess-{TENANT}"
     creds = boto3.client("sts", region_name=REGION).assume_role(
         RoleArn=role, RoleSessionName="setup", ExternalId="ext-1"
     )["Credentials"]
-    ec2 = boto3.Session(
+    return boto3.Session(
         aws_access_key_id=creds["AccessKeyId"],
         aws_secret_access_key=creds["SecretAccessKey"],
         aws_session_token=creds["SessionToken"],
         region_name=REGION,
-    ).client("ec2")
+    )
+
+
+def customer_ec2() -> tuple[str, dict[str, str]]:
+    """A VPC with one subnet per zone and a launch template, in the customer account (moto keeps accounts apart)."""
+    ec2 = customer_session().client("ec2")
     vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
     subnets = {}
     for i, zone in enumerate(ec2.describe_availability_zones()["AvailabilityZones"]):

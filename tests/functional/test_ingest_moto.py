@@ -1,0 +1,163 @@
+"""Ingest and the AWS adapters against moto: DynamoDB items and TTL, conditional-put idempotency,
+Step Functions duplicates, unknown instances located in the customer's account, typed SDK errors."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from botocore.stub import Stubber
+from moto import mock_aws
+
+from cloudoptim.adapters.aws import tables
+from cloudoptim.adapters.aws.errors import AccessDeniedError, AwsAdapterError, TransientAwsError, translate
+from cloudoptim.adapters.aws.hive_mind import DynamoHiveMind
+from cloudoptim.adapters.aws.idempotency import DynamoIdempotency
+from cloudoptim.adapters.aws.stepfunctions import SfnExecutions
+from cloudoptim.adapters.aws.sts import StsSessions
+from engines.interruption.hive import HivePool, new_flag
+from functions.ingest import handler as ingest_fn
+from tests.support.moto_lambda import in_process_lambdas
+from tests.support.moto_pipeline import ENV, MOTO_CONFIG, REGION, Deployed, customer_session, deploy
+from tests.support.pipeline import ACCOUNT, TENANT_RECORD, spot_warning, sqs_batch
+
+POOL = HivePool("us-east-1", "use1-az4", "m5.xlarge")
+
+
+@pytest.fixture
+def deployed(monkeypatch: pytest.MonkeyPatch) -> Iterator[Deployed]:
+    for key, value in ENV.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    ingest_fn.root.cache_clear()
+    for build in (tables.registry_model, tables.hive_mind_model, tables.audit_model, tables.idempotency_model):
+        build.cache_clear()
+    with mock_aws(config=MOTO_CONFIG), in_process_lambdas():
+        result = deploy()
+        monkeypatch.setenv("STATE_MACHINE_ARN", result.state_machine_arn)
+        yield result
+    ingest_fn.root.cache_clear()
+
+
+def started() -> list[str]:
+    sfn = boto3.client("stepfunctions", region_name=REGION)
+    arn = sfn.list_state_machines()["stateMachines"][0]["stateMachineArn"]
+    return [e["name"] for e in sfn.list_executions(stateMachineArn=arn)["executions"]]
+
+
+def hive() -> DynamoHiveMind:
+    return DynamoHiveMind(tables.hive_mind_model("HiveMind"))
+
+
+def test_flag_item_carries_the_ttl_and_expired_items_are_ignored(deployed: Deployed) -> None:
+    now = int(time.time())
+    hive().flag(new_flag(POOL, "t-old", now - 1900), "e-old", "interruption")  # expired, still stored
+    hive().flag(new_flag(POOL, "t-new", now - 60), "e-new", "interruption")
+    items = {i.tenant_id: i for i in tables.hive_mind_model("HiveMind").scan()}
+    assert set(items) == {"t-old", "t-new"}
+    assert items["t-new"].expires_at == now - 60 + 1800 and items["t-new"].event_id == "e-new"
+    assert [f.tenant_id for f in hive().flags_for_pool(POOL, now)] == ["t-new"]
+    assert [f.tenant_id for f in hive().active_flags("us-east-1", now)] == ["t-new"]
+    assert hive().active_flags("eu-west-1", now) == []
+    assert hive().escalation(POOL, now).level == "NORMAL"
+
+
+def test_escalation_from_the_table(deployed: Deployed) -> None:
+    now = int(time.time())
+    for tenant in ("a", "b", "c"):
+        hive().flag(new_flag(POOL, tenant, now - 120), "e", "interruption")
+    assert hive().escalation(POOL, now).level == "CONFIRMED_RISKY"
+
+
+def test_idempotency_claims_once_releases_and_takes_over_abandoned_claims(deployed: Deployed) -> None:
+    store = DynamoIdempotency(tables.idempotency_model("Idempotency"), in_progress_seconds=120)
+    assert store.claim("e1", 1000, 86400)
+    assert not store.claim("e1", 1001, 86400)  # in progress
+    assert store.claim("e1", 1121, 86400)  # the first invocation died: its claim is taken over
+    store.complete("e1")
+    assert not store.claim("e1", 5000, 86400)  # done: a duplicate
+    assert store.claim("e1", 1121 + 86400, 86400)  # expired (TTL not yet swept)
+    store.release("e1")
+    assert store.claim("e1", 1200, 86400)
+
+
+def test_ingest_starts_once_and_flags_with_ttl(deployed: Deployed) -> None:
+    now = int(time.time())
+    event = spot_warning(at=now)
+    assert ingest_fn.handler(sqs_batch(event, event), None) == {"batchItemFailures": []}
+    assert started() == [event["id"]]
+    [flag] = list(tables.hive_mind_model("HiveMind").scan())
+    assert (flag.pool, flag.expires_at, flag.kind) == (POOL.key, now + 1800, "interruption")
+    [claim] = list(tables.idempotency_model("Idempotency").scan())
+    assert (claim.id, claim.status) == (event["id"], "COMPLETED")
+
+
+def test_malformed_message_starts_nothing_and_the_batch_continues(deployed: Deployed) -> None:
+    event = spot_warning(at=int(time.time()))
+    assert ingest_fn.handler(sqs_batch("{oops", event), None) == {"batchItemFailures": []}
+    assert started() == [event["id"]]
+
+
+def test_unknown_instance_is_located_in_the_customer_account_and_flagged(deployed: Deployed) -> None:
+    ec2 = customer_session().client("ec2")
+    subnet = deployed.subnets["use1-az2"]
+    instance = ec2.run_instances(ImageId="ami-12c6146b", InstanceType="c5.large", SubnetId=subnet, MinCount=1,
+                                 MaxCount=1)["Instances"][0]["InstanceId"]  # fmt: skip
+    ingest_fn.handler(sqs_batch(spot_warning(instance=instance, at=int(time.time()))), None)
+    assert started() == []
+    [flag] = list(tables.hive_mind_model("HiveMind").scan())
+    assert (flag.pool, flag.tenant_id) == ("us-east-1#use1-az2#c5.large", f"ACCOUNT#{ACCOUNT}")
+
+
+def test_step_functions_refuses_a_second_execution_with_the_same_name(deployed: Deployed) -> None:
+    executions = SfnExecutions(boto3.client("stepfunctions", region_name=REGION), deployed.state_machine_arn)
+    assert executions.start("same-name", {"kind": "state-change"}) == "started"
+    assert executions.start("same-name", {"kind": "rebalance"}) == "duplicate"
+    # Same name and input while the first still runs: Step Functions answers as for the first start (its
+    # documented idempotency), so the adapter cannot tell; either way one execution exists.
+    executions.start("same-name", {"kind": "state-change"})
+    assert started() == ["same-name"]
+
+
+def _stubbed(service: str, method: str, code: str, status: int) -> Any:
+    client = boto3.client(service, region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
+    stubber = Stubber(client)
+    stubber.add_client_error(method, service_error_code=code, http_status_code=status)
+    stubber.activate()
+    return client
+
+
+def test_sdk_errors_become_typed_errors() -> None:
+    executions = SfnExecutions(_stubbed("stepfunctions", "start_execution", "ThrottlingException", 400), "arn")
+    with pytest.raises(TransientAwsError, match="ThrottlingException"):
+        executions.start("n", {})
+    sessions = StsSessions(_stubbed("sts", "assume_role", "AccessDenied", 403))
+    with pytest.raises(AccessDeniedError):
+        sessions.session(TENANT_RECORD, REGION)
+    error = ClientError({"Error": {"Code": "ValidationException"}, "ResponseMetadata": {"HTTPStatusCode": 400}}, "X")
+    assert type(translate(error, "x")) is AwsAdapterError
+    server = ClientError({"Error": {"Code": "Oops"}, "ResponseMetadata": {"HTTPStatusCode": 503}}, "X")
+    assert isinstance(translate(server, "x"), TransientAwsError)
+
+
+def test_sts_sessions_are_cached_per_tenant_until_near_expiry() -> None:
+    client = boto3.client("sts", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
+    stubber = Stubber(client)
+    expiry = datetime(2030, 1, 1, tzinfo=UTC)
+    creds = {"AccessKeyId": "AKIAXXXXXXXXXXXXXXXX", "SecretAccessKey": "s" * 20, "SessionToken": "t" * 20,
+             "Expiration": expiry}  # fmt: skip
+    for _ in range(2):
+        stubber.add_response("assume_role", {"Credentials": creds})
+    stubber.activate()
+    clock = [expiry.timestamp() - 3600]
+    sessions = StsSessions(client, clock=lambda: clock[0])
+    first = sessions.session(TENANT_RECORD, REGION)
+    assert sessions.session(TENANT_RECORD, REGION) is first
+    clock[0] = (expiry - timedelta(seconds=60)).timestamp()
+    assert sessions.session(TENANT_RECORD, REGION) is not first
+    stubber.assert_no_pending_responses()
