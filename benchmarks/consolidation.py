@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import itertools
 import json
 import os
 import statistics
@@ -24,11 +23,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-from unittest import mock
 
 sys.path[:0] = [str(Path(__file__).resolve().parent.parent), str(Path(__file__).resolve().parent.parent / "layers")]
 
-import engines.consolidation.validate as validate_module  # noqa: E402
 from benchmarks._shared import ROOT, require, timed  # noqa: E402
 from benchmarks.exact_consolidation import ExactSettings, solve_exact  # noqa: E402
 from benchmarks.karpenter_baseline import karpenter_consolidation  # noqa: E402
@@ -40,6 +37,7 @@ from engines.cluster.capacity import PriceBook  # noqa: E402
 from engines.cluster.model import ClusterState  # noqa: E402
 from engines.consolidation.plan import Plan  # noqa: E402
 from engines.consolidation.planner import plan_consolidation  # noqa: E402
+from engines.consolidation.validate import validate_plan  # noqa: E402
 
 OUT = ROOT / "benchmarks" / "results" / "consolidation.json"
 PERF = "openb-1000-10kpods"
@@ -102,7 +100,7 @@ def run_cluster(name: str, path: Path, prices: PriceBook, exact: ExactSettings |
 
 
 def summary(state: ClusterState, plan: Plan, prices: PriceBook) -> dict[str, Any]:
-    problems, patched = validate(state, plan, prices)
+    problems = validate(state, plan, prices)
     savings = plan.savings_per_hour
     return {
         "cost_after": plan.cost_after_per_hour,
@@ -112,24 +110,12 @@ def summary(state: ClusterState, plan: Plan, prices: PriceBook) -> dict[str, Any
         "new_nodes": sum(1 for a in plan.actions if a.replacement),
         "evictions_per_dollar_hour": plan.pods_moved / savings if savings > 0 else None,
         "problems": problems,
-        "validated_with_numbering_fix": patched,
         "search": plan.search,
     }
 
 
-def validate(state: ClusterState, plan: Plan, prices: PriceBook) -> tuple[list[str], bool]:
-    """validate_plan's problems, and whether the numbering fix had to be applied.
-
-    validate.py names the k-th replacement "new:<number of launched nodes still alive>", while plans (plan.py)
-    use "new:<k>"; the two differ once a plan removes a node it launched, which Karpenter does and our planner
-    never does. Such plans are validated with the proposed fix (a running count of launched nodes) patched in.
-    """
-    if not any(n.startswith("new:") for a in plan.actions for n in a.nodes):
-        return validate_module.validate_plan(state, plan, prices), False
-    launched = itertools.count()
-    original = validate_module._new_node
-    with mock.patch.object(validate_module, "_new_node", lambda a, _i, n, p: original(a, next(launched), n, p)):
-        return validate_module.validate_plan(state, plan, prices), True
+def validate(state: ClusterState, plan: Plan, prices: PriceBook) -> list[str]:
+    return validate_plan(state, plan, prices)
 
 
 @contextmanager
@@ -183,7 +169,6 @@ def _ratios(rows: list[dict[str, Any]]) -> None:
             f"{r['cluster']}: ours/karpenter cost after {o['cost_after'] / k['cost_after']:.3f}, savings "
             f"{o['savings'] / max(k['savings'], 1e-9):.3f}x, moves {o['pods_moved'] / max(k['pods_moved'], 1):.2f}x; "
             f"ours {'beats' if cheaper else 'does NOT beat'} Karpenter; load {r['load_seconds']:.2f} s"
-            + ("; Karpenter plan validated with the numbering fix" if k["validated_with_numbering_fix"] else "")
         )
         for who, plan in (("ours", o), ("karpenter", k)):
             for problem in plan["problems"][:5]:

@@ -32,7 +32,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, replace
 
-from ortools.linear_solver import pywraplp  # type: ignore[import-untyped]
+from ortools.linear_solver import pywraplp
 from ortools.sat.python import cp_model
 
 from benchmarks.exact_model import MICRO, ExactSettings, Group, build_model

@@ -172,7 +172,7 @@ class Placement:
         """Add a new node (its DaemonSet pods already take `reserved`); returns its index."""
         index = len(self.nodes)
         if index >= len(self.alloc):
-            raise OverflowError("too many new nodes in one plan")
+            self._grow()
         self.nodes.append(node)
         self.index[node.name] = index
         self.alloc[index] = node.allocatable.as_tuple()
@@ -182,6 +182,14 @@ class Placement:
         self._reshape(index, +1)
         self._journal.append(("open", None, index))
         return index
+
+    def _grow(self) -> None:
+        extra = len(self.alloc)  # doubling keeps the amortised cost of opening a node constant
+        self.alloc = np.concatenate([self.alloc, np.zeros((extra, 4), dtype=np.int64)])
+        self.free = np.concatenate([self.free, np.zeros((extra, 4), dtype=np.int64)])
+        self.accepts = np.concatenate([self.accepts, np.zeros(extra, dtype=bool)])
+        self.alive = np.concatenate([self.alive, np.zeros(extra, dtype=bool)])
+        self.tier = np.concatenate([self.tier, np.full(extra, TARGET_CANDIDATE, dtype=np.int8)])
 
     def _place(self, pod: Pod, node: int) -> None:
         self.free[node] -= pod.requests.as_tuple()

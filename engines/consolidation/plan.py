@@ -27,6 +27,12 @@ class Action:
     moves: tuple[Move, ...]
     savings_per_hour: float
     reasons: tuple[str, ...]
+    # A 1->N or M->N repack launches several nodes: `replacement` is the first, these the rest, in launch order.
+    more_replacements: tuple[Replacement, ...] = ()
+
+    @property
+    def launches(self) -> tuple[Replacement, ...]:
+        return () if self.replacement is None else (self.replacement, *self.more_replacements)
 
 
 @dataclass(frozen=True, slots=True)

@@ -46,15 +46,11 @@ def plan_consolidation(state: ClusterState, prices: PriceBook, policy: Consolida
     orders = _orders(state, eligibility)[: policy.searches]
     placement = Placement(state, preferred_targets=set(eligibility.blocked))
     best: _Search | None = None
-    for name, order in orders:
+    for name, order, replace_first in orders:
         start = placement.checkpoint()
-        result = _search(state, placement, prices, policy, eligibility, daemons, name, order)
+        result = _search(state, placement, prices, policy, eligibility, daemons, name, order, replace_first)
         placement.rollback(start)  # every search starts from the cluster as it is
-        moved = sum(len(a.moves) for a in result.actions)
-        if best is None or (round(result.savings, 6), -moved) > (
-            round(best.savings, 6),
-            -sum(len(a.moves) for a in best.actions),
-        ):
+        if best is None or _net(result, policy) > _net(best, policy) + 1e-9:
             best = result
     assert best is not None
     before = state.cost_per_hour()
@@ -65,12 +61,20 @@ def plan_consolidation(state: ClusterState, prices: PriceBook, policy: Consolida
         actions=tuple(best.actions),
         blocked=_blocked(state, eligibility, best),
         lower_bound_cost_per_hour=bound,
-        search=f"order '{best.name}' chosen among {', '.join(n for n, _ in orders)}",
+        search=f"search '{best.name}' chosen among {'; '.join(n for n, _, _ in orders)}",
     )
 
 
-def _orders(state: ClusterState, eligibility: Eligibility) -> list[tuple[str, Order]]:
-    """Candidate orders: least used first, priciest first, fewest pods first, Karpenter's savings ratio."""
+def _net(search: _Search, policy: ConsolidationPolicy) -> float:
+    """Savings less the charge per pod moved: the plan that moves fewer pods wins unless the others save more."""
+    return search.savings - policy.charge_per_pod_moved * sum(len(a.moves) for a in search.actions)
+
+
+def _orders(state: ClusterState, eligibility: Eligibility) -> list[tuple[str, Order, bool]]:
+    """The searches, best first on the OpenB clusters: (name, candidate order, replacements before deletes).
+
+    Replacing first lets big half-empty nodes split before deletes pin them as targets; deleting first drains the
+    emptiest nodes into the others' room. Orders: least used, priciest, Karpenter's savings ratio, fewest pods."""
 
     def used(node: Node) -> float:
         total = [0, 0, 0]
@@ -85,11 +89,15 @@ def _orders(state: ClusterState, eligibility: Eligibility) -> list[tuple[str, Or
     def price(node: Node) -> float:
         return node.price_per_hour or 0.0
 
+    def least_used(n: Node) -> tuple[float, ...]:
+        return (used(n), -price(n))
+
     return [
-        ("least-used", lambda n: (used(n), -price(n))),
-        ("savings-ratio", lambda n: (-price(n) / (1 + len(eligibility.movable[n.name])), used(n))),
-        ("priciest", lambda n: (-price(n), used(n))),
-        ("fewest-pods", lambda n: (len(eligibility.movable[n.name]), used(n), -price(n))),
+        ("least-used, replacements first", least_used, True),
+        ("priciest", lambda n: (-price(n), used(n)), False),
+        ("savings-ratio", lambda n: (-price(n) / (1 + len(eligibility.movable[n.name])), used(n)), False),
+        ("least-used", least_used, False),
+        ("fewest-pods", lambda n: (len(eligibility.movable[n.name]), used(n), -price(n)), False),
     ]
 
 
@@ -102,23 +110,32 @@ def _search(
     daemons: DaemonSets,
     name: str,
     order: Order,
+    replace_first: bool = False,
 ) -> _Search:
     result = _Search(name)
     pinned: set[int] = set()  # nodes that received pods: never drained afterwards (no pod moves twice)
     candidates = sorted((n for n in state.nodes if n.name not in eligibility.blocked), key=order)
-    if policy.allow_delete:
+    replacer = Replacer(placement, prices, policy, eligibility, daemons)
+
+    def deletes(empty_only: bool = False) -> None:
+        removed = {n for a in result.actions for n in a.nodes}
         for node in candidates:
-            _try_delete(placement, eligibility, policy, node, pinned, result)
-    if policy.allow_replace:
+            if node.name not in removed and not (empty_only and eligibility.movable[node.name]):
+                _try_delete(placement, eligibility, policy, node, pinned, result)
+
+    def empties() -> None:
+        deletes(empty_only=True)
+
+    def replaces() -> None:
         removed = {n for a in result.actions for n in a.nodes}
         remaining = [n for n in candidates if n.name not in removed and placement.index[n.name] not in pinned]
-        Replacer(placement, prices, policy, eligibility, daemons).run(remaining, result.actions, result.failures)
-        if policy.allow_delete:
-            # New nodes rarely fill up exactly: a node that could not be drained before may fit in their room now.
-            removed = {n for a in result.actions for n in a.nodes}
-            for node in remaining:
-                if node.name not in removed:
-                    _try_delete(placement, eligibility, policy, node, pinned, result)
+        replacer.run(remaining, result.actions, result.failures)
+
+    # Empty nodes go first in every search: deleting them is free of moves.
+    phases = [empties, replaces, deletes] if replace_first else [deletes, replaces, deletes]
+    for phase in phases:
+        if (phase is replaces and policy.allow_replace) or (phase is not replaces and policy.allow_delete):
+            phase()
     result.savings = sum(a.savings_per_hour for a in result.actions)
     return result
 
@@ -135,12 +152,12 @@ def _try_delete(
     if index in pinned:
         return
     price = node.price_per_hour or 0.0
+    pods = sorted(eligibility.movable[node.name], key=_size, reverse=True)
     if price < policy.min_savings_per_hour:
         result.failures[node.name] = (
             f"deleting it would save ${price:.4f}/h, under the ${policy.min_savings_per_hour}/h minimum"
         )
         return
-    pods = sorted(eligibility.movable[node.name], key=_size, reverse=True)
     mark = placement.checkpoint()
     placement.close(index)
     for pod in pods:

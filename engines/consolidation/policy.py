@@ -23,13 +23,21 @@ class ConsolidationPolicy(BaseModel):
     min_savings_share: float = Field(
         default=0.05, ge=0, le=1, description="...and at least this share of the price of the nodes it removes"
     )
+    charge_per_pod_moved: float = Field(
+        default=0.05,
+        ge=0,
+        description="$/h each eviction counts against a plan when searches are compared: the plan that moves "
+        "fewer pods wins unless another saves more than this per extra pod",
+    )
     allow_delete: bool = True
     allow_replace: bool = True
     max_nodes_per_replace: int = Field(default=10, ge=1, le=100)
+    allow_split: bool = Field(default=True, description="a replacement may launch several smaller nodes (1->N, M->N)")
+    max_new_nodes_per_action: int = Field(default=16, ge=1, le=100)
     replacement_families: tuple[str, ...] = Field(default=(), description="allowed families; empty = all")
     replacement_current_generation_only: bool = True
     evict_local_storage: bool = Field(
         default=False, description="pods with emptyDir/hostPath lose data on eviction; honour safe-to-evict instead"
     )
     evict_bare_pods: bool = Field(default=False, description="a pod with no controller is never recreated")
-    searches: int = Field(default=4, ge=1, le=8, description="candidate orders tried; the cheapest plan wins")
+    searches: int = Field(default=3, ge=1, le=5, description="searches tried (planner._orders); the cheapest plan wins")

@@ -20,6 +20,7 @@ from engines.consolidation.eligibility import Eligibility
 from engines.consolidation.placement import Placement
 from engines.consolidation.plan import Action, Move, Replacement
 from engines.consolidation.policy import ConsolidationPolicy
+from engines.consolidation.repack import Repack, Repacker
 from engines.spot.model import InstanceType
 
 NODE_POOL_LABELS = ("karpenter.sh/nodepool", "eks.amazonaws.com/nodegroup")
@@ -31,6 +32,9 @@ _PER_MACHINE = (
     "nvidia.com/gpu.present",
 )
 _TRIES_PER_PREFIX = 3
+# Repacks onto several nodes are tried for the first few nodes of a group only: most of their gain is in 1->N
+# and 2->N, and each try costs a full first-fit simulation.
+_SPLIT_PREFIX = 3
 
 
 class Replacer:
@@ -51,6 +55,7 @@ class Replacer:
                 self._offers[(offer.zone, offer.capacity_type)].append(offer)
         self._new_nodes = 0
         self._arrays: dict[tuple[str, ...], tuple[list[NodeOffer], Any, Any]] = {}
+        self._usable: dict[tuple[str, ...], Any] = {}
 
     def _offer_arrays(self, seed: Node) -> tuple[list[NodeOffer], Any, Any]:
         key = (seed.zone, seed.capacity_type, node_arch(seed), gpu_family(seed))
@@ -63,6 +68,16 @@ class Replacer:
             capacities = np.array([o.allocatable.as_tuple() for o in offers], dtype=np.int64).reshape(-1, 4)
             self._arrays[key] = (offers, capacities, np.array([o.price_per_hour for o in offers]))
         return self._arrays[key]
+
+    def _usable_of(self, seed: Node) -> Any:
+        """Per offer of the seed's group: allocatable minus the DaemonSets a new node of that type would run."""
+        pool = tuple(sorted((k, v) for k, v in seed.labels.items() if k not in _PER_MACHINE))
+        key = (seed.zone, seed.capacity_type, node_arch(seed), gpu_family(seed), str(pool), str(seed.taints))
+        if key not in self._usable:
+            offers, capacities, _ = self._offer_arrays(seed)
+            overheads = [self.daemons.overhead(self._template(seed, o, 0)).as_tuple() for o in offers]
+            self._usable[key] = capacities - np.array(overheads, dtype=np.int64).reshape(-1, 4)
+        return self._usable[key]
 
     def run(self, nodes: Sequence[Node], actions: list[Action], failures: dict[str, str]) -> None:
         self._new_nodes = sum(1 for a in actions if a.type == "replace")
@@ -84,39 +99,67 @@ class Replacer:
         return max(need.cpu_m / max(alloc.cpu_m, 1), need.memory / max(alloc.memory, 1))
 
     def _best_action(self, group: list[Node]) -> Action | None:
-        best: tuple[float, int, NodeOffer] | None = None
+        best: tuple[float, int, NodeOffer | Repack] | None = None
         seed = group[0]
         offers, capacities, prices = self._offer_arrays(seed)
         if not offers:
             return None
         overhead = np.array(self.daemons.overhead(self._template(seed, offers[0], 0)).as_tuple(), dtype=np.int64)
+        repacker = self._repacker(seed, offers)
         need = Resources()
+        pods: list[Pod] = []
         spent = 0.0
         evictions: Counter[int] = Counter()
         for k in range(1, min(self.policy.max_nodes_per_replace, len(group)) + 1):
-            pods = self.eligibility.movable[group[k - 1].name]
-            evictions.update(self.eligibility.pdb_of[p.key] for p in pods if p.key in self.eligibility.pdb_of)
+            taken = self.eligibility.movable[group[k - 1].name]
+            evictions.update(self.eligibility.pdb_of[p.key] for p in taken if p.key in self.eligibility.pdb_of)
             if any(n > self.eligibility.pdbs[i].disruptions_allowed for i, n in evictions.items()):
                 break  # one action may not evict more pods of a budget than it allows at once
-            need = need + _sum(pods)
+            need = need + _sum(taken)
+            pods.extend(taken)
             spent += group[k - 1].price_per_hour or 0.0
             limit = spent - max(self.policy.min_savings_per_hour, self.policy.min_savings_share * spent)
             room = (capacities - overhead >= np.array(need.as_tuple(), dtype=np.int64)).all(axis=1)
-            if not room.any():
-                break  # the pods of this prefix fit in no single node: longer prefixes will not either
             for i in np.flatnonzero(room & (prices <= limit))[:_TRIES_PER_PREFIX]:
                 offer = offers[int(i)]
                 saving = spent - offer.price_per_hour
                 if (best is None or saving > best[0] + 1e-9) and self._simulate(group[:k], offer, commit=False):
                     best = (saving, k, offer)
                     break
+            if self.policy.allow_split and repacker is not None and k <= _SPLIT_PREFIX:
+                budget = min(limit, spent - best[0]) if best else limit
+                repack = repacker.best(group[:k], pods, budget + 1e-9, self._new_nodes)
+                if repack is not None and len(repack.offers) > 1:
+                    best = (spent - repack.cost, k, repack)
+            elif not room.any():
+                break  # the pods of this prefix fit in no single node: longer prefixes will not either
         if best is None:
             return None
-        saving, k, offer = best
-        moves = self._simulate(group[:k], offer, commit=True)
-        assert moves is not None  # the same simulation succeeded a moment ago
+        return self._commit(group[: best[1]], best[2], best[0])
+
+    def _commit(self, nodes: Sequence[Node], choice: NodeOffer | Repack, saving: float) -> Action:
+        if isinstance(choice, Repack):
+            repacker = self._repacker(nodes[0], self._offer_arrays(nodes[0])[0])
+            assert repacker is not None and repacker.apply(nodes, choice, self._new_nodes)
+            moves = [Move(p.key, f"new:{self._new_nodes + i}") for i, b in enumerate(choice.bins) for p in b]
+            self._new_nodes += len(choice.offers)
+            return self._action(nodes, choice.offers, moves, saving)
+        found = self._simulate(nodes, choice, commit=True)
+        assert found is not None  # the same simulation succeeded a moment ago
         self._new_nodes += 1
-        return self._action(group[:k], offer, moves, saving)
+        return self._action(nodes, (choice,), found, saving)
+
+    def _repacker(self, seed: Node, offers: list[NodeOffer]) -> Repacker | None:
+        if not offers:
+            return None
+        return Repacker(
+            self.placement,
+            offers,
+            self._usable_of(seed),
+            lambda offer, number: self._template(seed, offer, number),
+            lambda node: self.daemons.overhead(node).as_tuple(),
+            self.policy.max_new_nodes_per_action,
+        )
 
     def _simulate(self, nodes: Sequence[Node], offer: NodeOffer, commit: bool) -> list[Move] | None:
         placement = self.placement
@@ -146,16 +189,23 @@ class Replacer:
     def _template(self, seed: Node, offer: NodeOffer, index: int) -> Node:
         return new_node_template(seed, offer, index)
 
-    def _action(self, nodes: Sequence[Node], offer: NodeOffer, moves: list[Move], saving: float) -> Action:
+    def _action(self, nodes: Sequence[Node], offers: Sequence[NodeOffer], moves: list[Move], saving: float) -> Action:
         spent = sum(n.price_per_hour or 0.0 for n in nodes)
-        kind = "one node by a smaller one" if len(nodes) == 1 else f"{len(nodes)} nodes by one"
+        old = ", ".join(sorted({n.instance_type for n in nodes}))
+        kinds = Counter(o.instance_type for o in offers)
+        new = ", ".join(f"{c} x {t}" if c > 1 else t for t, c in sorted(kinds.items()))
+        if len(offers) > 1:
+            kind = f"{len(nodes)} node(s) by {len(offers)} smaller ones"
+        else:
+            kind = "one node by a smaller one" if len(nodes) == 1 else f"{len(nodes)} nodes by one"
         reasons = (
-            f"replaces {kind}: {', '.join(sorted({n.instance_type for n in nodes}))} -> {offer.instance_type}",
-            f"their {len(moves)} pod(s) and the DaemonSets fit on the new node without breaking their rules",
+            f"replaces {kind}: {old} -> {new}",
+            f"their {len(moves)} pod(s) and the DaemonSets fit on the new node(s) without breaking their rules",
             f"saves ${saving:.4f}/h of ${spent:.4f}/h ({100 * saving / spent:.0f}%)",
         )
-        replacement = Replacement(offer.instance_type, offer.capacity_type, offer.zone, offer.price_per_hour)
-        return Action("replace", tuple(n.name for n in nodes), replacement, tuple(moves), saving, reasons)
+        launches = [Replacement(o.instance_type, o.capacity_type, o.zone, o.price_per_hour) for o in offers]
+        names = tuple(n.name for n in nodes)
+        return Action("replace", names, launches[0], tuple(moves), saving, reasons, tuple(launches[1:]))
 
     def _why_not(self, node: Node) -> str:
         if not self._offers.get((node.zone, node.capacity_type)):
@@ -180,11 +230,20 @@ def node_arch(node: Node) -> str:
 
 
 def may_replace(seed: Node, offer: NodeOffer, instance: InstanceType | None) -> bool:
-    """Same architecture (images are built for one); a GPU node only by its own family, because the family
-    fixes the GPU model and a pod asking for `nvidia.com/gpu` was tested on that model, not on any GPU."""
+    """Same architecture (images are built for one). A GPU node only by its own family, because the family
+    fixes the GPU model and a pod asking for `nvidia.com/gpu` was tested on that model, not on any GPU. A node
+    without GPUs never by an accelerated type: those are priced for the accelerator, usually tainted, and their
+    Spot capacity is scarce."""
     if instance is None or offer.arch != node_arch(seed):
         return False
-    return seed.allocatable.gpu == 0 or instance.family == gpu_family(seed)
+    if seed.allocatable.gpu == 0:
+        return instance.gpus == 0 and not _accelerated(instance)
+    return instance.family == gpu_family(seed)
+
+
+def _accelerated(instance: InstanceType) -> bool:
+    # AMD (g4ad), Inferentia, Trainium and FPGA types carry no `nvidia.com/gpu` but are accelerator-priced
+    return instance.family.startswith(("g", "p", "inf", "trn", "f1", "f2", "dl", "vt"))
 
 
 def new_node_template(seed: Node, offer: NodeOffer, index: int) -> Node:

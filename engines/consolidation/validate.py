@@ -12,7 +12,7 @@ from engines.cluster.capacity import PriceBook, eks_allocatable
 from engines.cluster.model import HOSTNAME_KEY, ClusterState, Node, Pod, Resources
 from engines.consolidation.daemons import DaemonSets
 from engines.consolidation.eligibility import assess
-from engines.consolidation.plan import Action, Plan
+from engines.consolidation.plan import Action, Plan, Replacement
 from engines.consolidation.policy import ConsolidationPolicy
 
 
@@ -27,6 +27,7 @@ def validate_plan(
     where: dict[str, str] = {k: p.node for k, p in pods.items() if p.node in nodes}
     reserved: dict[str, Resources] = {}  # DaemonSet pods on new nodes
     problems: list[str] = []
+    launched = 0  # new nodes are numbered in launch order ("new:<k>"), whatever becomes of them later
     for number, action in enumerate(plan.actions, 1):
         label = f"action {number} ({action.type} {', '.join(action.nodes)})"
         for name in action.nodes:
@@ -34,10 +35,11 @@ def validate_plan(
                 problems.append(f"{label}: node {name} does not exist (or was already removed)")
             elif name in eligibility.blocked:
                 problems.append(f"{label}: node {name} may not be disrupted: {eligibility.blocked[name]}")
-        if action.replacement is not None:
-            new = _new_node(action, sum(1 for n in nodes if n.startswith("new:")), nodes, prices)
+        for replacement in action.launches:
+            new = _new_node(action, replacement, launched, nodes, prices)
+            launched += 1
             if new is None:
-                problems.append(f"{label}: replacement {action.replacement.instance_type} is not in the catalogue")
+                problems.append(f"{label}: replacement {replacement.instance_type} is not in the catalogue")
             else:
                 nodes[new.name] = new
                 reserved[new.name] = daemons.overhead(new)
@@ -57,9 +59,7 @@ def validate_plan(
     return problems + _final_problems(state, nodes, pods, where, reserved)
 
 
-def _new_node(action: Action, index: int, nodes: dict[str, Node], prices: PriceBook) -> Node | None:
-    r = action.replacement
-    assert r is not None
+def _new_node(action: Action, r: Replacement, index: int, nodes: dict[str, Node], prices: PriceBook) -> Node | None:
     instance = prices.instance_types.get(r.instance_type)
     if instance is None:
         return None

@@ -27,7 +27,7 @@ pytestmark = pytest.mark.evaluation
 CLUSTERS = {"openb-100-s1": (100, 1), "openb-100-s2": (100, 2), "openb-100-s3": (100, 3), "openb-1000-s1": (1000, 1)}
 # Where the Karpenter baseline still ends cheaper (see the consolidation benchmark's report for why). Strict, so
 # a planner that overtakes it fails here until the entry is removed.
-BEHIND_KARPENTER = {"openb-100-s2", "openb-100-s3", "openb-1000-s1"}
+BEHIND_KARPENTER: set[str] = set()
 
 
 @cache

@@ -144,3 +144,21 @@ def test_validator_catches_a_forgotten_pod_and_a_protected_node() -> None:
     problems = validate_plan(state, replace(plan, actions=(forged_action,)), book)
     assert any("may not be disrupted" in p for p in problems)
     assert any("left on removed node b" in p for p in problems)
+
+
+def test_half_used_big_node_splits_into_smaller_ones() -> None:
+    # 10.5 cores fit no type smaller than m5.4xlarge, yet three m5.xlarge hold them for 3/4 of its price
+    state = cluster([node("big", "m5.4xlarge")], [pod(f"job-{i}", "big", 3500, 1) for i in range(3)])
+    plan = plan_consolidation(state, book := price_book())
+    assert validate_plan(state, plan, book) == []
+    (action,) = plan.actions
+    assert action.type == "replace" and len(action.launches) > 1
+    assert sum(r.price_per_hour for r in action.launches) <= 0.642 + 1e-9
+    assert {m.to for m in action.moves} == {f"new:{i}" for i in range(len(action.launches))}
+    assert "smaller ones" in action.reasons[0]
+
+
+def test_splits_can_be_switched_off() -> None:
+    state = cluster([node("big", "m5.4xlarge")], [pod(f"job-{i}", "big", 3500, 1) for i in range(3)])
+    plan = plan_consolidation(state, price_book(), ConsolidationPolicy(allow_split=False))
+    assert plan.actions == ()

@@ -6,7 +6,7 @@ import json
 from collections import Counter
 from typing import Any
 
-from engines.consolidation.plan import Action, Plan
+from engines.consolidation.plan import Action, Plan, Replacement
 
 
 def plan_json(plan: Plan, price_notes: list[str] | None = None) -> dict[str, Any]:
@@ -24,21 +24,25 @@ def plan_json(plan: Plan, price_notes: list[str] | None = None) -> dict[str, Any
 
 
 def _action_json(action: Action) -> dict[str, Any]:
-    replacement = action.replacement
+    launches = [_replacement_json(r) for r in action.launches]
     return {
         "type": action.type,
         "nodes": list(action.nodes),
-        "replacement": None
-        if replacement is None
-        else {
-            "instance_type": replacement.instance_type,
-            "capacity_type": replacement.capacity_type,
-            "availability_zone": replacement.availability_zone,
-            "price_per_hour": round(replacement.price_per_hour, 4),
-        },
+        "replacement": launches[0] if launches else None,
+        # every node the action launches ("new:<k>" in launch order); "replacement" is the first of them
+        "replacements": launches,
         "moves": [{"pod": m.pod, "to": m.to} for m in action.moves],
         "savings_per_hour": round(action.savings_per_hour, 4),
         "reasons": list(action.reasons),
+    }
+
+
+def _replacement_json(replacement: Replacement) -> dict[str, Any]:
+    return {
+        "instance_type": replacement.instance_type,
+        "capacity_type": replacement.capacity_type,
+        "availability_zone": replacement.availability_zone,
+        "price_per_hour": round(replacement.price_per_hour, 4),
     }
 
 
@@ -53,7 +57,8 @@ def render(plan: Plan, fmt: str, price_notes: list[str] | None = None) -> str:
         "",
     ]
     for number, action in enumerate(plan.actions, 1):
-        target = f" -> {action.replacement.instance_type}" if action.replacement else ""
+        kinds = Counter(r.instance_type for r in action.launches)
+        target = f" -> {', '.join(f'{n} x {t}' if n > 1 else t for t, n in sorted(kinds.items()))}" if kinds else ""
         lines.append(
             f"{number:>3}. {action.type} {', '.join(action.nodes)}{target}: saves ${action.savings_per_hour:.4f}/h, "
             f"{len(action.moves)} pod(s) move"
