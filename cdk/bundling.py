@@ -21,6 +21,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,6 +55,7 @@ LAMBDA_PYTHON = "3.12"
 RUNTIME_PACKAGES = (("layers/cloudoptim", "cloudoptim"), ("engines", "engines"), ("ml", "ml"))
 NOT_SHIPPED = ("__pycache__", "*.pyc", ".mypy_cache", ".pytest_cache")
 LOCAL_ONLY = "layers/cloudoptim/local"
+STALE_AFTER_SECONDS = 3600
 
 
 @dataclass(frozen=True)
@@ -166,7 +168,16 @@ def _staged(staging: Path, kind: str, files: Iterator[tuple[str, bytes]]) -> Pat
         scratch.rename(final)
     except OSError:  # another synth staged the same content first
         shutil.rmtree(scratch, ignore_errors=True)
+    _drop_stale(staging, kind, keep=final)
     return final
+
+
+def _drop_stale(staging: Path, kind: str, keep: Path) -> None:
+    """Older stagings of the same folder; an hour's grace leaves them to synths still running."""
+    cutoff = time.time() - STALE_AFTER_SECONDS
+    for old in staging.glob(f"{kind}-*"):
+        if old != keep and old.stat().st_mtime < cutoff:
+            shutil.rmtree(old, ignore_errors=True)
 
 
 def _write_fresh(folder: Path, files: Iterator[tuple[str, bytes]]) -> Path:

@@ -12,6 +12,7 @@ from cdk.constructs.interruptions import QUEUE_VISIBILITY_TIMEOUT, Interruptions
 from cdk.constructs.layers import Layers
 from cdk.constructs.storage import Storage
 from cdk.settings import AppSettings
+from cloudoptim.onboarding import EVENT_BUS_NAME
 
 
 class SaasStack(Stack):
@@ -61,7 +62,7 @@ class SaasStack(Stack):
             log_retention=_retention(settings.log_retention_days),
         )
         outputs = {
-            "EventBusName": intake.bus.event_bus_name,
+            "EventBusName": EVENT_BUS_NAME,  # literal: moto's CloudFormation resolves the bus's Ref to an object
             "EventBusArn": intake.bus.event_bus_arn,
             "InterruptionQueueUrl": intake.queue.queue_url,
             "InterruptionDLQUrl": intake.dead_letters.queue_url,
