@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
@@ -30,7 +31,7 @@ def test_registered_accounts_may_put_events_on_the_bus() -> None:
     stack = Stack(App(), "Events")
     accounts = ("111111111111", "222222222222")
     InterruptionEvents(stack, "Events", customer_accounts=accounts, visibility_timeout=Duration.seconds(180))
-    policies: dict[str, Any] = Template.from_stack(stack).find_resources("AWS::Events::EventBusPolicy")
+    policies: Mapping[str, Any] = Template.from_stack(stack).find_resources("AWS::Events::EventBusPolicy")
     (policy,) = policies.values()
     statement = policy["Properties"]["Statement"]
     assert statement["Action"] == "events:PutEvents"
