@@ -51,8 +51,9 @@ class PriceBook:
         # Sorting key: pool index, then time; queries clipped into [-1, range] stay inside their pool's block.
         self._span = self._range + 2
         self._keys = owner * self._span + (self.times - self._base)
-        # Per-pool running areas of (price - first price) and its square: centring and restarting at every pool
-        # keeps the variance (a difference of two areas) free of cancellation noise.
+        # Per-pool running areas of (price - first price) and its square. Centring keeps the variance (a difference
+        # of two areas) free of cancellation noise; a loop per pool (not one global cumsum) makes each value depend
+        # on that pool's earlier records only, bit for bit, so later prices of other pools cannot nudge it.
         self._ref = np.repeat(np.array([p.prices[0] for p in pools], dtype=np.float64), lengths)
         self._cum1 = np.zeros(self.times.size)
         self._cum2 = np.zeros(self.times.size)
