@@ -1,0 +1,63 @@
+"""The DrainAndReplace definition: valid JSON, the contract's substitutions, every task retried and caught,
+waits parameterised. (Its behaviour is exercised by tests/functional/test_drain_state_machine.py.)"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+ASL = Path(__file__).resolve().parents[2] / "statemachines" / "drain_and_replace.asl.json"
+SUBSTITUTIONS = {
+    "ChooseReplacementFunctionArn", "LaunchReplacementFunctionArn", "NodeStatusFunctionArn",
+    "CordonNodeFunctionArn", "EvictPodsFunctionArn", "RecordOutcomeFunctionArn",
+}  # fmt: skip
+
+
+def _states(states: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any], dict[str, Any]]]:
+    for name, state in states.items():
+        yield name, state, states
+        for branch in state.get("Branches", []):
+            yield from _states(branch["States"])
+
+
+def test_definition_uses_exactly_the_contract_substitutions() -> None:
+    text = ASL.read_text()
+    json.loads(text)
+    assert set(re.findall(r"\$\{(\w+)\}", text)) == SUBSTITUTIONS
+
+
+def test_every_task_retries_transient_errors_and_catches_the_rest() -> None:
+    definition = json.loads(ASL.read_text())
+    tasks = [(n, s, scope) for n, s, scope in _states(definition["States"]) if s["Type"] == "Task"]
+    assert len(tasks) >= 10
+    for name, state, scope in tasks:
+        retried = {e for r in state["Retry"] for e in r["ErrorEquals"]}
+        assert {"TransientAwsError", "Lambda.ServiceException"} <= retried, name
+        [catch] = state["Catch"]
+        assert catch["ErrorEquals"] == ["States.ALL"] and catch["Next"] in scope, name
+
+
+def test_failures_end_in_record_failure_then_fail() -> None:
+    states = json.loads(ASL.read_text())["States"]
+    assert states["RecordFailure"]["Resource"] == "${RecordOutcomeFunctionArn}"
+    assert states["RecordFailure"]["Next"] == "Failed" and states["Failed"]["Type"] == "Fail"
+    assert states["DrainWhileLaunching"]["Catch"][0]["Next"] == "RecordFailure"
+
+
+def test_waits_read_the_input_wait_seconds() -> None:
+    definition = json.loads(ASL.read_text())
+    waits = [s for _, s, _ in _states(definition["States"]) if s["Type"] == "Wait"]
+    assert waits and all(s == {"Type": "Wait", "SecondsPath": "$.wait_seconds", "Next": s["Next"]} for s in waits)
+
+
+def test_routes_by_kind() -> None:
+    route = json.loads(ASL.read_text())["States"]["RouteByKind"]
+    targets = {c["StringEquals"]: c["Next"] for c in route["Choices"]}
+    assert targets == {
+        "interruption": "DrainWhileLaunching", "rebalance": "ChooseReplacement",
+        "scheduled-change": "ChooseReplacement",
+    }  # fmt: skip
+    assert route["Default"] == "RecordOutcome"
