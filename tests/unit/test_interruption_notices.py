@@ -36,7 +36,7 @@ def test_health_start_time_is_read() -> None:
 @pytest.mark.evaluation
 @pytest.mark.skipif(not EXAMPLES.is_dir(), reason="../shared/data/spot-events is absent")
 def test_the_termination_handler_examples() -> None:
-    parsed = {}
+    parsed: dict[str, list[tuple[str | None, str]] | None] = {}
     for path in sorted(EXAMPLES.glob("*.json")):
         try:
             event = NOTICE_EVENT.validate_python(json.loads(path.read_text()))
