@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 
-from cloudoptim.adapters.aws.errors import TransientAwsError
+from cloudoptim.adapters.aws.errors import AccessDeniedError, TransientAwsError
 from cloudoptim.interruptions.batch import ingest_message
 from engines.interruption.hive import HivePool, new_flag
 from functions.ingest.handler import Root, handle
@@ -139,3 +139,17 @@ def test_dry_run_reaches_the_execution_input() -> None:
     handle(sqs_batch(spot_warning()), Root(w.ingest_deps(), replace(POLICY, dry_run=True)), NOW)
     assert next(iter(w.executions.started.values()))["dry_run"] is True
     assert INSTANCE in str(w.executions.started)
+
+
+def test_unknown_instance_whose_account_role_is_refused_is_dropped_not_retried() -> None:
+    w = world()
+    w.locator.fail("locate", AccessDeniedError("AssumeRole: AccessDenied"))
+    assert run(w, sqs_batch(spot_warning(instance="i-0eeeeeeeeeeeeeeee"))) == {"batchItemFailures": []}
+    assert w.hive.writes == [] and w.executions.started == {}
+
+
+def test_unknown_instance_lookup_throttled_is_retried() -> None:
+    w = world()
+    w.locator.fail("locate", TransientAwsError("DescribeInstances: RequestLimitExceeded"))
+    with pytest.raises(BatchProcessingError):
+        run(w, sqs_batch(spot_warning(instance="i-0eeeeeeeeeeeeeeee")))

@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
+from cloudoptim.adapters.aws.errors import TransientAwsError
+from cloudoptim.errors import CloudOptimError
 from cloudoptim.interruptions.models import ExecutionInput, iso
 from cloudoptim.interruptions.notices import ReceivedNotice
 from cloudoptim.interruptions.ports import Executions, HiveMind, Idempotency, NodeRecord, PoolLocator, Registry
@@ -80,11 +82,10 @@ def _handle(
     notice = received.notice
     node = deps.registry.node_for_instance(notice.instance_id)
     if node is None:
-        pool = deps.locator.locate(received.account, received.region, notice.instance_id)
+        pool, where = _locate(received, deps)
         tenant = f"ACCOUNT#{received.account or 'unknown'}"
         level = _flag(pool, tenant, received, decided, deps, policy, now) if pool else None
         why = "instance is not a registered node: no workflow"
-        where = f"pool {pool.key} flagged" if pool else "its pool could not be located, nothing flagged"
         return IngestResult(
             "unknown-instance", key, notice.instance_id, decided.kind, None,
             pool.key if pool else None, level, (why, where),
@@ -97,6 +98,17 @@ def _handle(
     reasons = decided.reasons + (() if pool else ("registry item has no az_id: pool not flagged",))
     status: Status = "started" if started == "started" else "duplicate"
     return IngestResult(status, key, notice.instance_id, decided.kind, name, pool.key if pool else None, level, reasons)
+
+
+def _locate(received: ReceivedNotice, deps: IngestDeps) -> tuple[HivePool | None, str]:
+    """Best effort: a transient failure is retried (SQS redelivers), a permanent one only loses the flag."""
+    try:
+        pool = deps.locator.locate(received.account, received.region, received.notice.instance_id)
+    except TransientAwsError:
+        raise
+    except CloudOptimError as exc:
+        return None, f"its pool could not be located ({exc}), nothing flagged"
+    return pool, (f"pool {pool.key} flagged" if pool else "its pool could not be located, nothing flagged")
 
 
 def _flag(
