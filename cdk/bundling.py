@@ -99,6 +99,7 @@ def install_deps(layer_dir: Path, *, python: str = sys.executable) -> None:
     stamp = layer_dir / ".requirements"
     wanted = "\n".join((*DEPS_REQUIREMENTS, *PLATFORMS, LAMBDA_PYTHON)) + "\n"
     if stamp.is_file() and stamp.read_text() == wanted:
+        _prune(layer_dir / "python")  # bytecode written by a local import since the install
         return
     shutil.rmtree(layer_dir, ignore_errors=True)
     target = layer_dir / "python"
