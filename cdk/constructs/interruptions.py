@@ -19,9 +19,9 @@ from cdk.constructs.events import InterruptionEvents
 from cdk.constructs.functions import ContractFunction
 from cdk.constructs.storage import Storage
 
-INGEST_TIMEOUT = Duration.seconds(30)
+INGEST_TIMEOUT_SECONDS = 30
 # AWS's advice for SQS event sources: visibility timeout at least six times the function timeout.
-QUEUE_VISIBILITY_TIMEOUT = Duration.seconds(6 * 30)
+QUEUE_VISIBILITY_TIMEOUT = Duration.seconds(6 * INGEST_TIMEOUT_SECONDS)
 CUSTOMER_ROLE_PATTERN = "arn:aws:iam::*:role/CloudOptimAccess-*"
 
 # Step function name -> (definition substitution, timeout seconds, memory MB).
@@ -82,7 +82,7 @@ class Interruptions(Construct):
 
         self.ingest = function(
             "ingest",
-            int(INGEST_TIMEOUT.to_seconds()),
+            INGEST_TIMEOUT_SECONDS,
             256,
             {"STATE_MACHINE_ARN": self.state_machine.state_machine_arn, **ingest_environment},
         )

@@ -12,7 +12,7 @@ forward the interruption events to the SaaS bus. Each permission is explained in
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -315,8 +315,3 @@ def _ec2_arn(resource: str) -> dict[str, str]:
 
 def _document(*statements: Mapping[str, Any]) -> dict[str, Any]:
     return {"Version": "2012-10-17", "Statement": list(statements)}
-
-
-def regions_of(values: Sequence[str]) -> tuple[str, ...]:
-    """Regions as given on a command line: repeated flags or comma-separated lists."""
-    return tuple(part.strip() for value in values for part in value.split(",") if part.strip())

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Sequence
 from typing import Any
 
-from cloudoptim.onboarding import OnboardingRequest, onboarding_template, regions_of
+from cloudoptim.onboarding import OnboardingRequest, onboarding_template
 
 
 def add_commands(areas: Any) -> None:
@@ -44,3 +45,8 @@ def run_template(args: argparse.Namespace) -> str:
         }
     )
     return json.dumps(onboarding_template(request), indent=2)
+
+
+def regions_of(values: Sequence[str]) -> tuple[str, ...]:
+    """`--region a --region b,c` -> (a, b, c)."""
+    return tuple(part.strip() for value in values for part in value.split(",") if part.strip())
