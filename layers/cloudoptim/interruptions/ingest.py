@@ -82,7 +82,8 @@ def _handle(
     notice = received.notice
     node = deps.registry.node_for_instance(notice.instance_id)
     if node is None:
-        pool, where = _locate(received, deps)
+        # Only a flag needs the pool: do not call the customer's EC2 for notices that flag nothing.
+        pool, where = _locate(received, deps) if decided.flag_pool else (None, "this kind of notice flags no pool")
         tenant = f"ACCOUNT#{received.account or 'unknown'}"
         level = _flag(pool, tenant, received, decided, deps, policy, now) if pool else None
         why = "instance is not a registered node: no workflow"
