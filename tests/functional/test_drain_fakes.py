@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ from cloudoptim.adapters.day_zero import load_day_zero
 from cloudoptim.interruptions.drain import KubeDeps
 from cloudoptim.interruptions.market import DayZeroMarket
 from cloudoptim.interruptions.models import iso
+from cloudoptim.interruptions.ports import NodeGroup
 from cloudoptim.interruptions.replace import ChooseDeps, LaunchDeps
 from engines.interruption.hive import HivePool, new_flag
 from functions.choose_replacement import handler as choose_fn
@@ -19,7 +21,7 @@ from functions.evict_pods import handler as evict_fn
 from functions.launch_replacement import handler as launch_fn
 from functions.node_status import handler as status_fn
 from functions.record_outcome import handler as record_fn
-from tests.support.pipeline import CLUSTER, INSTANCE, NODE, T0, TENANT, World, world
+from tests.support.pipeline import CLUSTER, CLUSTER_RECORD, INSTANCE, NODE, T0, TENANT, World, world
 
 NOW = T0 + 10
 
@@ -177,3 +179,18 @@ def test_launch_failure_in_the_parallel_branch_still_drains() -> None:
         {**state(), "drain": {"step": "done", "rounds": 1, "evicted": ["web/web-1"]}},
     ]
     assert record_fn.handle(s, w.audit, NOW)["outcome"] == "drained-without-replacement"
+
+
+def test_zone_names_of_the_node_group_resolve_through_its_az_ids(market: DayZeroMarket) -> None:
+    w = world()
+    group = NodeGroup("workers", "lt-0123456789abcdef0", "3", {"us-east-1a": "subnet-a", "us-east-1b": "subnet-b"})
+    named = replace(CLUSTER_RECORD, node_groups={"workers": group})
+    w.registry.add_cluster(named)
+    only_own_zone = chosen(w, market)["replacement"]
+    assert (only_own_zone["zone_key"], only_own_zone["az_id"]) == ("us-east-1a", "use1-az4")
+    mapped = replace(group, az_ids={"us-east-1a": "use1-az4", "us-east-1b": "use1-az1"})
+    w.registry.add_cluster(replace(CLUSTER_RECORD, node_groups={"workers": mapped}))
+    w.hive.flag(new_flag(HivePool("us-east-1", "use1-az4", only_own_zone["instance_type"]), "x", NOW), "e", "k")
+    second = chosen(w, market)["replacement"]
+    assert second["zone_key"] in ("us-east-1a", "us-east-1b")
+    assert {"us-east-1a": "use1-az4", "us-east-1b": "use1-az1"}[second["zone_key"]] == second["az_id"]

@@ -47,6 +47,9 @@ class NodeGroup:
     launch_template_version: str = "$Default"
     subnets: Mapping[str, str] = field(default_factory=dict)  # zone (AZ name or AZ ID) -> subnet id
     capacity_type: CapacityType = "spot"
+    # Optional AZ name -> AZ ID of the subnets' zones (names differ per account); without it only the
+    # interrupted node's own zone name can be matched to price data keyed by AZ ID.
+    az_ids: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,8 +41,9 @@ def _zones(group: NodeGroup | None, state: DrainState) -> tuple[Zone, ...]:
     for key in group.subnets:
         if _AZ_ID_RE.match(key):
             zones.append(Zone(key, az_id=key))
-        else:  # an AZ name: its ID is known only for the interrupted node's own zone
-            zones.append(Zone(key, az_id=state.az_id if key == state.availability_zone else None, name=key))
+        else:  # an AZ name: its ID comes from the node group, or from the node for its own zone
+            own = state.az_id if key == state.availability_zone else None
+            zones.append(Zone(key, az_id=group.az_ids.get(key) or own, name=key))
     return tuple(zones)
 
 

@@ -36,6 +36,7 @@ def node_group(name: str, raw: Mapping[str, Any]) -> NodeGroup:
         launch_template_version=str(raw.get("launch_template_version", "$Default")),
         subnets={str(k): str(v) for k, v in dict(raw.get("subnets") or {}).items()},
         capacity_type=_capacity(cast(str | None, raw.get("capacity_type"))),
+        az_ids={str(k): str(v) for k, v in dict(raw.get("az_ids") or {}).items()},
     )
 
 
