@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from cloudoptim.adapters.aws.errors import RecordNotFoundError
-from cloudoptim.interruptions.models import DrainState, Launch, Replacement
+from cloudoptim.interruptions.models import DrainState, Launch, Replacement, iso
 from cloudoptim.interruptions.ports import CustomerCloud, HiveMind, LaunchSpec, NodeGroup, Registry
 from engines.interruption.replacement import ReplacementRequest, Zone, choose_replacement
 from engines.spot.model import Catalog
@@ -68,7 +68,7 @@ def choose(state: DrainState, deps: ChooseDeps, now: int) -> Replacement:
     )
     choice = choose_replacement(request, offerings, deps.market.catalog, flagged, get_strategy(), at)
     ours = [r for r in choice.rejected if "hive mind" in r or "interrupted pool" in r]
-    reasons = [*choice.reasons, f"{len(flagged)} pool(s) flagged in {state.region}; prices as of {at}"]
+    reasons = [*choice.reasons, f"{len(flagged)} pool(s) flagged in {state.region}; Spot prices as of {iso(at)}"]
     return Replacement(
         capacity_type=choice.capacity_type,
         instance_type=choice.instance_type,
