@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from pydantic import ValidationError
 
-from cloudoptim.cli import consolidate, ml, onboarding, rightsize, spot
+from cloudoptim.cli import consolidate, local, ml, onboarding, rightsize, spot
 from cloudoptim.errors import CloudOptimError
 
 EXIT_ERROR = 2
@@ -22,6 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
     consolidate.add_commands(commands)
     ml.add_commands(commands)
     onboarding.add_commands(commands)
+    local.add_commands(commands)
     return parser
 
 

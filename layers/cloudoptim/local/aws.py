@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,7 +21,7 @@ from moto.awslambda.models import LambdaFunction
 from moto.core.config import default_user_config
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
-from cloudoptim.local import environ, event_targets
+from cloudoptim.local import environ, event_targets, moto_speedups
 from cloudoptim.local.lambda_runner import InvocationJournal, make_invoke_patch
 
 ACCOUNT_ID = "123456789012"  # moto's default account
@@ -50,6 +51,8 @@ class LocalAws:
     tap: event_targets.DeliveryTap = field(default_factory=event_targets.DeliveryTap)
     _server: ThreadedMotoServer | None = None
     _restore: list[Callable[[], None]] = field(default_factory=list)
+    _clients: dict[str, Any] = field(default_factory=dict)
+    _clients_lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def endpoint_url(self) -> str:
@@ -62,6 +65,7 @@ class LocalAws:
         self._patch_config()
         self._patch_lambda()
         self._restore.append(event_targets.install(self.tap))
+        self._restore.append(moto_speedups.install())
         # One access-log line per request would drown the drill's output.
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         self._server = ThreadedMotoServer(ip_address=self.host, port=self.port, verbose=False)
@@ -72,6 +76,7 @@ class LocalAws:
         if self._server is not None:
             self._server.stop()
             self._server = None
+        self._clients.clear()
         while self._restore:
             self._restore.pop()()
 
@@ -89,13 +94,20 @@ class LocalAws:
         }
 
     def client(self, service: str) -> Any:
+        """A shared client per service (boto3 clients are thread-safe; building one costs milliseconds)."""
+        with self._clients_lock:
+            if service not in self._clients:
+                self._clients[service] = self._new_client(service)
+            return self._clients[service]
+
+    def _new_client(self, service: str) -> Any:
         return boto3.session.Session().client(
             service,
             region_name=self.region,
             endpoint_url=self.endpoint_url,
             aws_access_key_id="testing",
             aws_secret_access_key="testing",
-            config=Config(retries={"max_attempts": 2}, max_pool_connections=32),
+            config=Config(retries={"max_attempts": 2}, max_pool_connections=64),
         )
 
     def _set_process_env(self, values: Mapping[str, str]) -> None:

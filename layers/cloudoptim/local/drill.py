@@ -33,6 +33,7 @@ class DrillSettings:
     rate_per_second: float = 20.0  # notices per second at most
     max_in_flight: int = 48  # unique notices whose execution has not ended, at most
     settle_timeout_seconds: float = 300.0
+    spot_only: bool = False  # AWS sends these notices to Spot instances only; the pipeline never checks
 
 
 @dataclass
@@ -55,7 +56,7 @@ class DrillRun:
     def run(self) -> dict[str, Any]:
         assert self.stack.deployed is not None
         plan = DrillPlan.make(self.settings.events, self.settings.duplicates, self.settings.seed)
-        self._outcomes_before = len(self.stack.aws.journal.records("record_outcome"))
+        self._outcomes_before = self.stack.aws.journal.count("record_outcome")
         baseline = _Baseline(self.stack.kube.stats().as_dict(), self.stack.live.replacements, self._flags())
         began = self.clock()
         events, sqs = self.stack.aws.client("events"), self.stack.aws.client("sqs")
@@ -76,13 +77,15 @@ class DrillRun:
             time.sleep(0.01)
 
     def _in_flight(self) -> int:
-        ended = len(self.stack.aws.journal.records("record_outcome")) - self._outcomes_before
+        ended = self.stack.aws.journal.count("record_outcome") - self._outcomes_before
         return len(self.timeline.put_at) - ended
 
     def _target(self) -> tuple[str, str]:
         deadline = self.clock() + 60
         while self.clock() < deadline:
             for instance_id, node in self.stack.live.snapshot().items():
+                if self.settings.spot_only and node.capacity_type != "spot":
+                    continue
                 if instance_id not in self.targeted:
                     self.targeted.add(instance_id)
                     return instance_id, node.zone

@@ -14,6 +14,7 @@ import threading
 import time
 import traceback
 import uuid
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,11 +42,18 @@ class InvocationJournal:
     """Thread-safe record of invocations; listeners see each one as it finishes."""
 
     _records: list[Invocation] = field(default_factory=list)
+    _counts: Counter[str] = field(default_factory=Counter)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add(self, record: Invocation) -> None:
         with self._lock:
             self._records.append(record)
+            self._counts[record.function] += 1
+
+    def count(self, function: str) -> int:
+        """How many invocations of `function` finished (cheap: for polling loops)."""
+        with self._lock:
+            return self._counts[function]
 
     def records(self, function: str | None = None) -> list[Invocation]:
         """Invocations of the code `function` (e.g. `evict_pods`), whatever the deployed function's name."""
@@ -55,6 +63,7 @@ class InvocationJournal:
     def clear(self) -> None:
         with self._lock:
             self._records.clear()
+            self._counts.clear()
 
 
 @dataclass(frozen=True)

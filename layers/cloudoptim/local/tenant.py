@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from boto3.dynamodb.types import TypeSerializer
+
 from cloudoptim.local.aws import ACCOUNT_ID, LocalAws
 from cloudoptim.local.cluster_seed import SeedNode, seed_nodes, with_provider_ids
 
@@ -45,10 +47,10 @@ class LocalTenant:
 
 def _network(ec2: Any) -> tuple[dict[str, str], dict[str, str]]:
     zones = ec2.describe_availability_zones()["AvailabilityZones"]
-    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    vpc = ec2.create_vpc(CidrBlock="10.200.0.0/16")["Vpc"]["VpcId"]
     subnets: dict[str, str] = {}
     for index, zone in enumerate(zones):
-        subnet = ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{index * 32}.0/19", AvailabilityZone=zone["ZoneName"])
+        subnet = ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.200.{index * 32}.0/19", AvailabilityZone=zone["ZoneName"])
         subnets[zone["ZoneName"]] = subnet["Subnet"]["SubnetId"]
     return subnets, {z["ZoneName"]: z["ZoneId"] for z in zones}
 
@@ -162,6 +164,7 @@ def registry_items(tenant: LocalTenant, endpoint: str) -> list[dict[str, Any]]:
             "launch_template_id": g.launch_template_id,
             "launch_template_version": "$Default",
             "subnets": g.subnets,
+            "az_ids": {zone: tenant.az_ids[zone] for zone in g.subnets if zone in tenant.az_ids},
             "capacity_type": g.capacity_type,
         }
         for name, g in tenant.node_groups.items()
@@ -194,8 +197,6 @@ def register_tenant(aws: LocalAws, registry_table: str, tenant: LocalTenant, end
 
 
 def put_items(aws: LocalAws, table: str, items: list[dict[str, Any]]) -> None:
-    from boto3.dynamodb.types import TypeSerializer
-
     serializer = TypeSerializer()
     dynamodb = aws.client("dynamodb")
     for start in range(0, len(items), 25):

@@ -1,0 +1,111 @@
+"""`cloudoptim local drill|up`: the whole product on this machine (moto + a Kubernetes emulator)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from cloudoptim.errors import InputFileError, InvalidArgumentError
+
+FORMATS = ("json",)
+
+
+def add_commands(areas: Any) -> None:
+    local = areas.add_parser("local", help="run the whole product on this machine: drills and trials")
+    commands = local.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    drill = commands.add_parser("drill", help="send Spot notices through the local stack and report what happened")
+    drill.add_argument("--events", type=int, default=100, help="notices to send, duplicates included (default 100)")
+    drill.add_argument("--duplicates", type=float, default=0.1, help="share re-delivered with the same event id")
+    drill.add_argument("--seed", type=int, default=7)
+    drill.add_argument("--rate", type=float, default=20.0, help="notices per second at most (default 20)")
+    drill.add_argument("--max-in-flight", type=int, default=16, help="unfinished workflows at most (default 16)")
+    drill.add_argument("--spot-only", action="store_true", help="interrupt Spot nodes only (AWS's own rule)")
+    drill.add_argument("--format", choices=FORMATS, default="json")
+    _stack_options(drill)
+    drill.set_defaults(run=run_drill)
+    up = commands.add_parser("up", help="start the local stack and keep it running until Ctrl-C")
+    _stack_options(up)
+    up.set_defaults(run=run_up)
+
+
+def _stack_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--cluster", type=Path, help="Kubernetes List JSON to seed the emulator (default: shipped)")
+    parser.add_argument("--wait-seconds", type=int, default=1, help="the workflow's Wait states (default 1)")
+    parser.add_argument("--verbose", action="store_true", help="show the functions' logs on stderr")
+
+
+def _stack(args: argparse.Namespace, metrics: bool) -> Any:
+    from cloudoptim.local.stack import LocalSettings, LocalStack
+
+    seed = None
+    if args.cluster is not None:
+        try:
+            seed = json.loads(args.cluster.read_text())
+        except (OSError, ValueError) as exc:
+            raise InputFileError(f"cannot read cluster {args.cluster}: {exc}") from exc
+    settings = LocalSettings(
+        wait_seconds=args.wait_seconds, log_level="INFO" if args.verbose else "WARNING", metrics=metrics
+    )
+    return LocalStack(settings, seed=seed)
+
+
+@contextmanager
+def _stdout_to_stderr() -> Iterator[None]:
+    """The functions log to stdout as in Lambda; keep it free for the report (fd level: catches them all)."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def run_drill(args: argparse.Namespace) -> str:
+    from cloudoptim.local.drill import DrillSettings
+    from cloudoptim.local.drill import run_drill as drill
+
+    if args.events < 1 or not 0 <= args.duplicates < 1 or args.rate <= 0 or args.max_in_flight < 1:
+        raise InvalidArgumentError("--events >= 1, 0 <= --duplicates < 1, --rate > 0 and --max-in-flight >= 1")
+    settings = DrillSettings(
+        events=args.events,
+        duplicates=args.duplicates,
+        seed=args.seed,
+        rate_per_second=args.rate,
+        max_in_flight=args.max_in_flight,
+        spot_only=args.spot_only,
+    )
+    with _stdout_to_stderr():
+        stack = _stack(args, metrics=args.verbose)
+        try:
+            stack.start()
+            report = drill(stack, settings)
+        finally:
+            stack.stop()
+    return json.dumps(report, indent=2)
+
+
+def run_up(args: argparse.Namespace) -> str:
+    stack = _stack(args, metrics=True)
+    stopped = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    try:
+        endpoints = stack.start()
+        print(json.dumps(endpoints, indent=2), flush=True)
+        print("local stack running; Ctrl-C to stop", file=sys.stderr, flush=True)
+        stopped.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stack.stop()
+    return "stopped"
