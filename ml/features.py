@@ -82,26 +82,38 @@ def _trend(book: PriceBook, pool: Ints, price: Floats, before: Ints) -> Floats:
 
 
 def _family_features(book: PriceBook, tensor: Floats) -> None:
-    """Mean and max price position, and max 24 h trend, across the other sizes of each pool's family and zone."""
-    groups: dict[tuple[str, str], list[int]] = {}
-    for i, pool in enumerate(book.pools):
-        groups.setdefault(pool.group, []).append(i)
-    position, trend = COLUMN["price_position_7d"], COLUMN["trend_24h"]
-    for members in groups.values():
-        if len(members) < 2:
-            continue  # no other size: the family columns stay NaN
-        positions = tensor[members, :, position]
-        trends = tensor[members, :, trend]
-        known = ~np.isnan(positions)
-        total, count = np.nansum(positions, axis=0), known.sum(axis=0)
-        for row, i in enumerate(members):
-            others = np.delete(np.arange(len(members)), row)
-            rest = count - known[row]
-            own = np.where(known[row], positions[row], 0.0)
-            mean = (total - own) / np.maximum(rest, 1)
-            tensor[i, :, COLUMN["family_position_mean"]] = np.where(rest > 0, mean, np.nan)
-            tensor[i, :, COLUMN["family_position_max"]] = np.fmax.reduce(positions[others], axis=0)
-            tensor[i, :, COLUMN["family_trend_24h_max"]] = np.fmax.reduce(trends[others], axis=0)
+    """Mean and max price position, and max 24 h trend, across the other sizes of each pool's family and zone.
+
+    Vectorised over groups: pools are sorted by group so each group is one block for ufunc.reduceat.
+    """
+    order = np.argsort(book.group_ids, kind="stable")
+    groups = book.group_ids[order]
+    starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
+    block = np.repeat(np.arange(starts.size), np.diff(np.r_[starts, groups.size]))  # block of each sorted row
+    position = tensor[order, :, COLUMN["price_position_7d"]]
+    priced = ~np.isnan(position)
+    own = np.where(priced, position, 0.0)
+    total = np.add.reduceat(own, starts, axis=0)[block]
+    rest = np.add.reduceat(priced.astype(np.int64), starts, axis=0)[block] - priced
+    mean = np.where(rest > 0, (total - own) / np.maximum(rest, 1), np.nan)
+    columns = {
+        "family_position_mean": mean,
+        "family_position_max": _max_of_others(position, starts, block),
+        "family_trend_24h_max": _max_of_others(tensor[order, :, COLUMN["trend_24h"]], starts, block),
+    }
+    for name, values in columns.items():
+        tensor[order, :, COLUMN[name]] = np.where(priced, values, np.nan)
+
+
+def _max_of_others(values: Floats, starts: Ints, block: Ints) -> Floats:
+    """For each row, the max over the other rows of its block, ignoring NaN (NaN when there is none)."""
+    filled = np.where(np.isnan(values), -np.inf, values)
+    top = np.maximum.reduceat(filled, starts, axis=0)[block]
+    is_top = filled == top
+    ties = np.add.reduceat(is_top.astype(np.int64), starts, axis=0)[block]
+    second = np.maximum.reduceat(np.where(filled < top, filled, -np.inf), starts, axis=0)[block]
+    best = np.where(is_top & (ties < 2), second, top)  # the row itself is the unique max: take the runner-up
+    return np.where(np.isneginf(best), np.nan, best)
 
 
 def feature_tensor(book: PriceBook, grid: Ints) -> Floats:

@@ -39,11 +39,11 @@ def at_threshold(labels: Floats, scores: Floats, threshold: float) -> tuple[floa
     """Precision, recall and F1 when scores >= threshold are called unstable (0 where undefined)."""
     called = scores >= threshold
     hits = float(np.sum(called & (labels > 0)))
-    precision = hits / called.sum() if called.any() else 0.0
+    precision = hits / float(called.sum()) if called.any() else 0.0
     positives = float(labels.sum())
     recall = hits / positives if positives else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return precision, recall, f1
+    return float(precision), float(recall), float(f1)
 
 
 def best_f1_threshold(labels: Floats, scores: Floats) -> float:

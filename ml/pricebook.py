@@ -52,17 +52,26 @@ class PriceBook:
         self._span = self._range + 2
         self._keys = owner * self._span + (self.times - self._base)
         # Per-pool running areas of (price - first price) and its square. Centring keeps the variance (a difference
-        # of two areas) free of cancellation noise; a loop per pool (not one global cumsum) makes each value depend
-        # on that pool's earlier records only, bit for bit, so later prices of other pools cannot nudge it.
+        # of two areas) free of cancellation noise; a row-wise cumsum over a pools x records matrix (not one global
+        # cumsum) makes each value depend on that pool's earlier records only, bit for bit.
         self._ref = np.repeat(np.array([p.prices[0] for p in pools], dtype=np.float64), lengths)
-        self._cum1 = np.zeros(self.times.size)
-        self._cum2 = np.zeros(self.times.size)
-        for start, pool in zip(self.starts.tolist(), pools, strict=True):
-            centred = pool.prices - pool.prices[0]
-            steps = np.diff(pool.times).astype(np.float64)
-            end = start + pool.times.size
-            self._cum1[start + 1 : end] = np.cumsum(centred[:-1] * steps)
-            self._cum2[start + 1 : end] = np.cumsum(centred[:-1] ** 2 * steps)
+        column = np.arange(self.times.size) - self.starts[owner]
+        width = int(lengths.max()) if pools else 0
+        centred = self.prices - self._ref
+        steps = np.zeros(self.times.size)
+        steps[1:] = np.diff(self.times)
+        steps[column == 0] = 0.0  # no area before a pool's first record
+        self._cum1 = self._running(np.r_[0.0, centred[:-1]] * steps, owner, column, width)
+        self._cum2 = self._running(np.r_[0.0, centred[:-1]] ** 2 * steps, owner, column, width)
+        names = [p.group for p in pools]
+        index = {name: i for i, name in enumerate(sorted(set(names)))}
+        self.group_ids = np.array([index[name] for name in names], dtype=np.int64)
+
+    @staticmethod
+    def _running(areas: Floats, owner: Ints, column: Ints, width: int) -> Floats:
+        matrix = np.zeros((int(owner.max()) + 1 if owner.size else 0, width))
+        matrix[owner, column] = areas
+        return np.cumsum(matrix, axis=1)[owner, column]
 
     def index_at(self, pool: Ints, at: Ints) -> Ints:
         """Flat index of the record in force in `pool` at `at`, or -1 before the pool's first record."""
