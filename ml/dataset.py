@@ -28,10 +28,6 @@ class Samples:
         keep = (self.t >= start) & (self.t < end)
         return Samples(self.x[keep], self.y[keep], self.t[keep], self.pool[keep])
 
-    def subsample(self, every: int) -> Samples:
-        """Every n-th row (for quick runs); keeps the time order."""
-        return Samples(self.x[::every], self.y[::every], self.t[::every], self.pool[::every])
-
 
 def hourly_grid(start: int, end: int, step_hours: float = 1.0) -> Ints:
     """Times aligned to the hour (or `step_hours`) within [start, end)."""
