@@ -143,3 +143,11 @@ def test_training_on_too_little_data_is_refused(capsys: pytest.CaptureFixture[st
     prices.write_text(f"SPOTINSTANCEPRICE\t0.05\t{_iso(START)}\tm5.large\tLinux/UNIX\teu-west-1a\n")
     code, _, err = run(capsys, "ml", "train", "--prices", str(prices), "--out", str(tmp_path / "m"))
     assert code == 2 and "cannot train on these prices" in err.strip().splitlines()[-1]
+
+
+def test_rank_with_the_shipped_model_on_the_shipped_prices(capsys: pytest.CaptureFixture[str]) -> None:
+    shipped = Path(__file__).resolve().parents[2] / "layers" / "cloudoptim" / "data" / "models" / "eu-west-1-2022q1"
+    code, out, err = run(capsys, "spot", "rank", *SHAPE, "--top", "3", "--model", str(shipped), "--format", "json")
+    assert code == 0, err
+    pools = json.loads(out)["pools"]
+    assert len(pools) == 3 and all(any("model eu-west-1-2022q1" in r for r in p["reasons"]) for p in pools)

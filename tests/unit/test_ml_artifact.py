@@ -150,3 +150,9 @@ def test_inference_runs_without_pandas(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "(2,)"
+
+
+def test_the_shipped_model_meets_this_contract() -> None:
+    shipped = ROOT / "layers" / "cloudoptim" / "data" / "models" / "eu-west-1-2022q1"
+    model = load_model(shipped)  # fails here when the features change without a retrain
+    assert model.metadata.region == "eu-west-1" and model.booster.num_feature() == len(FEATURE_NAMES)
