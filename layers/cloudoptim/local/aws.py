@@ -21,7 +21,7 @@ from moto.awslambda.models import LambdaFunction
 from moto.core.config import default_user_config
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
-from cloudoptim.local import environ, event_targets, moto_speedups
+from cloudoptim.local import environ, event_targets, moto_speedups, transport
 from cloudoptim.local.lambda_runner import InvocationJournal, make_invoke_patch
 
 ACCOUNT_ID = "123456789012"  # moto's default account
@@ -47,6 +47,7 @@ class LocalAws:
     port: int = 0
     log_level: str = "WARNING"
     extra_env: dict[str, str] = field(default_factory=dict)  # e.g. POWERTOOLS_METRICS_DISABLED for the drill
+    in_process_transport: bool = True  # in-process callers skip HTTP (see transport.py)
     journal: InvocationJournal = field(default_factory=InvocationJournal)
     tap: event_targets.DeliveryTap = field(default_factory=event_targets.DeliveryTap)
     _server: ThreadedMotoServer | None = None
@@ -66,6 +67,8 @@ class LocalAws:
         self._patch_lambda()
         self._restore.append(event_targets.install(self.tap))
         self._restore.append(moto_speedups.install())
+        if self.in_process_transport:
+            self._restore.append(transport.install(self.host, self.port))
         # One access-log line per request would drown the drill's output.
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         self._server = ThreadedMotoServer(ip_address=self.host, port=self.port, verbose=False)

@@ -16,6 +16,7 @@ from cloudoptim.errors import CloudOptimError
 from cloudoptim.local.aws import ACCOUNT_ID
 from cloudoptim.local.drill_events import DrillPlan, notice_entry
 from cloudoptim.local.drill_report import Timeline, drained_at, execution_times, ingest_starts
+from cloudoptim.local.reclaim import Reclaimer
 from cloudoptim.local.stack import LocalStack
 
 TERMINAL = frozenset({"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"})
@@ -59,6 +60,17 @@ class DrillRun:
         self._outcomes_before = self.stack.aws.journal.count("record_outcome")
         baseline = _Baseline(self.stack.kube.stats().as_dict(), self.stack.live.replacements, self._flags())
         began = self.clock()
+        reclaimer = Reclaimer(self.stack.aws, self.stack.kube)
+        reclaimer.start()
+        try:
+            self._send_all(plan, began)
+            statuses = self._settle()
+        finally:
+            reclaimer.stop()
+        report = self._report(plan, baseline, statuses, self.clock() - began)
+        return {**report, "instances_reclaimed": reclaimer.reclaimed}
+
+    def _send_all(self, plan: DrillPlan, began: float) -> None:
         events, sqs = self.stack.aws.client("events"), self.stack.aws.client("sqs")
         unique = 0
         for position in range(plan.events):
@@ -68,8 +80,6 @@ class DrillRun:
             else:
                 self._send_notice(events, plan.kinds[unique])
                 unique += 1
-        statuses = self._settle()
-        return self._report(plan, baseline, statuses, self.clock() - began)
 
     def _pace(self, began: float, position: int) -> None:
         due = began + position / self.settings.rate_per_second

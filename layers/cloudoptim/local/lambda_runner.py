@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import sys
 import threading
 import time
 import traceback
@@ -35,6 +36,7 @@ class Invocation:
     errored: bool
     event: Any
     result: Any
+    cpu_seconds: float = 0.0  # this thread's CPU time, moto's in-process work for the handler's calls included
 
 
 @dataclass
@@ -44,11 +46,14 @@ class InvocationJournal:
     _records: list[Invocation] = field(default_factory=list)
     _counts: Counter[str] = field(default_factory=Counter)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    listeners: list[Callable[[Invocation], None]] = field(default_factory=list)
 
     def add(self, record: Invocation) -> None:
         with self._lock:
             self._records.append(record)
             self._counts[record.function] += 1
+        for listener in list(self.listeners):
+            listener(record)
 
     def count(self, function: str) -> int:
         """How many invocations of `function` finished (cheap: for polling loops)."""
@@ -106,16 +111,38 @@ def load_handler(handler_path: str) -> Handler:
     return handler
 
 
+@dataclass
+class HandlerLoader:
+    """Loads each handler once per local stack, re-executing a module imported before (by an earlier stack
+    or a test): a fresh deploy is a cold start, so composition roots cached at module level never keep the
+    table names of another deploy."""
+
+    _loaded: dict[str, Handler] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __call__(self, handler_path: str) -> Handler:
+        with self._lock:
+            if handler_path not in self._loaded:
+                module_name, attribute = handler_target(handler_path)
+                fresh = module_name not in sys.modules
+                module = importlib.import_module(module_name)
+                if not fresh:
+                    module = importlib.reload(module)
+                self._loaded[handler_path] = getattr(module, attribute)
+            return self._loaded[handler_path]
+
+
 def run_handler(
     handler_path: str,
     event: Any,
     context: LambdaContext,
     environment: Mapping[str, str],
+    loader: Callable[[str], Handler] = load_handler,
 ) -> tuple[str, bool, Any]:
     """Run one invocation; errors come back as Lambda does: `{"errorType", "errorMessage"}` and errored."""
     with environment_overlay(environment):
         try:
-            handler = load_handler(handler_path)
+            handler = loader(handler_path)
         except (ImportError, AttributeError) as exc:
             return _error_payload("Runtime.ImportModuleError", f"{handler_path}: {exc}"), True, None
         try:
@@ -154,6 +181,8 @@ def make_invoke_patch(
     (adding the endpoint, region and fake credentials of local mode).
     """
 
+    loader = HandlerLoader()
+
     def _invoke_lambda(function: Any, event: Any = None) -> tuple[str, bool, str]:
         payload = _decode_event(event)
         deployed = {key: str(value) for key, value in (function.environment_vars or {}).items()}
@@ -162,7 +191,7 @@ def make_invoke_patch(
             "AWS_LAMBDA_FUNCTION_NAME": function.function_name,
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(function.memory_size),
         }
-        started = time.time()
+        started, cpu = time.time(), time.thread_time()
         context = LambdaContext(
             function_name=function.function_name,
             function_version=str(function.version),
@@ -171,11 +200,10 @@ def make_invoke_patch(
             aws_request_id=str(uuid.uuid4()),
             deadline=started + float(function.timeout or 3),
         )
-        body, errored, result = run_handler(function.handler, payload, context, environment)
-        ended = time.time()
-        journal.add(
-            Invocation(code_name(function.handler), function.function_name, started, ended, errored, payload, result)
-        )
+        body, errored, result = run_handler(function.handler, payload, context, environment, loader)
+        ended, cpu = time.time(), time.thread_time() - cpu
+        name = code_name(function.handler)
+        journal.add(Invocation(name, function.function_name, started, ended, errored, payload, result, cpu))
         logs = f"invoked {function.handler} in {int((ended - started) * 1000)} ms" + (" (error)" if errored else "")
         return body, errored, logs
 

@@ -6,7 +6,9 @@ one global lock; and the Step Functions interpreter builds a new boto3 client (s
 context) for every Lambda task, and every execution parses its ASL definition again with ANTLR (~45 ms).
 The folder listing and the host -> backend answer never change while the process runs, boto3 clients are
 thread-safe, and the parsed program is read-only during evaluation (executions keep their state in their
-own `Environment`), so all four are cached.
+own `Environment`), so all four are cached. Finally botocore's loader caches service models per session,
+and the handlers build a fresh session per assumed role (as they should in Lambda), so every launch
+re-read and re-parsed the multi-megabyte EC2 model: the loader's file reads are shared process-wide.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
+from botocore.loaders import Loader
 from moto import backends
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
@@ -33,8 +36,42 @@ def _evaluation_entrypoint(worker: ExecutionWorker) -> Any:
     return _parsed_program(worker._evaluation_details.state_machine_details.definition)
 
 
+_SHARED_LOADER_METHODS = (
+    "load_data_with_path",
+    "list_available_services",
+    "determine_latest_version",
+    "list_api_versions",
+)
+
+
+def _share_loader_cache() -> Callable[[], None]:
+    originals = {name: getattr(Loader, name) for name in _SHARED_LOADER_METHODS}
+    shared: dict[tuple[Any, ...], Any] = {}
+
+    def cached(name: str) -> Callable[..., Any]:
+        method = originals[name]
+
+        def call(loader: Loader, *args: Any, **kwargs: Any) -> Any:
+            key = (name, tuple(loader.search_paths), args, tuple(sorted(kwargs.items())))
+            if key not in shared:
+                shared[key] = method(loader, *args, **kwargs)
+            return shared[key]
+
+        return call
+
+    for name in _SHARED_LOADER_METHODS:
+        setattr(Loader, name, cached(name))
+
+    def restore() -> None:
+        for name, method in originals.items():
+            setattr(Loader, name, method)
+
+    return restore
+
+
 def install() -> Callable[[], None]:
     """Apply the caches; returns the function that removes them."""
+    restore_loader = _share_loader_cache()
     original_modules = backends.list_of_moto_modules
     original_lookup = DomainDispatcherApplication.get_backend_for_host
     original_client = getattr(lambda_eval_utils, _CLIENT_FACTORY)
@@ -61,6 +98,7 @@ def install() -> Callable[[], None]:
     ExecutionWorker._get_evaluation_entrypoint = _evaluation_entrypoint  # type: ignore[method-assign,assignment]
 
     def restore() -> None:
+        restore_loader()
         backends.list_of_moto_modules = original_modules
         DomainDispatcherApplication.get_backend_for_host = original_lookup  # type: ignore[method-assign]
         setattr(lambda_eval_utils, _CLIENT_FACTORY, original_client)

@@ -8,9 +8,13 @@ for the discovery sweep that registers a cluster's new instances in AWS.
 
 from __future__ import annotations
 
+import importlib.util
+import os
+import sys
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from cloudoptim.local.aws import LocalAws
@@ -25,9 +29,17 @@ REPLACES_TAG = "cloudoptim:replaces"
 TemplateSource = Callable[[str, int], Mapping[str, Any]]
 
 
+REPO_ROOT = Path(__file__).resolve().parents[3]
+
+
 def synthesized_template(endpoint_url: str, wait_seconds: int) -> Mapping[str, Any]:
     """The SaaS template from the CDK app, offline (imports aws_cdk: starts node, ~5-15 s)."""
+    if importlib.util.find_spec("cdk") is None and (REPO_ROOT / "cdk" / "synth.py").is_file():
+        # The CDK app is not an installed package: from any working directory, use the repository's.
+        sys.path.insert(0, str(REPO_ROOT))
     from cdk.synth import synth_saas_template
+
+    os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")  # node 20's banner on stderr
 
     return synth_saas_template(bundle=False, context={"local_endpoint_url": endpoint_url, "wait_seconds": wait_seconds})
 

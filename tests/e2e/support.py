@@ -1,0 +1,82 @@
+"""Helpers for the end-to-end tests: send a notice through the bus and wait for its workflow."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from cloudoptim.local.aws import ACCOUNT_ID
+from cloudoptim.local.cluster_seed import SeedNode
+from cloudoptim.local.drill_events import INTERRUPTION, notice_entry
+from cloudoptim.local.stack import LocalStack
+
+
+def spot_node_with_budgeted_pods(stack: LocalStack) -> tuple[str, SeedNode]:
+    """A seeded Spot node running pods that a PodDisruptionBudget guards (the drain must honour it)."""
+    store = stack.kube.store
+    budgets = {(b["metadata"]["namespace"], b["metadata"]["name"]) for b in store.list_pdbs()}
+    assert budgets, "the shipped cluster has disruption budgets"
+    for instance_id, node in stack.tenant.instances.items() if stack.tenant else ():
+        pods = [p for p in store.list_pods() if p.get("spec", {}).get("nodeName") == node.name]
+        owned = [
+            p for p in pods if (p.get("metadata", {}).get("ownerReferences") or [{}])[0].get("kind") != "DaemonSet"
+        ]
+        if node.capacity_type == "spot" and len(owned) >= 2:
+            return instance_id, node
+    raise AssertionError("no seeded Spot node runs workload pods")
+
+
+def _owner_kind(pod: dict[str, Any]) -> str | None:
+    owners = pod.get("metadata", {}).get("ownerReferences") or [{}]
+    kind = owners[0].get("kind")
+    return None if kind is None else str(kind)
+
+
+def send_interruption(stack: LocalStack, instance_id: str) -> str:
+    assert stack.deployed is not None
+    entry = notice_entry(stack.deployed.event_bus_name, INTERRUPTION, instance_id, stack.aws.region, ACCOUNT_ID)
+    answer = stack.aws.client("events").put_events(Entries=[entry])
+    assert answer["FailedEntryCount"] == 0
+    return str(answer["Entries"][0]["EventId"])
+
+
+def wait_for_execution(stack: LocalStack, name: str, timeout: float = 60) -> dict[str, Any]:
+    assert stack.deployed is not None
+    arn = stack.deployed.state_machine_arn.replace(":stateMachine:", ":execution:") + f":{name}"
+    sfn = stack.aws.client("stepfunctions")
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            described: dict[str, Any] = sfn.describe_execution(executionArn=arn)
+        except sfn.exceptions.ExecutionDoesNotExist:
+            described = {"status": "NOT_STARTED"}
+        if described["status"] not in ("RUNNING", "NOT_STARTED"):
+            return described
+        time.sleep(0.3)
+    raise AssertionError(f"execution {name} did not finish within {timeout} s")
+
+
+def wait_for_empty_queue(stack: LocalStack, timeout: float = 30) -> None:
+    assert stack.deployed is not None
+    sqs = stack.aws.client("sqs")
+    names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        attributes = sqs.get_queue_attributes(QueueUrl=stack.deployed.queue_url, AttributeNames=names)["Attributes"]
+        if all(int(v) == 0 for v in attributes.values()):
+            return
+        time.sleep(0.3)
+    raise AssertionError("the interruption queue did not drain")
+
+
+def executions_named(stack: LocalStack, name: str) -> int:
+    assert stack.deployed is not None
+    sfn = stack.aws.client("stepfunctions")
+    pages = sfn.get_paginator("list_executions").paginate(stateMachineArn=stack.deployed.state_machine_arn)
+    return sum(1 for page in pages for e in page["executions"] if e["name"] == name)
+
+
+def output_of(described: dict[str, Any]) -> dict[str, Any]:
+    output: dict[str, Any] = json.loads(described.get("output") or "{}")
+    return output
