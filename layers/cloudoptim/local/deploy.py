@@ -236,7 +236,11 @@ def _disable_event_source_mappings(aws: LocalAws) -> tuple[EventSourceMapping, .
 
 
 def _queue_url(aws: LocalAws, queue_arn: str) -> str:
-    return str(aws.client("sqs").get_queue_url(QueueName=queue_arn.rsplit(":", 1)[-1])["QueueUrl"])
+    """The queue's URL on the local endpoint (moto names the host the request came to, which in-process is
+    the AWS one), so what `cloudoptim local up` prints works from outside the process too."""
+    found = str(aws.client("sqs").get_queue_url(QueueName=queue_arn.rsplit(":", 1)[-1])["QueueUrl"])
+    account, name = found.rstrip("/").split("/")[-2:]
+    return f"{aws.endpoint_url}/{account}/{name}"
 
 
 def _describe(
