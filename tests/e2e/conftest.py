@@ -1,4 +1,5 @@
-"""One local stack per test session: synthesizing the CDK app and starting moto cost ~30 s together."""
+"""One local stack for the e2e package (synthesizing the CDK app and starting moto cost ~20 s), torn down
+before other test packages run: its moto patches and process environment must not leak into their mocks."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 from cloudoptim.local.stack import LocalSettings, LocalStack
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def local_stack() -> Iterator[LocalStack]:
     stack = LocalStack(LocalSettings(metrics=False))
     stack.start()
