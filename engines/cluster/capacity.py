@@ -34,6 +34,10 @@ class PriceBook:
     on_demand: Mapping[str, float]
     spot: Mapping[tuple[str, str], float]
     notes: Mapping[str, str] = field(default_factory=dict)  # instance type -> how its price was estimated
+    # offers() per (zones, capacity types): the book never changes, and planners ask again for every search
+    _offers: dict[tuple[tuple[str, ...], tuple[str, ...]], tuple[NodeOffer, ...]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def price(self, instance_type: str, zone: str, capacity_type: str) -> float | None:
         if capacity_type == SPOT:
@@ -42,6 +46,9 @@ class PriceBook:
 
     def offers(self, zones: tuple[str, ...], capacity_types: tuple[str, ...]) -> list[NodeOffer]:
         """Every priced (type, zone, capacity type) the planner may launch, cheapest first."""
+        cached = self._offers.get((zones, capacity_types))
+        if cached is not None:
+            return list(cached)
         offers: list[NodeOffer] = []
         for instance in self.instance_types.values():
             allocatable = eks_allocatable(instance)
@@ -51,6 +58,7 @@ class PriceBook:
                     if price is not None and price > 0:
                         offers.append(NodeOffer(instance.name, zone, capacity_type, price, allocatable, instance.arch))
         offers.sort(key=lambda o: (o.price_per_hour, o.instance_type, o.zone))
+        self._offers[(zones, capacity_types)] = tuple(offers)
         return offers
 
 

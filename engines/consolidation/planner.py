@@ -45,10 +45,11 @@ def plan_consolidation(state: ClusterState, prices: PriceBook, policy: Consolida
     daemons = DaemonSets.of(state)
     orders = _orders(state, eligibility)[: policy.searches]
     placement = Placement(state, preferred_targets=set(eligibility.blocked))
+    replacer = Replacer(placement, prices, policy, eligibility, daemons)  # its offer tables serve every search
     best: _Search | None = None
     for name, order, replace_first in orders:
         start = placement.checkpoint()
-        result = _search(state, placement, prices, policy, eligibility, daemons, name, order, replace_first)
+        result = _search(state, placement, replacer, policy, eligibility, name, order, replace_first)
         placement.rollback(start)  # every search starts from the cluster as it is
         if best is None or _net(result, policy) > _net(best, policy) + 1e-9:
             best = result
@@ -104,10 +105,9 @@ def _orders(state: ClusterState, eligibility: Eligibility) -> list[tuple[str, Or
 def _search(
     state: ClusterState,
     placement: Placement,
-    prices: PriceBook,
+    replacer: Replacer,
     policy: ConsolidationPolicy,
     eligibility: Eligibility,
-    daemons: DaemonSets,
     name: str,
     order: Order,
     replace_first: bool = False,
@@ -115,7 +115,6 @@ def _search(
     result = _Search(name)
     pinned: set[int] = set()  # nodes that received pods: never drained afterwards (no pod moves twice)
     candidates = sorted((n for n in state.nodes if n.name not in eligibility.blocked), key=order)
-    replacer = Replacer(placement, prices, policy, eligibility, daemons)
 
     def deletes(empty_only: bool = False) -> None:
         removed = {n for a in result.actions for n in a.nodes}

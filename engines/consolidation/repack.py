@@ -18,7 +18,7 @@ import numpy.typing as npt
 from engines.cluster.model import Node, NodeOffer, Pod
 from engines.consolidation.placement import Placement
 
-_TYPES_TRIED = 2
+_TYPES_TRIED = 1
 Template = Callable[[NodeOffer, int], Node]  # (offer, new-node number) -> the node it becomes
 Overhead = Callable[[Node], tuple[int, int, int, int]]  # DaemonSet requests on that node
 

@@ -56,6 +56,7 @@ class Replacer:
         self._new_nodes = 0
         self._arrays: dict[tuple[str, ...], tuple[list[NodeOffer], Any, Any]] = {}
         self._usable: dict[tuple[str, ...], Any] = {}
+        self._overheads: dict[tuple[object, ...], tuple[int, int, int, int]] = {}
 
     def _offer_arrays(self, seed: Node) -> tuple[list[NodeOffer], Any, Any]:
         key = (seed.zone, seed.capacity_type, node_arch(seed), gpu_family(seed))
@@ -75,12 +76,12 @@ class Replacer:
         key = (seed.zone, seed.capacity_type, node_arch(seed), gpu_family(seed), str(pool), str(seed.taints))
         if key not in self._usable:
             offers, capacities, _ = self._offer_arrays(seed)
-            overheads = [self.daemons.overhead(self._template(seed, o, 0)).as_tuple() for o in offers]
+            overheads = [self._overhead(self._template(seed, o, 0)) for o in offers]
             self._usable[key] = capacities - np.array(overheads, dtype=np.int64).reshape(-1, 4)
         return self._usable[key]
 
     def run(self, nodes: Sequence[Node], actions: list[Action], failures: dict[str, str]) -> None:
-        self._new_nodes = sum(1 for a in actions if a.type == "replace")
+        self._new_nodes = sum(len(a.launches) for a in actions)
         for group in _groups(nodes).values():
             group.sort(key=self._used)
             while group:
@@ -104,7 +105,7 @@ class Replacer:
         offers, capacities, prices = self._offer_arrays(seed)
         if not offers:
             return None
-        overhead = np.array(self.daemons.overhead(self._template(seed, offers[0], 0)).as_tuple(), dtype=np.int64)
+        overhead = np.array(self._overhead(self._template(seed, offers[0], 0)), dtype=np.int64)
         repacker = self._repacker(seed, offers)
         need = Resources()
         pods: list[Pod] = []
@@ -157,7 +158,7 @@ class Replacer:
             offers,
             self._usable_of(seed),
             lambda offer, number: self._template(seed, offer, number),
-            lambda node: self.daemons.overhead(node).as_tuple(),
+            self._overhead,
             self.policy.max_new_nodes_per_action,
         )
 
@@ -170,7 +171,7 @@ class Replacer:
             placement.close(placement.index[node.name])
         for pod in pods:
             placement.unplace(pod)
-        target = placement.open(new_node, self.daemons.overhead(new_node).as_tuple())
+        target = placement.open(new_node, self._overhead(new_node))
         moves = []
         for pod in pods:
             if (
@@ -185,6 +186,14 @@ class Replacer:
         if not commit:
             placement.rollback(mark)
         return moves
+
+    def _overhead(self, node: Node) -> tuple[int, int, int, int]:
+        """DaemonSet requests on a new node, memoised: they depend on its type, pool labels and taints only."""
+        key = (node.instance_type, node.taints, *sorted((k, v) for k, v in node.labels.items() if k != HOSTNAME_KEY))
+        found = self._overheads.get(key)
+        if found is None:
+            found = self._overheads[key] = self.daemons.overhead(node).as_tuple()
+        return found
 
     def _template(self, seed: Node, offer: NodeOffer, index: int) -> Node:
         return new_node_template(seed, offer, index)
