@@ -64,7 +64,7 @@ class DrillRun:
         reclaimer.start()
         try:
             self._send_all(plan, began)
-            statuses = self._settle()
+            statuses = self._settle(began)
         finally:
             reclaimer.stop()
         report = self._report(plan, baseline, statuses, self.clock() - began)
@@ -134,8 +134,9 @@ class DrillRun:
             found.extend(page["executions"])
         return found
 
-    def _settle(self) -> dict[str, str]:
-        """Wait until each unique notice's execution ended (or the timeout); returns name -> status."""
+    def _settle(self, began: float) -> dict[str, str]:
+        """Wait until each unique notice's execution ended (or the timeout). Returns name -> status of every
+        execution started since the drill began, so a duplicate that slipped through would be counted."""
         deadline = self.clock() + self.settings.settle_timeout_seconds
         wanted = set(self.timeline.put_at)
         while True:
@@ -144,7 +145,7 @@ class DrillRun:
             finished = len(mine) == len(wanted) and all(s in TERMINAL for s in mine.values())
             if (finished and self._queue_empty()) or self.clock() > deadline:
                 self.timeline.started_at = {k: v for k, v in started.items() if k in wanted}
-                return mine
+                return {name: s for name, s in status.items() if started.get(name, 0.0) >= began - 1.0}
             time.sleep(0.5)
 
     def _queue_empty(self) -> bool:
