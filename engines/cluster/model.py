@@ -122,7 +122,7 @@ class Pod:
         for key, value in self.node_selector.items():
             if node.labels.get(key) != value:
                 return f"node selector {key}={value}"
-        if self.node_affinity and not node_terms_match(self.node_affinity, node.labels):
+        if self.node_affinity and not node_terms_match(self.node_affinity, node.labels, node.name):
             return "required node affinity"
         for taint in node.taints:
             if taint.effect in ("NoSchedule", "NoExecute") and not any(t.tolerates(taint) for t in self.tolerations):

@@ -53,8 +53,14 @@ class NodeSelectorTerm:
     expressions: tuple[Requirement, ...]
 
 
-def node_terms_match(terms: tuple[NodeSelectorTerm, ...], labels: Mapping[str, str]) -> bool:
-    return any(all(r.matches(labels) for r in term.expressions) for term in terms)
+NODE_NAME_FIELD = "@metadata.name"  # a matchFields requirement on the node's name (never a label key)
+
+
+def node_terms_match(terms: tuple[NodeSelectorTerm, ...], labels: Mapping[str, str], name: str = "") -> bool:
+    return any(
+        all(r.matches({NODE_NAME_FIELD: name} if r.key == NODE_NAME_FIELD else labels) for r in term.expressions)
+        for term in terms
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,6 +32,7 @@ from engines.cluster.model import (
     Pod,
     SpreadConstraint,
 )
+from engines.cluster.selectors import NODE_NAME_FIELD, NodeSelectorTerm
 
 INSTANCE_TYPE_LABELS = ("node.kubernetes.io/instance-type", "beta.kubernetes.io/instance-type")
 ZONE_LABELS = ("topology.kubernetes.io/zone", "failure-domain.beta.kubernetes.io/zone")
@@ -106,6 +107,14 @@ def _node(item: dict[str, Any], prices: PriceBook, what: str) -> Node:
     )
 
 
+def _without_name_pins(terms: tuple[NodeSelectorTerm, ...], daemon: bool) -> tuple[NodeSelectorTerm, ...]:
+    """The DaemonSet controller pins each of its pods to one node by name; the DaemonSet itself runs on every node
+    its other rules allow, which is what a new node's overhead must count. Other pods keep their name pins."""
+    if not daemon:
+        return terms
+    return tuple(NodeSelectorTerm(tuple(r for r in t.expressions if r.key != NODE_NAME_FIELD)) for t in terms)
+
+
 def _pod(item: dict[str, Any], what: str) -> Pod:
     meta = as_dict(item.get("metadata"), f"{what}.metadata")
     spec = as_dict(item.get("spec"), f"{what}.spec")
@@ -125,8 +134,11 @@ def _pod(item: dict[str, Any], what: str) -> Pod:
         owner_kind=str(owner.get("kind")) if owner else None,
         owner_name=str(owner.get("name")) if owner else None,
         node_selector=str_map(spec.get("nodeSelector"), f"{what}.nodeSelector"),
-        node_affinity=node_selector_terms(
-            node_affinity.get("requiredDuringSchedulingIgnoredDuringExecution"), f"{what}.nodeAffinity"
+        node_affinity=_without_name_pins(
+            node_selector_terms(
+                node_affinity.get("requiredDuringSchedulingIgnoredDuringExecution"), f"{what}.nodeAffinity"
+            ),
+            daemon=owner is not None and owner.get("kind") == "DaemonSet",
         ),
         tolerations=tolerations(spec.get("tolerations"), f"{what}.tolerations"),
         anti_affinity=tuple(

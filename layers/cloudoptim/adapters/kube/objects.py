@@ -7,7 +7,7 @@ from typing import Any
 from cloudoptim.adapters.kube.quantity import count, cpu_millicores, memory_bytes
 from cloudoptim.errors import InputFileError
 from engines.cluster.model import Resources
-from engines.cluster.selectors import LabelSelector, NodeSelectorTerm, Requirement, Taint, Toleration
+from engines.cluster.selectors import NODE_NAME_FIELD, LabelSelector, NodeSelectorTerm, Requirement, Taint, Toleration
 
 GPU_RESOURCE = "nvidia.com/gpu"
 
@@ -94,10 +94,18 @@ def requirements(value: Any, what: str) -> tuple[Requirement, ...]:
 
 def node_selector_terms(value: Any, what: str) -> tuple[NodeSelectorTerm, ...]:
     terms = as_list(as_dict(value, what).get("nodeSelectorTerms"), f"{what}.nodeSelectorTerms")
-    return tuple(
-        NodeSelectorTerm(requirements(as_dict(t, what).get("matchExpressions"), f"{what}.matchExpressions"))
-        for t in terms
-    )
+    found = []
+    for term in terms:
+        term = as_dict(term, what)
+        expressions = requirements(term.get("matchExpressions"), f"{what}.matchExpressions")
+        # matchFields: the API supports only metadata.name; keyed apart so no label can satisfy it
+        fields = requirements(term.get("matchFields"), f"{what}.matchFields")
+        for field in fields:
+            if field.key != "metadata.name":
+                raise InputFileError(f"{what}.matchFields: unsupported field {field.key!r} (only metadata.name)")
+        renamed = tuple(Requirement(NODE_NAME_FIELD, f.operator, f.values) for f in fields)
+        found.append(NodeSelectorTerm(expressions + renamed))
+    return tuple(found)
 
 
 def taints(value: Any, what: str) -> tuple[Taint, ...]:
