@@ -11,7 +11,6 @@ from typing import Any
 
 from cloudoptim.interruptions import wiring
 from cloudoptim.interruptions.drain import KubeDeps, cordon_node
-from cloudoptim.interruptions.kube_bridge import KubeBridge
 from cloudoptim.interruptions.models import DrainState
 from cloudoptim.observability import count, instrumented
 from cloudoptim.settings import PipelineSettings
@@ -19,9 +18,7 @@ from cloudoptim.settings import PipelineSettings
 
 @functools.cache
 def root() -> KubeDeps:
-    settings = PipelineSettings.from_env(os.environ)
-    kube = KubeBridge(wiring.sessions(settings), settings.endpoint_url)
-    return KubeDeps(registry=wiring.registry(settings), kube=kube)
+    return wiring.kube_deps(PipelineSettings.from_env(os.environ))
 
 
 def handle(event: dict[str, Any], deps: KubeDeps) -> dict[str, Any]:

@@ -12,6 +12,8 @@ from cloudoptim.adapters.aws.idempotency import DynamoIdempotency
 from cloudoptim.adapters.aws.registry import DynamoRegistry
 from cloudoptim.adapters.aws.stepfunctions import SfnExecutions
 from cloudoptim.adapters.aws.sts import StsSessions
+from cloudoptim.interruptions.drain import KubeDeps
+from cloudoptim.interruptions.kube_bridge import KubeBridge
 from cloudoptim.settings import PipelineSettings
 
 
@@ -52,3 +54,8 @@ def customer_ec2(settings: PipelineSettings) -> CustomerEc2:
 
 def pool_locator(settings: PipelineSettings) -> Ec2PoolLocator:
     return Ec2PoolLocator(registry(settings), sessions(settings), settings.endpoint_url)
+
+
+def kube_deps(settings: PipelineSettings) -> KubeDeps:
+    """What the Kubernetes-facing tasks (node_status, cordon_node, evict_pods) need: registry and cluster access."""
+    return KubeDeps(registry=registry(settings), kube=KubeBridge(sessions(settings), settings.endpoint_url))
