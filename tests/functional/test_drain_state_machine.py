@@ -188,3 +188,16 @@ def test_pdb_refusal_is_retried_until_the_deadline_then_reported(
     [item] = audit_items()
     assert item.outcome == "drained-partially"
     assert ("web", "web-1") in fake.pods
+
+
+def test_interruption_after_a_rebalance_drains_at_once_and_launches_nothing_more(
+    pipeline: tuple[Deployed, Invocations], kube: FakeKubeConnector
+) -> None:
+    now = int(time.time())
+    ingest(rebalance(at=now))
+    ingest(spot_warning(at=now + 30))
+    done = {json.loads(e["input"])["kind"]: e for e in executions()}
+    assert set(done) == {"rebalance", "interruption"} and all(e["status"] == "SUCCEEDED" for e in done.values())
+    assert json.loads(done["interruption"]["output"])["outcome"]["outcome"] == "drained-replaced-earlier"
+    reservations = customer("ec2").describe_instances()["Reservations"]
+    assert sum(len(r["Instances"]) for r in reservations) == 1  # one machine, one replacement

@@ -71,10 +71,35 @@ def test_malformed_and_unknown_messages_are_dropped_and_the_batch_goes_on() -> N
 
 
 def test_rebalance_and_health_start_without_flagging() -> None:
+    w, other = world(), world()
+    run(w, sqs_batch(rebalance()))
+    run(other, sqs_batch(health()))
+    assert [p["kind"] for p in w.executions.started.values()] == ["rebalance"]
+    assert [p["kind"] for p in other.executions.started.values()] == ["scheduled-change"]
+    assert w.hive.writes == other.hive.writes == []
+
+
+def test_a_second_replacement_for_the_same_instance_is_never_started() -> None:
     w = world()
-    run(w, sqs_batch(rebalance(), health()))
-    assert sorted(str(p["kind"]) for p in w.executions.started.values()) == ["rebalance", "scheduled-change"]
-    assert w.hive.writes == []
+    run(w, sqs_batch(rebalance(), health()))  # two event ids, one machine: one replacement
+    assert [p["kind"] for p in w.executions.started.values()] == ["rebalance"]
+
+
+def test_interruption_after_a_rebalance_drains_now_without_launching_again() -> None:
+    w = world()
+    run(w, sqs_batch(rebalance()))
+    run(w, sqs_batch(spot_warning()), now=NOW + 60)
+    first, second = w.executions.started.values()
+    assert (first["kind"], first["replacement_under_way"]) == ("rebalance", False)
+    assert (second["kind"], second["replacement_under_way"]) == ("interruption", True)
+    run(w, sqs_batch(spot_warning(event_id="0e5527d7-aaaa-4607-3370-4164db56a40e")), now=NOW + 70)
+    assert len(w.executions.started) == 2  # a second warning for the machine adds nothing
+
+
+def test_rebalance_after_an_interruption_starts_nothing() -> None:
+    w = world()
+    run(w, sqs_batch(spot_warning(), rebalance()))
+    assert [(p["kind"], p["replacement_under_way"]) for p in w.executions.started.values()] == [("interruption", False)]
 
 
 def test_routine_state_change_is_ignored_and_ending_state_is_recorded() -> None:
@@ -102,11 +127,11 @@ def test_unknown_instance_without_a_located_pool_changes_nothing() -> None:
 def test_transient_error_is_a_batch_item_failure_and_the_retry_succeeds() -> None:
     w = world()
     w.executions.fail("start", TransientAwsError("StartExecution: ThrottlingException"))
-    answer = run(w, sqs_batch(rebalance(), spot_warning()))
+    answer = run(w, sqs_batch(rebalance(), "not json"))
     assert answer == {"batchItemFailures": [{"itemIdentifier": "m-0"}]}
-    assert [p["kind"] for p in w.executions.started.values()] == ["interruption"]
-    run(w, sqs_batch(rebalance()))  # SQS redelivers: the released claim lets it through
-    assert sorted(str(p["kind"]) for p in w.executions.started.values()) == ["interruption", "rebalance"]
+    assert w.executions.started == {}
+    run(w, sqs_batch(rebalance()))  # SQS redelivers: the released claims (event and instance) let it through
+    assert [p["kind"] for p in w.executions.started.values()] == ["rebalance"]
 
 
 def test_every_message_failing_raises_so_the_whole_batch_is_retried() -> None:

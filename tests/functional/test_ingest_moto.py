@@ -93,8 +93,13 @@ def test_ingest_starts_once_and_flags_with_ttl(deployed: Deployed) -> None:
     assert started() == [event["id"]]
     [flag] = list(tables.hive_mind_model("HiveMind").scan())
     assert (flag.pool, flag.expires_at, flag.kind) == (POOL.key, now + 1800, "interruption")
-    [claim] = list(tables.idempotency_model("Idempotency").scan())
-    assert (claim.id, claim.status) == (event["id"], "COMPLETED")
+    claims = {c.id: c.status for c in tables.idempotency_model("Idempotency").scan()}
+    instance = event["detail"]["instance-id"]
+    assert claims == {
+        event["id"]: "COMPLETED",  # the event
+        f"INSTANCE#{instance}#drain-now": "COMPLETED",  # the machine: one drain now...
+        f"INSTANCE#{instance}#replace": "COMPLETED",  # ...and one replacement
+    }
 
 
 def test_malformed_message_starts_nothing_and_the_batch_continues(deployed: Deployed) -> None:

@@ -43,6 +43,7 @@ class IngestPolicy:
     idempotency_ttl_seconds: int = 86400
     dry_run: bool = False
     wait_seconds: int = 5
+    guard_ttl_seconds: int = 3600  # how long one instance's replacement or drain blocks another for it
     classify: ClassifyPolicy = field(default_factory=ClassifyPolicy)
 
 
@@ -93,12 +94,46 @@ def _handle(
         )  # fmt: skip
     pool = HivePool(node.region, node.az_id, node.instance_type) if node.az_id else None
     level = _flag(pool, node.tenant_id, received, decided, deps, policy, now) if pool else None
+    guard, claims = _guard(decided, node.instance_id, deps, policy, now)
+    if guard is None:
+        why = f"a workflow for {node.instance_id} already replaces it: nothing more to start"
+        return IngestResult("duplicate", key, notice.instance_id, decided.kind, None, pool.key if pool else None, level,
+                            (*decided.reasons, why))  # fmt: skip
     name = execution_name(key)
-    payload = _execution_input(received, decided, node, policy).wire()
-    started = deps.executions.start(name, payload)
+    payload = _execution_input(received, decided, node, policy).model_copy(update={"replacement_under_way": guard})
+    try:
+        started = deps.executions.start(name, payload.wire())
+    except Exception:
+        for claim in claims:  # the redelivery must find the instance free again
+            deps.idempotency.release(claim)
+        raise
+    for claim in claims:  # held until they expire (a crashed invocation's claims are taken over after a while)
+        deps.idempotency.complete(claim)
     reasons = decided.reasons + (() if pool else ("registry item has no az_id: pool not flagged",))
+    if guard:
+        reasons += ("an earlier workflow launches the replacement: this one cordons and drains now",)
     status: Status = "started" if started == "started" else "duplicate"
     return IngestResult(status, key, notice.instance_id, decided.kind, name, pool.key if pool else None, level, reasons)
+
+
+def _guard(
+    decided: Classification, instance_id: str, deps: IngestDeps, policy: IngestPolicy, now: int
+) -> tuple[bool | None, list[str]]:
+    """One replacement and one immediate drain per instance, whatever the event ids (a rebalance recommendation
+    and then the interruption warning are two events for one machine). Returns None (start nothing) or whether the
+    replacement is already under way, and the claims taken. Claims expire, so a failed workflow cannot block the
+    instance for ever."""
+    if decided.kind == "state-change":
+        return False, []
+    replace_key, ttl = f"INSTANCE#{instance_id}#replace", policy.guard_ttl_seconds
+    if decided.kind != "interruption":
+        return (False, [replace_key]) if deps.idempotency.claim(replace_key, now, ttl) else (None, [])
+    drain_key = f"INSTANCE#{instance_id}#drain-now"
+    if not deps.idempotency.claim(drain_key, now, ttl):
+        return None, []
+    if deps.idempotency.claim(replace_key, now, ttl):
+        return False, [drain_key, replace_key]
+    return True, [drain_key]
 
 
 def _locate(received: ReceivedNotice, deps: IngestDeps) -> tuple[HivePool | None, str]:

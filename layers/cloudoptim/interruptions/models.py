@@ -43,6 +43,8 @@ class ExecutionInput(BaseModel):
     node_group: str | None = None
     dry_run: bool = False
     wait_seconds: int = Field(5, ge=0)
+    # another workflow (a rebalance before this interruption) already launches this instance's replacement
+    replacement_under_way: bool = False
 
     def wire(self) -> dict[str, object]:
         return self.model_dump(mode="json")

@@ -26,6 +26,8 @@ def outcome_of(state: DrainState) -> tuple[str, list[str]]:
         return "drain-failed", reasons
     if state.drain is not None and state.drain.step == "give-up":
         return "drained-partially", reasons
+    if state.replacement_under_way:
+        return "drained-replaced-earlier", [*reasons, "the replacement was launched by an earlier workflow"]
     return ("drained-without-replacement" if state.launch_error else "replaced-and-drained"), reasons
 
 
