@@ -16,6 +16,7 @@ from cloudoptim.errors import CloudOptimError
 from cloudoptim.local.aws import ACCOUNT_ID
 from cloudoptim.local.drill_events import DrillPlan, notice_entry
 from cloudoptim.local.drill_report import Timeline, drained_at, execution_times, ingest_starts
+from cloudoptim.local.kube_emulator.objects import ApiError
 from cloudoptim.local.reclaim import Reclaimer
 from cloudoptim.local.stack import LocalStack
 
@@ -96,11 +97,20 @@ class DrillRun:
             for instance_id, node in self.stack.live.snapshot().items():
                 if self.settings.spot_only and node.capacity_type != "spot":
                     continue
-                if instance_id not in self.targeted:
+                if instance_id not in self.targeted and not self._cordoned(node.name):
                     self.targeted.add(instance_id)
                     return instance_id, node.zone
             self.stack.live.wait_for_change(0.5)
         raise DrillError("no node left to interrupt: replacements did not join the cluster within 60 s")
+
+    def _cordoned(self, name: str) -> bool:
+        """A cordoned node is already being drained (an earlier notice): AWS would not warn about it again, and
+        CloudOptim would rightly start nothing for it."""
+        try:
+            found = self.stack.kube.store.get_node(name)
+        except ApiError:  # gone already
+            return True
+        return bool(found.get("spec", {}).get("unschedulable"))
 
     def _send_notice(self, events: Any, detail_type: str) -> None:
         assert self.stack.deployed is not None
