@@ -106,6 +106,8 @@ class Interruptions(Construct):
         for name in ("choose_replacement", "launch_replacement", "node_status", "cordon_node", "evict_pods"):
             storage.registry.grant_read_data(steps[name])
         storage.hive_mind.grant_read_data(steps["choose_replacement"])
+        # the replacement's INSTANCE# item, so its own notices resolve (no update or delete)
+        storage.registry.grant(steps["launch_replacement"], "dynamodb:PutItem")
         storage.audit.grant_write_data(steps["record_outcome"])
         for name, fn in self.functions.items():
             if name in ASSUMES_CUSTOMER_ROLE:

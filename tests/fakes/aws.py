@@ -24,6 +24,7 @@ from cloudoptim.interruptions.models import iso
 from cloudoptim.interruptions.ports import (
     AuditEntry,
     ClusterRecord,
+    Launched,
     LaunchSpec,
     NodeRecord,
     TenantRecord,
@@ -78,6 +79,10 @@ class FakeRegistry(_Faulty):
     def node_for_instance(self, instance_id: str) -> NodeRecord | None:
         self._check("node_for_instance")
         return self.nodes.get(instance_id)
+
+    def register_node(self, node: NodeRecord) -> None:
+        self._check("register_node")
+        self.nodes[node.instance_id] = node
 
     def tenant(self, tenant_id: str) -> TenantRecord:
         self._check("tenant")
@@ -162,13 +167,12 @@ class FakeLauncher(_Faulty):
     launched: dict[str, tuple[str, LaunchSpec]] = field(default_factory=dict)  # client token -> (id, spec)
     _serial: itertools.count[int] = field(default_factory=itertools.count)
 
-    def launch(self, spec: LaunchSpec) -> str:
+    def launch(self, spec: LaunchSpec) -> Launched:
         self._check("launch")
-        if spec.client_token in self.launched:  # EC2's ClientToken idempotency
-            return self.launched[spec.client_token][0]
-        instance_id = f"i-{0xABC000 + next(self._serial):017x}"
-        self.launched[spec.client_token] = (instance_id, spec)
-        return instance_id
+        if spec.client_token not in self.launched:  # EC2's ClientToken idempotency
+            self.launched[spec.client_token] = (f"i-{0xABC000 + next(self._serial):017x}", spec)
+        instance_id = self.launched[spec.client_token][0]
+        return Launched(instance_id, f"ip-10-9-{int(instance_id[-4:], 16) % 250}-9.ec2.internal")
 
 
 @dataclass

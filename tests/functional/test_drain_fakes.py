@@ -74,6 +74,17 @@ def test_launch_uses_the_template_subnet_tags_and_an_idempotent_token(market: Da
     assert w.cloud.sessions == [(TENANT, "us-east-1")] * 2
 
 
+def test_the_replacement_is_registered_so_its_own_notices_are_handled(market: DayZeroMarket) -> None:
+    w = world()
+    s = chosen(w, market)
+    launched = launch_fn.handle(s, LaunchDeps(w.registry, w.cloud))
+    node = w.registry.node_for_instance(launched["instance_id"])
+    assert node is not None and node.node_name.startswith("ip-")
+    assert (node.tenant_id, node.cluster, node.node_group) == (TENANT, s["cluster"], s["node_group"])
+    assert (node.instance_type, node.az_id) == (s["replacement"]["instance_type"], s["replacement"]["az_id"])
+    assert any("registered as node" in r for r in launched["reasons"])
+
+
 def test_dry_run_launch_cordon_and_evict_change_nothing(market: DayZeroMarket) -> None:
     w = world()
     s = chosen(w, market, dry_run=True)

@@ -48,7 +48,7 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
         ASSUME: {"sts:AssumeRole"},
     },
     "choose_replacement": {"Registry": READ, "HiveMind": READ},
-    "launch_replacement": {"Registry": READ, ASSUME: {"sts:AssumeRole"}},
+    "launch_replacement": {"Registry": READ | {"dynamodb:PutItem"}, ASSUME: {"sts:AssumeRole"}},
     "node_status": {"Registry": READ, ASSUME: {"sts:AssumeRole"}, SECRETS: {"secretsmanager:GetSecretValue"}},
     "cordon_node": {"Registry": READ, ASSUME: {"sts:AssumeRole"}, SECRETS: {"secretsmanager:GetSecretValue"}},
     "evict_pods": {"Registry": READ, ASSUME: {"sts:AssumeRole"}, SECRETS: {"secretsmanager:GetSecretValue"}},

@@ -66,6 +66,7 @@ class ClusterRecord:
 
 class Registry(Protocol):
     def node_for_instance(self, instance_id: str) -> NodeRecord | None: ...
+    def register_node(self, node: NodeRecord) -> None: ...
     def tenant(self, tenant_id: str) -> TenantRecord: ...
     def cluster(self, tenant_id: str, cluster: str) -> ClusterRecord: ...
 
@@ -120,8 +121,14 @@ class LaunchSpec:
     client_token: str
 
 
+@dataclass(frozen=True, slots=True)
+class Launched:
+    instance_id: str
+    private_dns_name: str  # the EKS node name of the default AMIs; "" when EC2 has not assigned it yet
+
+
 class Launcher(Protocol):
-    def launch(self, spec: LaunchSpec) -> str: ...
+    def launch(self, spec: LaunchSpec) -> Launched: ...
 
 
 class PoolLocator(Protocol):

@@ -8,7 +8,15 @@ from typing import Protocol
 
 from cloudoptim.adapters.aws.errors import RecordNotFoundError
 from cloudoptim.interruptions.models import DrainState, Launch, Replacement, iso
-from cloudoptim.interruptions.ports import CustomerCloud, HiveMind, LaunchSpec, NodeGroup, Registry
+from cloudoptim.interruptions.ports import (
+    CustomerCloud,
+    HiveMind,
+    Launched,
+    LaunchSpec,
+    NodeGroup,
+    NodeRecord,
+    Registry,
+)
 from engines.interruption.replacement import ReplacementRequest, Zone, choose_replacement
 from engines.spot.model import Catalog
 from engines.spot.offerings import Offerings
@@ -117,8 +125,23 @@ def launch(state: DrainState, deps: LaunchDeps) -> Launch:
             subnet_id=subnet, dry_run=True, reasons=[f"dry run: would launch {what}"],
         )  # fmt: skip
     tenant = deps.registry.tenant(state.tenant_id)
-    instance_id = deps.cloud.launcher(tenant, state.region).launch(spec)
+    launched = deps.cloud.launcher(tenant, state.region).launch(spec)
+    reasons = [f"launched {launched.instance_id}: {what}"]
+    if launched.private_dns_name:
+        deps.registry.register_node(_new_node(state, choice, group, launched))
+        reasons.append(f"registered as node {launched.private_dns_name}: its own notices will be handled")
     return Launch(
-        launched=True, instance_id=instance_id, capacity_type=choice.capacity_type,
-        instance_type=choice.instance_type, subnet_id=subnet, reasons=[f"launched {instance_id}: {what}"],
+        launched=True, instance_id=launched.instance_id, capacity_type=choice.capacity_type,
+        instance_type=choice.instance_type, subnet_id=subnet, reasons=reasons,
+    )  # fmt: skip
+
+
+def _new_node(state: DrainState, choice: Replacement, group: NodeGroup, launched: Launched) -> NodeRecord:
+    """The replacement's registry record: the same tenant, cluster and node group, in the chosen pool."""
+    zone = "" if _AZ_ID_RE.match(choice.zone_key) else choice.zone_key
+    return NodeRecord(
+        instance_id=launched.instance_id, tenant_id=state.tenant_id, cluster=state.cluster,
+        node_name=launched.private_dns_name, node_group=group.name, region=state.region,
+        availability_zone=zone, az_id=choice.az_id, instance_type=choice.instance_type,
+        capacity_type=choice.capacity_type,
     )  # fmt: skip

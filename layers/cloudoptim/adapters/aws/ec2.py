@@ -9,7 +9,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from cloudoptim.adapters.aws.errors import translate
 from cloudoptim.adapters.aws.sts import StsSessions
-from cloudoptim.interruptions.ports import LaunchSpec, TenantRecord
+from cloudoptim.interruptions.ports import Launched, LaunchSpec, TenantRecord
 from engines.interruption.hive import HivePool
 
 
@@ -17,7 +17,7 @@ class Ec2Launcher:
     def __init__(self, client: Any) -> None:
         self._ec2 = client
 
-    def launch(self, spec: LaunchSpec) -> str:
+    def launch(self, spec: LaunchSpec) -> Launched:
         """RunInstances, idempotent through the ClientToken: a retry returns the instance already launched."""
         request: dict[str, Any] = {
             "LaunchTemplate": {"LaunchTemplateId": spec.launch_template_id, "Version": spec.launch_template_version},
@@ -39,7 +39,8 @@ class Ec2Launcher:
             answer = self._ec2.run_instances(**request)
         except (ClientError, BotoCoreError) as exc:
             raise translate(exc, f"RunInstances {spec.instance_type} in {spec.subnet_id}") from exc
-        return str(answer["Instances"][0]["InstanceId"])
+        instance = answer["Instances"][0]
+        return Launched(str(instance["InstanceId"]), str(instance.get("PrivateDnsName") or ""))
 
 
 class CustomerEc2:

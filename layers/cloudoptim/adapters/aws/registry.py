@@ -69,6 +69,19 @@ class DynamoRegistry:
             capacity_type=_capacity(item.capacity_type),
         )
 
+    def register_node(self, node: NodeRecord) -> None:
+        """`INSTANCE#<id>`/`NODE`, so a notice about this instance later resolves to its tenant and node."""
+        item = self._model(
+            f"INSTANCE#{node.instance_id}", "NODE", tenant_id=node.tenant_id, cluster=node.cluster,
+            node_name=node.node_name, node_group=node.node_group, region=node.region,
+            availability_zone=node.availability_zone, az_id=node.az_id, instance_type=node.instance_type,
+            capacity_type=node.capacity_type,
+        )  # fmt: skip
+        try:
+            item.save()
+        except PynamoDBException as exc:
+            raise dynamo_error(exc, f"Registry put INSTANCE#{node.instance_id}") from exc
+
     def tenant(self, tenant_id: str) -> TenantRecord:
         item = self._get(f"TENANT#{tenant_id}", "META")
         if item is None:
