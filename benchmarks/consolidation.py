@@ -100,7 +100,7 @@ def run_cluster(name: str, path: Path, prices: PriceBook, exact: ExactSettings |
 
 
 def summary(state: ClusterState, plan: Plan, prices: PriceBook) -> dict[str, Any]:
-    problems = validate(state, plan, prices)
+    problems = validate_plan(state, plan, prices)
     savings = plan.savings_per_hour
     return {
         "cost_after": plan.cost_after_per_hour,
@@ -112,10 +112,6 @@ def summary(state: ClusterState, plan: Plan, prices: PriceBook) -> dict[str, Any
         "problems": problems,
         "search": plan.search,
     }
-
-
-def validate(state: ClusterState, plan: Plan, prices: PriceBook) -> list[str]:
-    return validate_plan(state, plan, prices)
 
 
 @contextmanager

@@ -20,7 +20,8 @@ run by Karpenter that drifted under-used, because the engines need such objects 
   Allocatable follows the EKS AMI (kube-reserved cpu 6/1/0.5/0.25% by core, memory 255Mi + 11Mi x max pods,
   eviction 100Mi). Capacity memory is the nominal size (kubelet would report slightly less).
 - labels, zones (balanced), Spot for ~40% of CPU nodes, the GPU taint, ~2% do-not-disrupt nodes; 4 DaemonSets and
-  coredns; workloads, their grouping, constraints, annotations and PDBs (openb_placement.draw_workload).
+  coredns; workloads, their grouping, constraints, annotations and PDBs (openb_placement.draw_workload); the
+  objects themselves in openb_render.
 - placement: a kube-scheduler model (openb_placement.Scheduler), LeastAllocated scoring over every feasible node
   (no percentageOfNodesToScore, no preferred terms or other score plugins).
 - fill: the trace is GPU bound and EC2 GPU types carry about twice the vCPUs of the OpenB nodes, so the CPU requests
@@ -46,22 +47,8 @@ from typing import Any
 import numpy as np
 
 from benchmarks._shared import ROOT, SHARED, require
-from benchmarks.traces.openb_placement import (
-    DAEMONSETS,
-    GPU,
-    GPU_PRESENT,
-    Host,
-    Ids,
-    Obj,
-    Scheduler,
-    Workload,
-    cpu,
-    draw_workload,
-    memory,
-    render_daemon_pod,
-    render_pdb,
-    render_pod,
-)
+from benchmarks.traces.openb_placement import DAEMONSETS, Ids, Obj, Scheduler, Workload, draw_workload
+from benchmarks.traces.openb_render import Host, render_daemon_pod, render_node, render_pdb, render_pod
 from cloudoptim.adapters.day_zero import load_day_zero
 from engines.spot.model import InstanceType
 
@@ -139,53 +126,6 @@ def _stamp(seconds: int) -> str:
     return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _render_node(host: Host, offer: Offer, spot: bool, dnd: bool, created: str, ids: Ids) -> Obj:
-    t = offer.type
-    cpu_m, mem_mi, gpus, pods = allocatable(t)
-    labels = {"beta.kubernetes.io/arch": "amd64", "beta.kubernetes.io/instance-type": t.name}
-    labels |= {"beta.kubernetes.io/os": "linux", "failure-domain.beta.kubernetes.io/region": REGION}
-    labels |= {"failure-domain.beta.kubernetes.io/zone": host.zone, "karpenter.k8s.aws/ec2nodeclass": "default"}
-    labels |= {"karpenter.sh/capacity-type": "spot" if spot else "on-demand", "karpenter.sh/initialized": "true"}
-    labels |= {"karpenter.sh/nodepool": "gpu" if gpus else "default", "karpenter.sh/registered": "true"}
-    labels |= {"kubernetes.io/arch": "amd64", "kubernetes.io/hostname": host.name, "kubernetes.io/os": "linux"}
-    labels |= {"node.kubernetes.io/instance-type": t.name, "topology.kubernetes.io/region": REGION}
-    labels |= {"topology.kubernetes.io/zone": host.zone} | ({GPU_PRESENT: "true"} if gpus else {})
-    annotations = {"alpha.kubernetes.io/provided-node-ip": host.ip, "node.alpha.kubernetes.io/ttl": "0"}
-    annotations |= {"volumes.kubernetes.io/controller-managed-attach-detach": "true"}
-    annotations |= {"karpenter.sh/do-not-disrupt": "true"} if dnd else {}
-    spec: Obj = {"providerID": f"aws:///{host.zone}/i-0{ids.rng.bytes(8).hex()[:16]}"}
-    if gpus:
-        spec["taints"] = [{"effect": "NoSchedule", "key": GPU, "value": "true"}]
-    extra = {GPU: str(gpus)} if gpus else {}
-    capacity = {"cpu": str(t.vcpus), "ephemeral-storage": "20959212Ki", "hugepages-1Gi": "0", "hugepages-2Mi": "0"}
-    capacity |= {"memory": memory(round(t.memory_gib * 1024)), "pods": str(pods)} | extra
-    alloc = capacity | {"cpu": cpu(cpu_m), "ephemeral-storage": "18242267924", "memory": memory(mem_mi)}
-    conditions = [
-        {"lastHeartbeatTime": _stamp(NOW), "lastTransitionTime": created, "message": message}
-        | {"reason": reason, "status": status, "type": kind}
-        for kind, status, reason, message in (
-            ("MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
-            ("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
-            ("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
-            ("Ready", "True", "KubeletReady", "kubelet is posting ready status"),
-        )
-    ]
-    info = {"architecture": "amd64", "containerRuntimeVersion": "containerd://1.7.25"}
-    info |= {"kernelVersion": "6.1.127-135.201.amzn2023.x86_64", "kubeProxyVersion": "v1.31.4-eks-aeac579"}
-    info |= {
-        "kubeletVersion": "v1.31.4-eks-aeac579",
-        "operatingSystem": "linux",
-        "osImage": "Amazon Linux 2023.6.20250203",
-    }
-    addresses = [{"address": host.ip, "type": "InternalIP"}]
-    addresses += [{"address": host.name, "type": kind} for kind in ("InternalDNS", "Hostname")]
-    status = {"addresses": addresses, "allocatable": alloc, "capacity": capacity, "conditions": conditions}
-    status |= {"daemonEndpoints": {"kubeletEndpoint": {"Port": 10250}}, "nodeInfo": info}
-    meta = {"annotations": annotations, "creationTimestamp": created, "labels": labels, "name": host.name}
-    meta |= {"resourceVersion": ids.version(), "uid": ids.uid()}
-    return {"apiVersion": "v1", "kind": "Node", "metadata": meta, "spec": spec, "status": status}
-
-
 def build_cluster(nodes: int, seed: int, fill: float = 0.55, pods: int | None = None) -> dict[str, Any]:
     """The cluster as a kubectl `List` (Nodes, Pods, PodDisruptionBudgets); see the module docstring."""
     return _build(nodes, seed, fill, pods)[0]
@@ -220,7 +160,7 @@ def _build(nodes: int, seed: int, fill: float, pods: int | None) -> tuple[Obj, O
     assert (sched.free >= 0).all(), "a node cannot hold the DaemonSets"
     placed, dropped, cpu_pool = _place_workloads(sched, ids, pod_shapes, fill, pods)
     items = [
-        _render_node(h, o, bool(s), rng.random() < 0.02, _stamp(t), ids)
+        render_node(h, o.type, allocatable(o.type), bool(s), rng.random() < 0.02, _stamp(t), _stamp(NOW), REGION, ids)
         for h, o, s, t in zip(hosts, offers, spot, created, strict=True)
     ]
     pod_items = []
