@@ -22,7 +22,7 @@ from cloudoptim.local.cluster_seed import SeedNode
 from cloudoptim.local.deploy import DeployedStack, deploy
 from cloudoptim.local.kubelet import KubeletBridge, LaunchedNode
 from cloudoptim.local.sqs_poller import SqsPoller
-from cloudoptim.local.tenant import LocalTenant, node_item, prepare_tenant, put_items, register_tenant
+from cloudoptim.local.tenant import LocalTenant, prepare_tenant, register_tenant
 from cloudoptim.local.ttl import TtlSweeper
 
 REPLACES_TAG = "cloudoptim:replaces"
@@ -178,8 +178,7 @@ class LocalStack:
         }
 
     def _discovered(self, node: LaunchedNode) -> None:
-        """Discovery stand-in: a joined instance gets its `INSTANCE#<id>` item, so later notices resolve."""
-        assert self.tenant is not None and self.deployed is not None
+        """A joined instance becomes a drill target. Its `INSTANCE#<id>` item was written by LaunchReplacement."""
         previous = self._group_of(node)
         joined = SeedNode(
             node.node_name,
@@ -188,5 +187,4 @@ class LocalStack:
             node.capacity_type,
             previous.node_group if previous else "default",
         )
-        put_items(self.aws, self.deployed.tables["REGISTRY_TABLE"], [node_item(self.tenant, node.instance_id, joined)])
         self.live.add(node.instance_id, joined, replacement=REPLACES_TAG in node.tags)
