@@ -19,6 +19,11 @@ TARGET_PREFERRED, TARGET_CANDIDATE = 0, 1
 _SPARE_SLOTS = 512  # room for new nodes without reallocating
 
 
+def largest_first(pod: Pod) -> tuple[int, int, int]:
+    """Sort key (use with reverse=True) that places GPU pods, then the biggest CPU and memory requests, first."""
+    return (pod.requests.gpu, pod.requests.cpu_m, pod.requests.memory)
+
+
 class Placement:
     def __init__(self, state: ClusterState, preferred_targets: set[str]):
         self.nodes: list[Node] = list(state.nodes)
@@ -121,6 +126,14 @@ class Placement:
             if self.topology.empty or self.topology.violation(pod, index, self.domain_count) is None:
                 return index
         return None
+
+    def fits(self, pod: Pod, node: int) -> bool:
+        """Whether the (unplaced) pod may go on `node` now: room, its static rules, and pod-to-pod rules."""
+        return (
+            bool((self.free[node] >= pod.requests.as_tuple()).all())
+            and pod.static_fit(self.nodes[node]) is None
+            and self.topology.violation(pod, node, self.domain_count) is None
+        )
 
     # -- changes (journaled so a failed attempt can be undone) ------------------------------------------------
     def checkpoint(self) -> int:

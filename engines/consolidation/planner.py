@@ -17,11 +17,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from engines.cluster.capacity import PriceBook
-from engines.cluster.model import ClusterState, Node, Pod
+from engines.cluster.model import ClusterState, Node
 from engines.consolidation.bound import lower_bound
 from engines.consolidation.daemons import DaemonSets
 from engines.consolidation.eligibility import Eligibility, assess
-from engines.consolidation.placement import TARGET_PREFERRED, Placement
+from engines.consolidation.placement import TARGET_PREFERRED, Placement, largest_first
 from engines.consolidation.plan import Action, Blocked, Move, Plan
 from engines.consolidation.policy import ConsolidationPolicy
 from engines.consolidation.replace import Replacer
@@ -151,7 +151,7 @@ def _try_delete(
     if index in pinned:
         return
     price = node.price_per_hour or 0.0
-    pods = sorted(eligibility.movable[node.name], key=_size, reverse=True)
+    pods = sorted(eligibility.movable[node.name], key=largest_first, reverse=True)
     if price < policy.min_savings_per_hour:
         result.failures[node.name] = (
             f"deleting it would save ${price:.4f}/h, under the ${policy.min_savings_per_hour}/h minimum"
@@ -181,10 +181,6 @@ def _try_delete(
     else:
         reasons.insert(0, "no pods other than DaemonSets")
     result.actions.append(Action("delete", (node.name,), None, tuple(moves), price, tuple(reasons)))
-
-
-def _size(pod: Pod) -> tuple[int, int, int]:
-    return (pod.requests.gpu, pod.requests.cpu_m, pod.requests.memory)
 
 
 def _blocked(state: ClusterState, eligibility: Eligibility, search: _Search) -> tuple[Blocked, ...]:

@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from engines.cluster.model import Node, NodeOffer, Pod
-from engines.consolidation.placement import Placement
+from engines.consolidation.placement import Placement, largest_first
 
 _TYPES_TRIED = 1
 Template = Callable[[NodeOffer, int], Node]  # (offer, new-node number) -> the node it becomes
@@ -70,7 +70,7 @@ class Repacker:
             node = self.template(offer, first + number)
             target = placement.open(node, self.overhead(node))
             for pod in pods:
-                if not self._fits(pod, target):
+                if not self.placement.fits(pod, target):
                     placement.rollback(mark)
                     return False
                 placement.place(pod, target)
@@ -92,10 +92,10 @@ class Repacker:
         opened: list[int] = []
         bins: list[list[Pod]] = []
         ok = True
-        for pod in sorted(pods, key=_size, reverse=True):
+        for pod in sorted(pods, key=largest_first, reverse=True):
             need = np.array(pod.requests.as_tuple(), dtype=np.int64)
             room = [opened[i] for i in np.flatnonzero((placement.free[opened] >= need).all(axis=1))] if opened else []
-            target = next((b for b in room if self._fits(pod, b)), None)
+            target = next((b for b in room if self.placement.fits(pod, b)), None)
             if target is None:
                 if len(opened) >= self.max_new_nodes:
                     ok = False
@@ -104,7 +104,7 @@ class Repacker:
                 target = placement.open(node, self.overhead(node))
                 opened.append(target)
                 bins.append([])
-                if not self._fits(pod, target):
+                if not self.placement.fits(pod, target):
                     ok = False
                     break
             placement.place(pod, target)
@@ -134,15 +134,3 @@ class Repacker:
             self.placement.close(self.placement.index[node.name])
         for pod in pods:
             self.placement.unplace(pod)
-
-    def _fits(self, pod: Pod, target: int) -> bool:
-        placement = self.placement
-        return (
-            bool((placement.free[target] >= pod.requests.as_tuple()).all())
-            and pod.static_fit(placement.nodes[target]) is None
-            and placement.topology.violation(pod, target, placement.domain_count) is None
-        )
-
-
-def _size(pod: Pod) -> tuple[int, int, int]:
-    return (pod.requests.gpu, pod.requests.cpu_m, pod.requests.memory)

@@ -17,7 +17,7 @@ from engines.cluster.capacity import PriceBook
 from engines.cluster.model import HOSTNAME_KEY, Node, NodeOffer, Pod, Resources
 from engines.consolidation.daemons import DaemonSets
 from engines.consolidation.eligibility import Eligibility
-from engines.consolidation.placement import Placement
+from engines.consolidation.placement import Placement, largest_first
 from engines.consolidation.plan import Action, Move, Replacement
 from engines.consolidation.policy import ConsolidationPolicy
 from engines.consolidation.repack import Repack, Repacker
@@ -76,7 +76,7 @@ class Replacer:
         key = (seed.zone, seed.capacity_type, node_arch(seed), gpu_family(seed), str(pool), str(seed.taints))
         if key not in self._usable:
             offers, capacities, _ = self._offer_arrays(seed)
-            overheads = [self._overhead(self._template(seed, o, 0)) for o in offers]
+            overheads = [self._overhead(new_node_template(seed, o, 0)) for o in offers]
             self._usable[key] = capacities - np.array(overheads, dtype=np.int64).reshape(-1, 4)
         return self._usable[key]
 
@@ -105,7 +105,7 @@ class Replacer:
         offers, capacities, prices = self._offer_arrays(seed)
         if not offers:
             return None
-        overhead = np.array(self._overhead(self._template(seed, offers[0], 0)), dtype=np.int64)
+        overhead = np.array(self._overhead(new_node_template(seed, offers[0], 0)), dtype=np.int64)
         repacker = self._repacker(seed, offers)
         need = Resources()
         pods: list[Pod] = []
@@ -157,7 +157,7 @@ class Replacer:
             self.placement,
             offers,
             self._usable_of(seed),
-            lambda offer, number: self._template(seed, offer, number),
+            lambda offer, number: new_node_template(seed, offer, number),
             self._overhead,
             self.policy.max_new_nodes_per_action,
         )
@@ -165,8 +165,8 @@ class Replacer:
     def _simulate(self, nodes: Sequence[Node], offer: NodeOffer, commit: bool) -> list[Move] | None:
         placement = self.placement
         mark = placement.checkpoint()
-        new_node = self._template(nodes[0], offer, self._new_nodes)
-        pods = sorted((p for n in nodes for p in self.eligibility.movable[n.name]), key=_size, reverse=True)
+        new_node = new_node_template(nodes[0], offer, self._new_nodes)
+        pods = sorted((p for n in nodes for p in self.eligibility.movable[n.name]), key=largest_first, reverse=True)
         for node in nodes:
             placement.close(placement.index[node.name])
         for pod in pods:
@@ -174,11 +174,7 @@ class Replacer:
         target = placement.open(new_node, self._overhead(new_node))
         moves = []
         for pod in pods:
-            if (
-                pod.static_fit(new_node) is not None
-                or not (placement.free[target] >= pod.requests.as_tuple()).all()
-                or placement.topology.violation(pod, target, placement.domain_count) is not None
-            ):
+            if not placement.fits(pod, target):
                 placement.rollback(mark)
                 return None
             placement.place(pod, target)
@@ -194,9 +190,6 @@ class Replacer:
         if found is None:
             found = self._overheads[key] = self.daemons.overhead(node).as_tuple()
         return found
-
-    def _template(self, seed: Node, offer: NodeOffer, index: int) -> Node:
-        return new_node_template(seed, offer, index)
 
     def _action(self, nodes: Sequence[Node], offers: Sequence[NodeOffer], moves: list[Move], saving: float) -> Action:
         spent = sum(n.price_per_hour or 0.0 for n in nodes)
@@ -286,7 +279,3 @@ def _sum(pods: Sequence[Pod]) -> Resources:
     for pod in pods:
         total = total + pod.requests
     return total
-
-
-def _size(pod: Pod) -> tuple[int, int, int]:
-    return (pod.requests.gpu, pod.requests.cpu_m, pod.requests.memory)
