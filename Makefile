@@ -23,10 +23,10 @@ demo: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check engines ml functions layers scripts cdk
+	$(BIN)/ruff format --check engines ml functions layers cli localmode scripts cdk
 
 typecheck: $(STAMP)
-	$(BIN)/mypy engines layers/cloudoptim ml functions cdk scripts benchmarks
+	$(BIN)/mypy engines layers/cloudoptim ml functions cli localmode cdk scripts benchmarks
 
 test: lint typecheck
 	$(BIN)/pytest tests

@@ -51,10 +51,9 @@ PROVIDED_BY_RUNTIME = ("boto3", "botocore", "s3transfer")
 PLATFORMS = ("manylinux2014_x86_64", "manylinux_2_28_x86_64")
 LAMBDA_PYTHON = "3.12"
 
-# Runtime layer: (folder in the repo, name under python/). cloudoptim.local is the emulator, never shipped.
+# Runtime layer: (folder in the repo, name under python/). localmode is the emulator, never shipped.
 RUNTIME_PACKAGES = (("layers/cloudoptim", "cloudoptim"), ("engines", "engines"), ("ml", "ml"))
 NOT_SHIPPED = ("__pycache__", "*.pyc", ".mypy_cache", ".pytest_cache")
-LOCAL_ONLY = "layers/cloudoptim/local"
 STALE_AFTER_SECONDS = 3600
 
 
@@ -141,10 +140,8 @@ def _runtime_files(root: Path) -> Iterator[tuple[str, bytes]]:
 
 
 def _tree(folder: Path, prefix: str) -> Iterator[tuple[str, bytes]]:
-    local_only = folder.parent.parent / LOCAL_ONLY if folder.name == "cloudoptim" else None
     for dirpath, dirnames, filenames in os.walk(folder):
-        here = Path(dirpath)
-        dirnames[:] = sorted(d for d in dirnames if not _skipped(d) and here / d != local_only)
+        dirnames[:] = sorted(d for d in dirnames if not _skipped(d))
         for filename in sorted(f for f in filenames if not _skipped(f)):
             path = Path(dirpath) / filename
             yield f"{prefix}/{path.relative_to(folder).as_posix()}", path.read_bytes()

@@ -1,6 +1,6 @@
-"""Build layers/cloudoptim/data/local-cluster.json, the cluster local mode's Kubernetes emulator starts with.
+"""Build localmode/data/local-cluster.json, the cluster local mode's Kubernetes emulator starts with.
 
-    .venv/bin/python scripts/build_local_cluster.py [--out layers/cloudoptim/data/local-cluster.json] [--check]
+    .venv/bin/python scripts/build_local_cluster.py [--out localmode/data/local-cluster.json] [--check]
 
 Source: the OpenB cluster `build_cluster(120, seed=1, fill=0.7)` of benchmarks/traces/openb.py (node and pod
 request shapes from the Alibaba OpenB 2023 trace; owners, budgets, zones and placement synthetic, see that module).
@@ -31,7 +31,7 @@ from benchmarks._shared import require  # noqa: E402
 from benchmarks.traces.openb import NODES_CSV, PODS_CSV, build_cluster  # noqa: E402
 
 Obj = dict[str, Any]
-OUT = ROOT / "layers" / "cloudoptim" / "data" / "local-cluster.json"
+OUT = ROOT / "localmode" / "data" / "local-cluster.json"
 # 120 nodes hold 24 CPU nodes. Fill 0.7 gives more pods and budgets than the benchmark's 0.55 while leaving
 # room for evicted pods (OpenB pods ask up to 32 cores) on the other nodes; the 300 KB cap rules out more nodes.
 SOURCE_NODES, SOURCE_SEED, SOURCE_FILL = 120, 1, 0.7

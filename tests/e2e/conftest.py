@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from cloudoptim.local.stack import LocalSettings, LocalStack
+from localmode.stack import LocalSettings, LocalStack
 
 
 @pytest.fixture(scope="package")

@@ -6,10 +6,10 @@ import json
 import time
 from typing import Any
 
-from cloudoptim.local.aws import ACCOUNT_ID
-from cloudoptim.local.cluster_seed import SeedNode
-from cloudoptim.local.drill_events import INTERRUPTION, notice_entry
-from cloudoptim.local.stack import LocalStack
+from localmode.aws import ACCOUNT_ID
+from localmode.cluster_seed import SeedNode
+from localmode.drill_events import INTERRUPTION, notice_entry
+from localmode.stack import LocalStack
 
 
 def spot_node_with_budgeted_pods(stack: LocalStack) -> tuple[str, SeedNode]:

@@ -22,7 +22,7 @@ LATENCY_KEYS = {"ingest_to_start_p50", "ingest_to_start_p99", "event_to_drained_
 
 
 def test_drill_command_prints_only_the_report() -> None:
-    command = [sys.executable, "-m", "cloudoptim.cli.main", "local", "drill", "--events", "6", "--duplicates", "0.2"]
+    command = [sys.executable, "-m", "cli.main", "local", "drill", "--events", "6", "--duplicates", "0.2"]
     done = subprocess.run([*command, "--format", "json"], capture_output=True, text=True, timeout=240, check=False)
 
     assert done.returncode == 0, done.stderr[-2000:]

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import time
 
-from cloudoptim.local.drill import DrillSettings, run_drill
-from cloudoptim.local.stack import REPLACES_TAG, LocalStack
+from localmode.drill import DrillSettings, run_drill
+from localmode.stack import REPLACES_TAG, LocalStack
 from tests.e2e.support import (
     executions_named,
     output_of,

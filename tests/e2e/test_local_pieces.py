@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 import os
 
-from cloudoptim.local.cluster_seed import seed_nodes, with_provider_ids
-from cloudoptim.local.drill_events import INTERRUPTION, REBALANCE, DrillPlan, notice_entry
-from cloudoptim.local.drill_report import Timeline, drained_at, ingest_starts, percentile
-from cloudoptim.local.environ import environment_overlay
-from cloudoptim.local.lambda_runner import Invocation, code_name, handler_target
-from cloudoptim.local.sqs_poller import failed_ids
+from localmode.cluster_seed import seed_nodes, with_provider_ids
+from localmode.drill_events import INTERRUPTION, REBALANCE, DrillPlan, notice_entry
+from localmode.drill_report import Timeline, drained_at, ingest_starts, percentile
+from localmode.environ import environment_overlay
+from localmode.lambda_runner import Invocation, code_name, handler_target
+from localmode.sqs_poller import failed_ids
 from tests.fakes.kube_cluster import web_cluster
 
 

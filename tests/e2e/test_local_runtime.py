@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from cloudoptim.local.environ import environment_overlay
-from cloudoptim.local.stack import LocalStack
-from cloudoptim.local.ttl import sweep_table
+from localmode.environ import environment_overlay
+from localmode.stack import LocalStack
+from localmode.ttl import sweep_table
 
 ECHO = "tests/e2e/fake_functions/echo.handler"
 

@@ -15,7 +15,7 @@ import pytest
 
 from benchmarks.rightsizing import evaluate
 from benchmarks.traces.bitbrains import DAY, JULY, BitbrainsTrace, load, write_prometheus
-from cloudoptim.cli.main import main
+from cli.main import main
 from engines.rightsizing.policy import RightsizePolicy
 from engines.rightsizing.recommend import rightsize
 from engines.rightsizing.registry import get_strategy

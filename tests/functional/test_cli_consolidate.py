@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from cloudoptim.cli.main import main
+from cli.main import main
 
 CLUSTER = Path(__file__).parent.parent / "fixtures" / "cluster-small.json"
 ACTION_FIELDS = {"type", "nodes", "replacement", "moves", "reasons"}

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cloudoptim.cli.main import main
+from cli.main import main
 
 START = 1_640_995_200  # 2022-01-01T00:00:00Z
 DAYS = 24

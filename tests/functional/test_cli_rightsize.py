@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from cloudoptim.cli.main import main
+from cli.main import main
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "rightsize"
 CPU, MEMORY, WORKLOADS = (str(FIXTURES / n) for n in ("cpu-usage.json", "memory-usage.json", "workloads.json"))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from cloudoptim.cli.main import main
+from cli.main import main
 
 SHAPE = ["--region", "eu-west-1", "--vcpus", "4", "--memory-gib", "16"]
 POOL_FIELDS = {

@@ -27,7 +27,7 @@ from cloudoptim.adapters.kube.errors import (
     KubeTlsError,
     KubeUnavailableError,
 )
-from cloudoptim.local.kube_emulator import SEED_CLUSTER, KubeEmulator, load_seed
+from localmode.kube_emulator import SEED_CLUSTER, KubeEmulator, load_seed
 from tests.fakes.kube_cluster import FakeClock, cluster, node, pdb, pod, web_cluster
 
 OLD, NEW = "i-0aaaaaaaaaaaaaaa1", "i-0ccccccccccccccc3"

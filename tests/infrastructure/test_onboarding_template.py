@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from cloudoptim.cli.main import main
+from cli.main import main
 from cloudoptim.onboarding import EC2_EVENTS, HEALTH_EVENTS, OnboardingRequest, onboarding_template
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "onboarding.md"

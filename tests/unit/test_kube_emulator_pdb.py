@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cloudoptim.local.kube_emulator import ClusterStore
-from cloudoptim.local.kube_emulator.budget import count, may_evict, scaled
-from cloudoptim.local.kube_emulator.objects import ApiError
+from localmode.kube_emulator import ClusterStore
+from localmode.kube_emulator.budget import count, may_evict, scaled
+from localmode.kube_emulator.objects import ApiError
 from tests.fakes.kube_cluster import FakeClock, cluster, node, pdb, pod
 
 

@@ -1,7 +1,7 @@
 """The customer Kubernetes API as the drain-and-replace workflow sees it: a narrow port and its adapter.
 
 `connect(access, sts_client=...)` gives a `KubePort` backed by the official `kubernetes` client; tests use
-`tests.fakes.kube.FakeKube` or the real adapter against `cloudoptim.local.kube_emulator`.
+`tests.fakes.kube.FakeKube` or the real adapter against `localmode.kube_emulator`.
 """
 
 from __future__ import annotations

@@ -8,10 +8,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from cli.timeparse import parse_time
 from cloudoptim.adapters.day_zero import ON_DEMAND_FILE, SPOT_ADVISOR_FILE, shipped_data_dir
 from cloudoptim.adapters.reference_data import load_on_demand, load_spot_advisor
 from cloudoptim.adapters.spot_prices import load_price_history
-from cloudoptim.cli.timeparse import parse_time
 from cloudoptim.errors import InvalidArgumentError, UnknownRegionError
 from engines.spot.model import OnDemandPrices, PriceHistory, SpotAdvisor
 

@@ -16,8 +16,8 @@ from typing import Any
 
 from boto3.dynamodb.types import TypeSerializer
 
-from cloudoptim.local.aws import ACCOUNT_ID, LocalAws
-from cloudoptim.local.cluster_seed import SeedNode, seed_nodes, with_provider_ids
+from localmode.aws import ACCOUNT_ID, LocalAws
+from localmode.cluster_seed import SeedNode, seed_nodes, with_provider_ids
 
 LOCAL_TOKEN = "local-emulator-token"  # the emulator accepts any bearer token
 

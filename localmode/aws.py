@@ -21,8 +21,8 @@ from moto.awslambda.models import LambdaFunction
 from moto.core.config import default_user_config
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
-from cloudoptim.local import environ, event_targets, moto_speedups, transport
-from cloudoptim.local.lambda_runner import InvocationJournal, make_invoke_patch
+from localmode import environ, event_targets, moto_speedups, transport
+from localmode.lambda_runner import InvocationJournal, make_invoke_patch
 
 ACCOUNT_ID = "123456789012"  # moto's default account
 FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}

@@ -6,9 +6,9 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cloudoptim.cli import render
-from cloudoptim.cli.inputs import SpotInputs, load_spot_inputs
-from cloudoptim.cli.timeparse import parse_time
+from cli import render
+from cli.inputs import SpotInputs, load_spot_inputs
+from cli.timeparse import parse_time
 from cloudoptim.errors import InvalidArgumentError, NoPoolFitsError
 from engines.spot.backtest import BacktestSettings, get_selector, run_backtest, selector_names
 from engines.spot.fleet import FleetPolicy, plan_fleet

@@ -17,19 +17,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cloudoptim.local.aws import LocalAws
-from cloudoptim.local.cluster_seed import SeedNode
-from cloudoptim.local.deploy import DeployedStack, deploy
-from cloudoptim.local.kubelet import KubeletBridge, LaunchedNode
-from cloudoptim.local.sqs_poller import SqsPoller
-from cloudoptim.local.tenant import LocalTenant, prepare_tenant, register_tenant
-from cloudoptim.local.ttl import TtlSweeper
+from localmode.aws import LocalAws
+from localmode.cluster_seed import SeedNode
+from localmode.deploy import DeployedStack, deploy
+from localmode.kubelet import KubeletBridge, LaunchedNode
+from localmode.sqs_poller import SqsPoller
+from localmode.tenant import LocalTenant, prepare_tenant, register_tenant
+from localmode.ttl import TtlSweeper
 
 REPLACES_TAG = "cloudoptim:replaces"
 TemplateSource = Callable[[str, int], Mapping[str, Any]]
 
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
+REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 def synthesized_template(endpoint_url: str, wait_seconds: int) -> Mapping[str, Any]:
@@ -105,7 +105,7 @@ class LocalStack:
 
     def start(self) -> dict[str, str]:
         """Start everything; returns the endpoints and names a user needs."""
-        from cloudoptim.local.kube_emulator import KubeEmulator, load_seed
+        from localmode.kube_emulator import KubeEmulator, load_seed
 
         endpoint = self.aws.start()
         self.deployed = deploy(self.aws, self.template_source(endpoint, self.settings.wait_seconds))

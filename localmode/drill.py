@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cloudoptim.errors import CloudOptimError
-from cloudoptim.local.aws import ACCOUNT_ID
-from cloudoptim.local.drill_events import DrillPlan, notice_entry
-from cloudoptim.local.drill_report import Timeline, drained_at, execution_times, ingest_starts
-from cloudoptim.local.kube_emulator.objects import ApiError
-from cloudoptim.local.reclaim import Reclaimer
-from cloudoptim.local.stack import LocalStack
+from localmode.aws import ACCOUNT_ID
+from localmode.drill_events import DrillPlan, notice_entry
+from localmode.drill_report import Timeline, drained_at, execution_times, ingest_starts
+from localmode.kube_emulator.objects import ApiError
+from localmode.reclaim import Reclaimer
+from localmode.stack import LocalStack
 
 TERMINAL = frozenset({"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"})
 

@@ -12,9 +12,9 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from cloudoptim.adapters.kube.auth import is_eks_token
-from cloudoptim.local.kube_emulator.objects import ApiError, Obj, json_patch, merge_patch, status_body
-from cloudoptim.local.kube_emulator.selectors import SelectorError
-from cloudoptim.local.kube_emulator.store import ClusterStore
+from localmode.kube_emulator.objects import ApiError, Obj, json_patch, merge_patch, status_body
+from localmode.kube_emulator.selectors import SelectorError
+from localmode.kube_emulator.store import ClusterStore
 
 Query = dict[str, str]
 Handler = Callable[[ClusterStore, dict[str, str], Query, Any, str], tuple[int, Obj]]

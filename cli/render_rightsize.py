@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from cloudoptim.cli.render import _table as table
-from cloudoptim.cli.timeparse import iso
+from cli.render import _table as table
+from cli.timeparse import iso
 from engines.rightsizing.inventory import ContainerResources
 from engines.rightsizing.result import OomRemediation, Recommendation, RightsizeResult, Skipped
 from engines.rightsizing.strategy import fmt_bytes, fmt_cores

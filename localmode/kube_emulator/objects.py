@@ -6,13 +6,13 @@ import copy
 import math
 from datetime import UTC, datetime
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
+from cloudoptim.adapters.day_zero import shipped_data_dir
 from cloudoptim.adapters.reference_data import load_catalog
 
 Obj = dict[str, Any]
-_CATALOG = Path(__file__).resolve().parents[2] / "data" / "instance-catalog.csv"
+_CATALOG = shipped_data_dir() / "instance-catalog.csv"
 
 
 class ApiError(Exception):

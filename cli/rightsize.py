@@ -9,11 +9,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from cli import render_rightsize
+from cli.timeparse import parse_time
 from cloudoptim.adapters.file_io import read_text
 from cloudoptim.adapters.kube.workloads import load_inventory
 from cloudoptim.adapters.prometheus import load_matrix
-from cloudoptim.cli import render_rightsize
-from cloudoptim.cli.timeparse import parse_time
 from cloudoptim.errors import InputFileError, InvalidArgumentError
 from engines.rightsizing.policy import RightsizePolicy
 from engines.rightsizing.recommend import rightsize

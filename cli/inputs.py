@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from cli.timeparse import iso
 from cloudoptim.adapters.day_zero import (
     CATALOG_FILE,
     ON_DEMAND_FILE,
@@ -15,7 +16,6 @@ from cloudoptim.adapters.day_zero import (
 )
 from cloudoptim.adapters.reference_data import load_catalog, load_on_demand, load_spot_advisor
 from cloudoptim.adapters.spot_prices import load_price_history
-from cloudoptim.cli.timeparse import iso
 from cloudoptim.errors import UnknownRegionError
 from engines.spot.model import Catalog, OnDemandPrices, PriceHistory, SpotAdvisor
 

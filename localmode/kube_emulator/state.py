@@ -10,9 +10,10 @@ import copy
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
-from cloudoptim.local.kube_emulator import budget
-from cloudoptim.local.kube_emulator.objects import Obj, is_ready, not_found, now_iso, set_ready
-from cloudoptim.local.kube_emulator.scheduling import (
+from engines.cluster.model import Resources
+from localmode.kube_emulator import budget
+from localmode.kube_emulator.objects import Obj, is_ready, not_found, now_iso, set_ready
+from localmode.kube_emulator.scheduling import (
     REPLACED_KINDS,
     choose_node,
     is_terminal,
@@ -21,8 +22,7 @@ from cloudoptim.local.kube_emulator.scheduling import (
     replacement,
     requests_of,
 )
-from cloudoptim.local.kube_emulator.selectors import budget_selector
-from engines.cluster.model import Resources
+from localmode.kube_emulator.selectors import budget_selector
 
 PodKey = tuple[str, str]
 

@@ -6,7 +6,7 @@ import json
 from collections import Counter
 from typing import Any
 
-from cloudoptim.cli.timeparse import iso
+from cli.timeparse import iso
 from engines.spot.backtest import BacktestResult, BacktestSettings
 from engines.spot.fleet import FleetPlan, Slot
 from engines.spot.offerings import Offering, Rejection

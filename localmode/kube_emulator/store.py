@@ -9,8 +9,8 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from cloudoptim.local.kube_emulator import budget
-from cloudoptim.local.kube_emulator.objects import (
+from localmode.kube_emulator import budget
+from localmode.kube_emulator.objects import (
     ApiError,
     Obj,
     allocatable_for,
@@ -19,9 +19,9 @@ from cloudoptim.local.kube_emulator.objects import (
     not_found,
     set_ready,
 )
-from cloudoptim.local.kube_emulator.scheduling import is_terminal, suffix
-from cloudoptim.local.kube_emulator.selectors import parse_field_selector, parse_label_selector
-from cloudoptim.local.kube_emulator.state import ClusterState, EmulatorStats, PodKey
+from localmode.kube_emulator.scheduling import is_terminal, suffix
+from localmode.kube_emulator.selectors import parse_field_selector, parse_label_selector
+from localmode.kube_emulator.state import ClusterState, EmulatorStats, PodKey
 
 __all__ = ["ClusterStore", "EmulatorStats"]
 

@@ -25,8 +25,8 @@ from typing import Any
 from moto.stepfunctions.models import stepfunctions_backends
 
 from cloudoptim.errors import CloudOptimError
-from cloudoptim.local.aws import ACCOUNT_ID, LocalAws
-from cloudoptim.local.lambda_runner import code_name
+from localmode.aws import ACCOUNT_ID, LocalAws
+from localmode.lambda_runner import code_name
 
 BOOTSTRAP_PARAMETER = "/cdk-bootstrap/hnb659fds/version"
 BOOTSTRAP_VERSION = "21"

@@ -15,8 +15,8 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from cloudoptim.local.aws import LocalAws
-from cloudoptim.local.deploy import EventSourceMapping
+from localmode.aws import LocalAws
+from localmode.deploy import EventSourceMapping
 
 
 def sqs_event(messages: list[dict[str, Any]], queue_arn: str, region: str) -> dict[str, Any]:

@@ -12,7 +12,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from cloudoptim.local.lambda_runner import Invocation
+from localmode.lambda_runner import Invocation
 
 
 @dataclass

@@ -12,8 +12,8 @@ from collections.abc import Iterable, Mapping
 
 from cloudoptim.adapters.kube.objects import pod_requests, resources, taints, tolerations
 from cloudoptim.errors import InputFileError
-from cloudoptim.local.kube_emulator.objects import Obj, is_ready, now_iso
 from engines.cluster.model import Resources
+from localmode.kube_emulator.objects import Obj, is_ready, now_iso
 
 REPLACED_KINDS = frozenset({"ReplicaSet", "StatefulSet", "Job", "ReplicationController"})
 _SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"  # what apimachinery's rand.String draws from

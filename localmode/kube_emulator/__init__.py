@@ -21,12 +21,12 @@ from typing import Any
 from kubernetes.client import ApiClient
 
 from cloudoptim.adapters.kube.api import api_client
-from cloudoptim.local.kube_emulator.budget import BudgetCount
-from cloudoptim.local.kube_emulator.objects import Obj
-from cloudoptim.local.kube_emulator.server import EmulatorServer, Fault
-from cloudoptim.local.kube_emulator.store import ClusterStore, EmulatorStats
+from localmode.kube_emulator.budget import BudgetCount
+from localmode.kube_emulator.objects import Obj
+from localmode.kube_emulator.server import EmulatorServer, Fault
+from localmode.kube_emulator.store import ClusterStore, EmulatorStats
 
-SEED_CLUSTER = Path(__file__).resolve().parents[2] / "data" / "local-cluster.json"
+SEED_CLUSTER = Path(__file__).resolve().parents[1] / "data" / "local-cluster.json"
 
 __all__ = [
     "SEED_CLUSTER",

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from cloudoptim.local.lambda_runner import Invocation
+from localmode.lambda_runner import Invocation
 
 
 def percentile(values: Iterable[float], share: float) -> float | None:

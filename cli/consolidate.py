@@ -7,11 +7,11 @@ import json
 from pathlib import Path
 from typing import Any
 
+from cli import render_plan
 from cloudoptim.adapters.day_zero import load_day_zero
 from cloudoptim.adapters.file_io import read_text
 from cloudoptim.adapters.kube.cluster import load_cluster
 from cloudoptim.adapters.node_prices import price_book
-from cloudoptim.cli import render_plan
 from cloudoptim.errors import InputFileError
 from engines.consolidation.planner import plan_consolidation
 from engines.consolidation.policy import ConsolidationPolicy

@@ -43,7 +43,7 @@ def _stack_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _stack(args: argparse.Namespace, metrics: bool) -> Any:
-    from cloudoptim.local.stack import LocalSettings, LocalStack
+    from localmode.stack import LocalSettings, LocalStack
 
     seed = None
     if args.cluster is not None:
@@ -72,8 +72,8 @@ def _stdout_to_stderr() -> Iterator[None]:
 
 
 def run_drill(args: argparse.Namespace) -> str:
-    from cloudoptim.local.drill import DrillSettings
-    from cloudoptim.local.drill import run_drill as drill
+    from localmode.drill import DrillSettings
+    from localmode.drill import run_drill as drill
 
     if args.events < 1 or not 0 <= args.duplicates < 1 or args.rate <= 0 or args.max_in_flight < 1:
         raise InvalidArgumentError("--events >= 1, 0 <= --duplicates < 1, --rate > 0 and --max-in-flight >= 1")

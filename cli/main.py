@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from pydantic import ValidationError
 
-from cloudoptim.cli import consolidate, local, ml, onboarding, rightsize, spot
+from cli import consolidate, local, ml, onboarding, rightsize, spot
 from cloudoptim.errors import CloudOptimError
 
 EXIT_ERROR = 2

@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from cloudoptim.local.environ import environment_overlay
+from localmode.environ import environment_overlay
 
 Handler = Callable[[Any, Any], Any]
 
