@@ -19,6 +19,8 @@ from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from moto.core.botocore_stubber import MockRawResponse
 from moto.core.models import botocore_stubber
 
+from cloudoptim.adapters.aws.clients import shared_session
+
 SCOPE = re.compile(r"Credential=[^/]+/\d{8}/([a-z0-9-]+)/([a-z0-9-]+)/aws4_request")
 
 
@@ -49,18 +51,19 @@ class InProcessTransport:
 
 
 def install(host: str, port: int) -> Callable[[], None]:
-    """Hook every botocore session created from now on (and boto3's default one); returns the undo."""
+    """Hook every botocore session created from now on (and the existing shared ones); returns the undo."""
     transport = InProcessTransport(host, port)
+    default = boto3.DEFAULT_SESSION
+    existing = [shared_session(), *([default._session] if default is not None else [])]
     entry = ("before-send", transport)
     handlers.BUILTIN_HANDLERS.append(entry)
-    default = boto3.DEFAULT_SESSION
-    if default is not None:
-        default._session.register("before-send", transport)
+    for session in existing:  # sessions created before: they do not read BUILTIN_HANDLERS again
+        session.register("before-send", transport)
 
     def restore() -> None:
         if entry in handlers.BUILTIN_HANDLERS:
             handlers.BUILTIN_HANDLERS.remove(entry)
-        if default is not None:
-            default._session.unregister("before-send", transport)
+        for session in existing:
+            session.unregister("before-send", transport)
 
     return restore

@@ -11,19 +11,19 @@ import time
 from typing import Any
 
 from cloudoptim.adapters.day_zero import load_day_zero
-from cloudoptim.interruptions import wiring
-from cloudoptim.interruptions.market import DayZeroMarket
+from cloudoptim.adapters.market import DayZeroMarket
 from cloudoptim.interruptions.models import DrainState
 from cloudoptim.interruptions.replace import ChooseDeps, choose
 from cloudoptim.observability import count, instrumented
-from cloudoptim.settings import PipelineSettings
+from cloudoptim.settings import ChooseSettings
+from cloudoptim.wiring import stores
 
 
 @functools.cache
 def root() -> ChooseDeps:
-    settings = PipelineSettings.from_env(os.environ)
+    settings = ChooseSettings.from_env(os.environ)
     market = DayZeroMarket(load_day_zero())
-    return ChooseDeps(registry=wiring.registry(settings), hive=wiring.hive_mind(settings), market=market)
+    return ChooseDeps(registry=stores.registry(settings), hive=stores.hive_mind(settings), market=market)
 
 
 def handle(event: dict[str, Any], deps: ChooseDeps, now: int) -> dict[str, Any]:

@@ -9,16 +9,16 @@ import functools
 import os
 from typing import Any
 
-from cloudoptim.interruptions import wiring
 from cloudoptim.interruptions.drain import KubeDeps, cordon_node
 from cloudoptim.interruptions.models import DrainState
 from cloudoptim.observability import count, instrumented
-from cloudoptim.settings import PipelineSettings
+from cloudoptim.settings import KubeTaskSettings
+from cloudoptim.wiring import clusters
 
 
 @functools.cache
 def root() -> KubeDeps:
-    return wiring.kube_deps(PipelineSettings.from_env(os.environ))
+    return clusters.kube_deps(KubeTaskSettings.from_env(os.environ))
 
 
 def handle(event: dict[str, Any], deps: KubeDeps) -> dict[str, Any]:

@@ -10,16 +10,16 @@ import os
 import time
 from typing import Any
 
-from cloudoptim.interruptions import wiring
 from cloudoptim.interruptions.drain import KubeDeps, evict_pods
 from cloudoptim.interruptions.models import DrainState
 from cloudoptim.observability import count, instrumented
-from cloudoptim.settings import PipelineSettings
+from cloudoptim.settings import KubeTaskSettings
+from cloudoptim.wiring import clusters
 
 
 @functools.cache
 def root() -> KubeDeps:
-    return wiring.kube_deps(PipelineSettings.from_env(os.environ))
+    return clusters.kube_deps(KubeTaskSettings.from_env(os.environ))
 
 
 def handle(event: dict[str, Any], deps: KubeDeps, now: int) -> dict[str, Any]:

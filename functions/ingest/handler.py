@@ -14,11 +14,11 @@ from typing import Any
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from cloudoptim.interruptions import wiring
 from cloudoptim.interruptions.batch import ingest_message
 from cloudoptim.interruptions.ingest import IngestDeps, IngestPolicy
 from cloudoptim.observability import instrumented
-from cloudoptim.settings import PipelineSettings
+from cloudoptim.settings import IngestSettings
+from cloudoptim.wiring import stores
 
 
 @dataclass(frozen=True)
@@ -29,13 +29,13 @@ class Root:
 
 @functools.cache
 def root() -> Root:
-    settings = PipelineSettings.from_env(os.environ)
+    settings = IngestSettings.from_env(os.environ)
     deps = IngestDeps(
-        registry=wiring.registry(settings),
-        hive=wiring.hive_mind(settings),
-        idempotency=wiring.idempotency(settings),
-        executions=wiring.executions(settings),
-        locator=wiring.pool_locator(settings),
+        registry=stores.registry(settings),
+        hive=stores.hive_mind(settings),
+        idempotency=stores.idempotency(settings),
+        executions=stores.executions(settings),
+        locator=stores.pool_locator(settings),
     )
     policy = IngestPolicy(
         hive_mind_ttl_seconds=settings.hive_mind_ttl_seconds,

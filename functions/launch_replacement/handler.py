@@ -9,17 +9,17 @@ import functools
 import os
 from typing import Any
 
-from cloudoptim.interruptions import wiring
 from cloudoptim.interruptions.models import DrainState
 from cloudoptim.interruptions.replace import LaunchDeps, launch
 from cloudoptim.observability import count, instrumented
-from cloudoptim.settings import PipelineSettings
+from cloudoptim.settings import LaunchSettings
+from cloudoptim.wiring import stores
 
 
 @functools.cache
 def root() -> LaunchDeps:
-    settings = PipelineSettings.from_env(os.environ)
-    return LaunchDeps(registry=wiring.registry(settings), cloud=wiring.customer_ec2(settings))
+    settings = LaunchSettings.from_env(os.environ)
+    return LaunchDeps(registry=stores.registry(settings), cloud=stores.customer_ec2(settings))
 
 
 def handle(event: dict[str, Any], deps: LaunchDeps) -> dict[str, Any]:

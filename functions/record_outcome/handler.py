@@ -10,17 +10,17 @@ import os
 import time
 from typing import Any
 
-from cloudoptim.interruptions import wiring
 from cloudoptim.interruptions.models import DrainState
 from cloudoptim.interruptions.outcome import record_outcome
 from cloudoptim.interruptions.ports import Audit
 from cloudoptim.observability import count, instrumented, logger
-from cloudoptim.settings import PipelineSettings
+from cloudoptim.settings import RecordSettings
+from cloudoptim.wiring import stores
 
 
 @functools.cache
 def root() -> Audit:
-    return wiring.audit(PipelineSettings.from_env(os.environ))
+    return stores.audit(RecordSettings.from_env(os.environ))
 
 
 def handle(event: dict[str, Any], audit: Audit, now: int) -> dict[str, Any]:

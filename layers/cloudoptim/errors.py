@@ -1,4 +1,13 @@
-"""Typed errors of the product. Each maps to one exit code (CLI) or HTTP status (API) in one place."""
+"""Typed errors of the product. Each maps to one exit code (CLI) or HTTP status (API) in one place.
+
+No SDK is imported here: use cases raise and catch these, adapters translate SDK exceptions into them
+(`cloudoptim.adapters.aws.errors.translate`, `cloudoptim.adapters.kube.api_errors`). Step Functions retries
+on the class name (`TransientAwsError`), so names are part of the platform contract.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
 
 
 class CloudOptimError(Exception):
@@ -19,3 +28,63 @@ class NoPoolFitsError(CloudOptimError):
 
 class InvalidArgumentError(CloudOptimError):
     """An option value is out of range or malformed."""
+
+
+class AwsAdapterError(CloudOptimError):
+    """An AWS call failed for a reason retrying will not fix."""
+
+
+class TransientAwsError(AwsAdapterError):
+    """Throttling, a 5xx or a dropped connection: retry with backoff."""
+
+
+class AccessDeniedError(AwsAdapterError):
+    """The customer's role could not be assumed or does not allow the call."""
+
+
+class RecordNotFoundError(CloudOptimError):
+    """A registry item the pipeline needs is missing (tenant, cluster, node group, subnet)."""
+
+
+class KubeError(CloudOptimError):
+    """Talking to a customer's Kubernetes API server failed. `retryable`: whether trying again later can help."""
+
+    retryable: ClassVar[bool] = False
+
+
+class KubeCredentialsError(KubeError):
+    """No bearer token could be made for the cluster (STS presign failed, secret missing or empty)."""
+
+
+class KubeAuthError(KubeError):
+    """The API server refused the token (401) or the role lacks an RBAC permission (403)."""
+
+
+class KubeTlsError(KubeError):
+    """The API server's certificate does not verify against the cluster CA from the registry."""
+
+
+class KubeNotFoundError(KubeError):
+    """The object the operation needs does not exist (404 on a write)."""
+
+
+class KubeConflictError(KubeError):
+    """The API server refused a write because the object changed meanwhile (409)."""
+
+    retryable = True
+
+
+class KubeThrottledError(KubeError):
+    """429 that is not a disruption budget refusal: API priority and fairness asked us to slow down."""
+
+    retryable = True
+
+
+class KubeUnavailableError(KubeError):
+    """The API server could not be reached or answered 5xx; the control plane may be busy or upgrading."""
+
+    retryable = True
+
+
+class KubeApiError(KubeError):
+    """Any other refusal (400, 422, ...): retrying the same request will not help."""

@@ -1,37 +1,74 @@
-"""Settings of the interruption pipeline's Lambdas, parsed once from the environment in each composition root.
+"""Settings of the Lambdas, parsed once from the environment in each composition root.
 
->>> PipelineSettings.from_env({"REGISTRY_TABLE": "r", "HIVE_MIND_TABLE": "h", "AUDIT_TABLE": "a"}).wait_seconds
-5
+One model per function, holding only what that function reads, so a missing variable fails at parse with
+its name (names from docs/platform-contract.md; `endpoint_url` is set only in local mode):
+
+>>> try:
+...     IngestSettings.from_env({"REGISTRY_TABLE": "r", "HIVE_MIND_TABLE": "h"})
+... except ValueError as exc:
+...     print(exc.errors()[0]["loc"])
+('STATE_MACHINE_ARN',)
+>>> KubeTaskSettings.from_env({"REGISTRY_TABLE": "r"}).registry_table
+'r'
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
 
-class PipelineSettings(BaseModel):
-    """Names from docs/platform-contract.md; `endpoint_url` is set only in local mode."""
+class AwsSettings(BaseModel):
+    """What every function shares: the region and, in local mode, the emulator's endpoint."""
 
     model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
 
-    registry_table: str = Field(alias="REGISTRY_TABLE")
-    hive_mind_table: str = Field(alias="HIVE_MIND_TABLE")
-    audit_table: str = Field(alias="AUDIT_TABLE")
-    idempotency_table: str = Field("Idempotency", alias="IDEMPOTENCY_TABLE")
-    state_machine_arn: str | None = Field(None, alias="STATE_MACHINE_ARN")
-    hive_mind_ttl_seconds: int = Field(1800, gt=0, alias="HIVE_MIND_TTL_SECONDS")
-    idempotency_ttl_seconds: int = Field(86400, gt=0, alias="IDEMPOTENCY_TTL_SECONDS")
-    dry_run: bool = Field(False, alias="DRY_RUN")
-    wait_seconds: int = Field(5, ge=0, alias="WAIT_SECONDS")
     endpoint_url: str | None = Field(None, alias="AWS_ENDPOINT_URL")
     region: str | None = Field(None, alias="AWS_REGION")
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str]) -> PipelineSettings:
+    def from_env(cls, environ: Mapping[str, str]) -> Self:
         values = dict(environ)
         values.setdefault("AWS_REGION", environ.get("AWS_DEFAULT_REGION", ""))
         if not values["AWS_REGION"]:
             del values["AWS_REGION"]
         return cls.model_validate(values)
+
+
+class RegistrySettings(AwsSettings):
+    registry_table: str = Field(alias="REGISTRY_TABLE")
+
+
+class HiveMindSettings(AwsSettings):
+    hive_mind_table: str = Field(alias="HIVE_MIND_TABLE")
+
+
+class AuditSettings(AwsSettings):
+    audit_table: str = Field(alias="AUDIT_TABLE")
+
+
+class IngestSettings(RegistrySettings, HiveMindSettings):
+    idempotency_table: str = Field("Idempotency", alias="IDEMPOTENCY_TABLE")
+    state_machine_arn: str = Field(alias="STATE_MACHINE_ARN")
+    hive_mind_ttl_seconds: int = Field(1800, gt=0, alias="HIVE_MIND_TTL_SECONDS")
+    idempotency_ttl_seconds: int = Field(86400, gt=0, alias="IDEMPOTENCY_TTL_SECONDS")
+    dry_run: bool = Field(False, alias="DRY_RUN")
+    wait_seconds: int = Field(5, ge=0, alias="WAIT_SECONDS")
+
+
+class ChooseSettings(RegistrySettings, HiveMindSettings):
+    """choose_replacement: the registry (node groups) and the hive mind's live flags."""
+
+
+class LaunchSettings(RegistrySettings):
+    """launch_replacement: the registry (tenant, node group; the new INSTANCE# item) and the tenant's role."""
+
+
+class KubeTaskSettings(RegistrySettings):
+    """node_status, cordon_node, evict_pods: the registry (tenant, cluster) and the cluster's API."""
+
+
+class RecordSettings(AuditSettings):
+    """record_outcome: the audit table only."""

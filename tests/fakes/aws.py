@@ -19,8 +19,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from cloudoptim.adapters.aws.errors import RecordNotFoundError
-from cloudoptim.interruptions.models import iso
+from cloudoptim.errors import RecordNotFoundError
+from cloudoptim.interruptions.execution import iso
 from cloudoptim.interruptions.ports import (
     AuditEntry,
     ClusterRecord,

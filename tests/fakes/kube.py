@@ -18,8 +18,8 @@ import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from cloudoptim.adapters.kube.api import BudgetStatus, EvictionOutcome, EvictionResult, NodeStatus, PodRef
-from cloudoptim.adapters.kube.errors import KubeNotFoundError
+from cloudoptim.errors import KubeNotFoundError
+from cloudoptim.interruptions.kube import BudgetStatus, EvictionOutcome, EvictionResult, NodeStatus, PodRef
 from localmode.kube_emulator.budget import BudgetCount, count, may_evict, refusal_message
 
 CONTROLLED_KINDS = frozenset({"ReplicaSet", "StatefulSet", "Job", "ReplicationController"})

@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
-from cloudoptim.adapters.aws.errors import RecordNotFoundError
 from cloudoptim.adapters.day_zero import load_day_zero
+from cloudoptim.adapters.market import DayZeroMarket
+from cloudoptim.errors import RecordNotFoundError
 from cloudoptim.interruptions.drain import KubeDeps
-from cloudoptim.interruptions.market import DayZeroMarket
-from cloudoptim.interruptions.models import iso
+from cloudoptim.interruptions.execution import iso
 from cloudoptim.interruptions.ports import NodeGroup
 from cloudoptim.interruptions.replace import ChooseDeps, LaunchDeps
 from engines.interruption.hive import HivePool, new_flag

@@ -14,7 +14,7 @@ from moto import mock_aws
 
 from cloudoptim.adapters.aws import tables
 from cloudoptim.adapters.aws.registry import DynamoRegistry
-from cloudoptim.adapters.kube.errors import KubeAuthError
+from cloudoptim.errors import KubeAuthError
 from cloudoptim.interruptions.drain import KubeDeps
 from functions.choose_replacement import handler as choose_fn
 from functions.cordon_node import handler as cordon_fn

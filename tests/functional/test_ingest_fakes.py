@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 
-from cloudoptim.adapters.aws.errors import AccessDeniedError, TransientAwsError
+from cloudoptim.errors import AccessDeniedError, TransientAwsError
 from cloudoptim.interruptions.batch import ingest_message
 from engines.interruption.hive import HivePool, new_flag
 from functions.ingest.handler import Root, handle

@@ -15,11 +15,12 @@ from botocore.stub import Stubber
 from moto import mock_aws
 
 from cloudoptim.adapters.aws import tables
-from cloudoptim.adapters.aws.errors import AccessDeniedError, AwsAdapterError, TransientAwsError, translate
+from cloudoptim.adapters.aws.errors import translate
 from cloudoptim.adapters.aws.hive_mind import DynamoHiveMind
 from cloudoptim.adapters.aws.idempotency import DynamoIdempotency
 from cloudoptim.adapters.aws.stepfunctions import SfnExecutions
 from cloudoptim.adapters.aws.sts import StsSessions
+from cloudoptim.errors import AccessDeniedError, AwsAdapterError, TransientAwsError
 from engines.interruption.hive import HivePool, new_flag
 from functions.ingest import handler as ingest_fn
 from tests.support.moto_lambda import in_process_lambdas

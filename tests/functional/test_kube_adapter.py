@@ -17,9 +17,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from moto import mock_aws
 
-from cloudoptim.adapters.kube.api import EvictionResult, KubeApiAdapter, api_client, connect
+from cloudoptim.adapters.kube.api import KubeApiAdapter, api_client, connect
 from cloudoptim.adapters.kube.auth import ClusterAccess
-from cloudoptim.adapters.kube.errors import (
+from cloudoptim.errors import (
     KubeAuthError,
     KubeConflictError,
     KubeNotFoundError,
@@ -27,6 +27,7 @@ from cloudoptim.adapters.kube.errors import (
     KubeTlsError,
     KubeUnavailableError,
 )
+from cloudoptim.interruptions.kube import EvictionResult
 from localmode.kube_emulator import SEED_CLUSTER, KubeEmulator, load_seed
 from tests.fakes.kube_cluster import FakeClock, cluster, node, pdb, pod, web_cluster
 

@@ -44,7 +44,7 @@ NODE_RECORD = NodeRecord(INSTANCE, TENANT, CLUSTER, NODE, "workers", REGION, "us
 
 
 def iso(epoch: int) -> str:
-    from cloudoptim.interruptions.models import iso as _iso
+    from cloudoptim.interruptions.execution import iso as _iso
 
     return _iso(epoch)
 

@@ -20,7 +20,7 @@ from cloudoptim.adapters.kube.auth import (
     is_eks_token,
     service_account_token,
 )
-from cloudoptim.adapters.kube.errors import KubeCredentialsError
+from cloudoptim.errors import KubeCredentialsError
 
 REGION = "eu-west-1"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from cloudoptim.adapters.kube.api import EvictionResult, KubePort
-from cloudoptim.adapters.kube.errors import KubeNotFoundError, KubeUnavailableError
+from cloudoptim.errors import KubeNotFoundError, KubeUnavailableError
+from cloudoptim.interruptions.kube import EvictionResult, KubePort
 from tests.fakes.kube import FakeKube
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cloudoptim.adapters.kube.api import KubePort, PodRef
-from cloudoptim.interruptions.models import Cordon, Drain, DrainState, NodeStatus, to_epoch
+from cloudoptim.interruptions.execution import to_epoch
+from cloudoptim.interruptions.kube import KubePort, PodRef
+from cloudoptim.interruptions.models import Cordon, Drain, DrainState, NodeStatus
 from cloudoptim.interruptions.ports import KubeConnector, Registry
 from engines.interruption.drain import EvictionResult, PodView, next_step, plan_drain
 

@@ -11,9 +11,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-from cloudoptim.adapters.aws.errors import TransientAwsError
-from cloudoptim.errors import CloudOptimError
-from cloudoptim.interruptions.models import ExecutionInput, iso
+from cloudoptim.errors import CloudOptimError, TransientAwsError
+from cloudoptim.interruptions.execution import ExecutionInput, iso
 from cloudoptim.interruptions.notices import ReceivedNotice
 from cloudoptim.interruptions.ports import Executions, HiveMind, Idempotency, NodeRecord, PoolLocator, Registry
 from engines.interruption.events import Classification, ClassifyPolicy, classify

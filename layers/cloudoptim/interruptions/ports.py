@@ -1,5 +1,5 @@
 """Narrow ports of the interruption pipeline: only what the services use. Adapters live in
-cloudoptim.adapters.aws (boto3/pynamodb) and tests/fakes (in memory)."""
+cloudoptim.adapters.aws (botocore/pynamodb) and tests/fakes (in memory)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
-from cloudoptim.adapters.kube.api import KubePort
+from cloudoptim.interruptions.kube import KubePort
 from engines.interruption.hive import Flag, HivePool
 
 CapacityType = Literal["spot", "on-demand"]

@@ -6,8 +6,9 @@ import re
 from dataclasses import dataclass
 from typing import Protocol
 
-from cloudoptim.adapters.aws.errors import RecordNotFoundError
-from cloudoptim.interruptions.models import DrainState, Launch, Replacement, iso
+from cloudoptim.errors import RecordNotFoundError
+from cloudoptim.interruptions.execution import iso
+from cloudoptim.interruptions.models import DrainState, Launch, Replacement
 from cloudoptim.interruptions.ports import (
     CustomerCloud,
     HiveMind,

@@ -1,1 +1,1 @@
-"""AWS adapters of the interruption pipeline: boto3/pynamodb behind the ports of cloudoptim.interruptions.ports."""
+"""AWS adapters of the interruption pipeline: botocore/pynamodb behind the ports of cloudoptim.interruptions.ports."""

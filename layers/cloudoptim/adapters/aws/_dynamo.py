@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pynamodb.exceptions import PynamoDBConnectionError, PynamoDBException
 
-from cloudoptim.adapters.aws.errors import TransientAwsError, translate
-from cloudoptim.errors import CloudOptimError
+from cloudoptim.adapters.aws.errors import translate
+from cloudoptim.errors import CloudOptimError, TransientAwsError
 
 
 def dynamo_error(exc: PynamoDBException, what: str) -> CloudOptimError:

@@ -6,7 +6,7 @@ from pynamodb.exceptions import PynamoDBException
 
 from cloudoptim.adapters.aws._dynamo import dynamo_error, is_condition_failure
 from cloudoptim.adapters.aws.tables import AuditItem
-from cloudoptim.interruptions.models import iso
+from cloudoptim.interruptions.execution import iso
 from cloudoptim.interruptions.ports import AuditEntry
 
 

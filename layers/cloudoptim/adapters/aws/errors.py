@@ -1,4 +1,4 @@
-"""Typed errors of the AWS adapters and the interruption services.
+"""SDK exceptions -> the product's typed errors (cloudoptim.errors), in one place for every AWS adapter.
 
 Step Functions retries on the class name (`TransientAwsError`); ingest turns it into a batch item failure
 so SQS redelivers. Every other error is permanent: retrying would fail the same way.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, EndpointConnectionError
 
-from cloudoptim.errors import CloudOptimError
+from cloudoptim.errors import AccessDeniedError, AwsAdapterError, CloudOptimError, TransientAwsError
 
 TRANSIENT_CODES = frozenset(
     {
@@ -27,22 +27,6 @@ TRANSIENT_CODES = frozenset(
         "InsufficientInstanceCapacity",
     }
 )
-
-
-class AwsAdapterError(CloudOptimError):
-    """An AWS call failed for a reason retrying will not fix."""
-
-
-class TransientAwsError(AwsAdapterError):
-    """Throttling, a 5xx or a dropped connection: retry with backoff."""
-
-
-class AccessDeniedError(AwsAdapterError):
-    """The customer's role could not be assumed or does not allow the call."""
-
-
-class RecordNotFoundError(CloudOptimError):
-    """A registry item the pipeline needs is missing (tenant, cluster, node group, subnet)."""
 
 
 def translate(exc: Exception, what: str) -> CloudOptimError:

@@ -8,8 +8,8 @@ from typing import Any, cast
 from pynamodb.exceptions import DoesNotExist, PynamoDBException
 
 from cloudoptim.adapters.aws._dynamo import dynamo_error
-from cloudoptim.adapters.aws.errors import RecordNotFoundError
 from cloudoptim.adapters.aws.tables import RegistryItem
+from cloudoptim.errors import RecordNotFoundError
 from cloudoptim.interruptions.ports import (
     CapacityType,
     ClusterRecord,

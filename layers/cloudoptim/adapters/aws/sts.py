@@ -1,4 +1,4 @@
-"""A boto3 session per tenant from its role (sts:AssumeRole with the tenant's ExternalId), cached until
+"""A session per tenant from its role (sts:AssumeRole with the tenant's ExternalId), cached until
 shortly before the credentials expire."""
 
 from __future__ import annotations
@@ -7,9 +7,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
+from cloudoptim.adapters.aws.clients import Credentials, TenantSession, client
 from cloudoptim.adapters.aws.errors import translate
 from cloudoptim.interruptions.ports import TenantRecord
 
@@ -19,15 +19,15 @@ REFRESH_MARGIN_SECONDS = 300
 class StsSessions:
     def __init__(
         self,
-        client: Any | None = None,
+        sts_client: Any | None = None,
         endpoint_url: str | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self._sts = client or boto3.client("sts", endpoint_url=endpoint_url)
+        self._sts = sts_client or client("sts", endpoint_url=endpoint_url)
         self._clock = clock
-        self._cache: dict[tuple[str, str], tuple[boto3.Session, float]] = {}
+        self._cache: dict[tuple[str, str], tuple[TenantSession, float]] = {}
 
-    def session(self, tenant: TenantRecord, region: str) -> boto3.Session:
+    def session(self, tenant: TenantRecord, region: str) -> TenantSession:
         cached = self._cache.get((tenant.tenant_id, region))
         if cached is not None and cached[1] - REFRESH_MARGIN_SECONDS > self._clock():
             return cached[0]
@@ -40,12 +40,8 @@ class StsSessions:
         except (ClientError, BotoCoreError) as exc:
             raise translate(exc, f"AssumeRole {tenant.role_arn}") from exc
         creds = answer["Credentials"]
-        session = boto3.Session(
-            aws_access_key_id=creds["AccessKeyId"],
-            aws_secret_access_key=creds["SecretAccessKey"],
-            aws_session_token=creds["SessionToken"],
-            region_name=region,
-        )
+        keys = Credentials(creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"])
+        session = TenantSession(keys, region)
         expires = creds["Expiration"].timestamp() if hasattr(creds["Expiration"], "timestamp") else 0.0
         self._cache[(tenant.tenant_id, region)] = (session, expires)
         return session

@@ -1,123 +1,32 @@
-"""The customer Kubernetes API as the drain-and-replace workflow sees it: a narrow port and its adapter.
+"""`KubePort` (cloudoptim.interruptions.kube) over the official `kubernetes` client.
 
-`connect(access, sts_client=...)` gives a `KubePort` backed by the official `kubernetes` client; tests use
-`tests.fakes.kube.FakeKube` or the real adapter against `localmode.kube_emulator`.
+`connect(access, sts_client=...)` gives the port for one cluster; tests run it against `localmode.kube_emulator`.
 """
 
 from __future__ import annotations
 
 import base64
 from collections.abc import Callable
-from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any
 
 from kubernetes.client import ApiClient, Configuration, CoreV1Api, PolicyV1Api, V1DeleteOptions, V1Eviction
 from kubernetes.client import V1ObjectMeta as Meta
 from kubernetes.client.exceptions import ApiException
-from pydantic import BaseModel, ConfigDict, computed_field
 
 from cloudoptim.adapters.kube.api_errors import budget_refusal, translated
 from cloudoptim.adapters.kube.auth import ClusterAccess, bearer_token
+from cloudoptim.interruptions.kube import (
+    MIRROR_ANNOTATION,
+    BudgetStatus,
+    EvictionOutcome,
+    EvictionResult,
+    KubePort,
+    NodeStatus,
+    PodRef,
+    instance_id_of,
+)
 
-MIRROR_ANNOTATION = "kubernetes.io/config.mirror"
-_TERMINAL_PHASES = frozenset({"Succeeded", "Failed"})
 _PAGE = 500
-
-
-class NodeStatus(BaseModel):
-    model_config = ConfigDict(frozen=True)
-    name: str
-    ready: bool
-    unschedulable: bool
-    labels: dict[str, str] = {}
-    provider_id: str | None = None  # aws:///<zone>/<instance-id> on EKS
-
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def instance_id(self) -> str | None:
-        return instance_id_of(self.provider_id)
-
-
-class PodRef(BaseModel):
-    """What a drain needs to know about one pod."""
-
-    model_config = ConfigDict(frozen=True)
-    namespace: str
-    name: str
-    node_name: str | None = None
-    owner_kind: str | None = None  # the controller owner: ReplicaSet, StatefulSet, DaemonSet, Job, Node, ...
-    owner_name: str | None = None
-    phase: str = "Running"
-    ready: bool = False
-    mirror: bool = False  # a static pod's API mirror: the kubelet owns it, eviction cannot remove it
-    local_storage: bool = False  # emptyDir data is lost on eviction
-    deleting: bool = False
-
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def daemonset(self) -> bool:
-        return self.owner_kind == "DaemonSet"
-
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def terminal(self) -> bool:
-        return self.phase in _TERMINAL_PHASES
-
-    @property
-    def needs_eviction(self) -> bool:
-        """What `kubectl drain` evicts: DaemonSet pods would come straight back, mirrors cannot go."""
-        return not (self.daemonset or self.mirror or self.terminal or self.deleting)
-
-
-class EvictionResult(StrEnum):
-    EVICTED = "evicted"
-    BLOCKED_BY_PDB = "blocked_by_pdb"
-    GONE = "gone"
-
-
-class EvictionOutcome(BaseModel):
-    model_config = ConfigDict(frozen=True)
-    namespace: str
-    name: str
-    result: EvictionResult
-    message: str = ""  # for a refusal, the API's own words ("The disruption budget web needs 2 healthy pods ...")
-
-
-class BudgetStatus(BaseModel):
-    """A PodDisruptionBudget with the disruption controller's latest count."""
-
-    model_config = ConfigDict(frozen=True)
-    namespace: str
-    name: str
-    min_available: int | str | None = None
-    max_unavailable: int | str | None = None
-    match_labels: dict[str, str] = {}
-    expected_pods: int = 0
-    current_healthy: int = 0
-    desired_healthy: int = 0
-    disruptions_allowed: int = 0
-
-
-class KubePort(Protocol):
-    def get_node(self, name: str) -> NodeStatus | None: ...
-
-    def node_for_instance(self, instance_id: str) -> str | None: ...
-
-    def cordon(self, name: str) -> NodeStatus: ...
-
-    def pods_on_node(self, name: str) -> list[PodRef]: ...
-
-    def evict(self, namespace: str, name: str, grace_seconds: int | None = None) -> EvictionOutcome: ...
-
-    def pdbs(self) -> list[BudgetStatus]: ...
-
-
-def instance_id_of(provider_id: str | None) -> str | None:
-    """`aws:///eu-west-1a/i-0abc` -> `i-0abc`; None for other providers."""
-    if not provider_id or not provider_id.startswith("aws://"):
-        return None
-    last = provider_id.rstrip("/").rsplit("/", 1)[-1]
-    return last if last.startswith("i-") else None
 
 
 class KubeApiAdapter:

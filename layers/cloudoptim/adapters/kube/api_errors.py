@@ -10,7 +10,7 @@ from typing import Any
 import urllib3
 from kubernetes.client.exceptions import ApiException
 
-from cloudoptim.adapters.kube.errors import (
+from cloudoptim.errors import (
     KubeApiError,
     KubeAuthError,
     KubeConflictError,

@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, ConfigDict, Field
 
-from cloudoptim.adapters.kube.errors import KubeCredentialsError
+from cloudoptim.errors import KubeCredentialsError
 
 EKS_TOKEN_PREFIX = "k8s-aws-v1."
 CLUSTER_ID_HEADER = "x-k8s-aws-id"

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 from typing import Any
 
-import boto3
-
+from cloudoptim.adapters.aws.clients import client
 from cloudoptim.adapters.aws.sts import StsSessions
-from cloudoptim.adapters.kube.api import KubePort, connect
+from cloudoptim.adapters.kube.api import connect
 from cloudoptim.adapters.kube.auth import ClusterAccess
+from cloudoptim.interruptions.kube import KubePort
 from cloudoptim.interruptions.ports import ClusterRecord, TenantRecord
 
 
-class KubeBridge:
+class ClusterConnector:
+    """`KubeConnector` (cloudoptim.interruptions.ports) over STS sessions and the official client."""
+
     def __init__(self, sessions: StsSessions, endpoint_url: str | None = None, secrets_client: Any = None) -> None:
         self._sessions = sessions
         self._endpoint_url = endpoint_url
@@ -29,7 +31,7 @@ class KubeBridge:
             }
         )
         if access.credentials.kind == "secret":
-            secrets = self._secrets or boto3.client("secretsmanager", endpoint_url=self._endpoint_url)
+            secrets = self._secrets or client("secretsmanager", endpoint_url=self._endpoint_url)
             return connect(access, secrets_client=secrets)
         session = self._sessions.session(tenant, region)
         sts = session.client("sts", region_name=region, endpoint_url=self._endpoint_url)
