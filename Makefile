@@ -24,12 +24,14 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check engines ml functions layers cli localmode scripts cdk
+	$(BIN)/lint-imports --no-cache
 
 typecheck: $(STAMP)
-	$(BIN)/mypy engines layers/cloudoptim ml functions cli localmode cdk scripts benchmarks
+	$(BIN)/mypy engines layers/cloudoptim ml functions cli localmode cdk scripts benchmarks tests
 
 test: lint typecheck
 	$(BIN)/pytest tests
+	$(BIN)/pytest --doctest-modules engines ml layers/cloudoptim cli localmode tests/fakes
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/spot_rank.py

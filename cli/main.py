@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from cli import consolidate, local, ml, onboarding, rightsize, spot
 from cloudoptim.errors import CloudOptimError
+from ml.artifact import ModelArtifactError
 
 EXIT_ERROR = 2
 
@@ -30,7 +31,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         output = args.run(args)
-    except CloudOptimError as exc:
+    except (CloudOptimError, ModelArtifactError) as exc:
         print(f"cloudoptim: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
     except ValidationError as exc:

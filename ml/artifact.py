@@ -16,7 +16,6 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from cloudoptim.errors import InputFileError
 from ml.contract import CONTRACT_VERSION, FEATURE_NAMES
 
 MODEL_FILE = "model.txt"
@@ -25,8 +24,11 @@ _PICKLE_SUFFIXES = (".pkl", ".pickle", ".joblib")
 _PICKLE_MAGIC = b"\x80"  # protocol 2+ pickles start with PROTO
 
 
-class ModelArtifactError(InputFileError):
-    """A model directory that cannot be used: missing files, another contract, tampered or pickled."""
+class ModelArtifactError(ValueError):
+    """A model directory that cannot be used: missing files, another contract, tampered or pickled.
+
+    ml imports nothing of the runtime; the command line and the runtime map this error where they catch theirs.
+    """
 
 
 def iso(epoch: int) -> str:

@@ -3,8 +3,8 @@
 Every value at time t reads only price records with timestamps <= t (searchsorted side="right"), so changing
 or adding prices after t cannot change it (tests/unit/test_ml_features.py checks this property).
 
-    >>> pools = pool_inputs(history, on_demand, advisor)   # doctest: +SKIP
-    >>> tensor = feature_tensor(PriceBook(pools), np.array([at]))  # (pools, 1, features), NaN where unpriced
+Use: `feature_tensor(PriceBook(pool_inputs(history, on_demand, advisor)), np.array([at]))` gives an array of
+shape (pools, 1, features), NaN where a pool is unpriced.
 """
 
 from __future__ import annotations

@@ -1,8 +1,7 @@
 """The active model at run time: load a checked artifact, score pools. Needs numpy and lightgbm only.
 
->>> model = load_model(Path("layers/cloudoptim/data/models/eu-west-1-2022q1"))  # doctest: +SKIP
->>> model.probabilities(history, on_demand, advisor, at)                        # doctest: +SKIP
-{PoolKey('m5.large', 'eu-west-1a'): 0.004, ...}
+Use: `load_model(Path("layers/cloudoptim/data/models/eu-west-1-2022q1")).probabilities(history, on_demand,
+advisor, at)` gives `{PoolKey('m5.large', 'eu-west-1a'): 0.004, ...}`.
 """
 
 from __future__ import annotations

@@ -54,7 +54,7 @@ def requests(pod: Obj) -> tuple[int, float, int]:
         total[1] += mib(r["memory"])
         total[2] += int(r.get(GPU, 0))
         assert c["resources"]["limits"]["memory"] == r["memory"]
-    return total[0], total[1], int(total[2])
+    return int(total[0]), total[1], int(total[2])
 
 
 def tolerated(tolerations: list[Obj], taint: Obj) -> bool:

@@ -14,7 +14,7 @@ from cloudoptim.adapters.day_zero import CATALOG_FILE, ON_DEMAND_FILE, shipped_d
 from cloudoptim.adapters.pricing_files import load_catalog, load_on_demand, load_price_history, load_spot_advisor
 from engines.spot.backtest import BacktestSettings, get_selector, run_backtest
 from engines.spot.fleet import plan_fleet
-from engines.spot.model import PoolKey, PriceHistory
+from engines.spot.model import Catalog, OnDemandPrices, PoolKey, PriceHistory, SpotAdvisor
 from engines.spot.offerings import build_offerings
 from engines.spot.ranking import rank_pools
 from engines.spot.requirements import Requirements
@@ -35,7 +35,7 @@ def history() -> PriceHistory:
     return load_price_history([NINETY_DAYS], "eu-west-1")["eu-west-1"]
 
 
-def reference():  # type: ignore[no-untyped-def]
+def reference() -> tuple[Catalog, OnDemandPrices, SpotAdvisor]:
     data = shipped_data_dir()
     if not ADVISOR_2021.exists():
         pytest.skip(f"../shared/data not found: {ADVISOR_2021}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+import numpy.typing as npt
 
 from engines.rightsizing.inventory import (
     Autoscaler,
@@ -27,8 +28,9 @@ WEB = WorkloadRef("Deployment", "web")
 
 
 def series(values: Sequence[float] | np.ndarray, start: float = T0, step: float = STEP) -> UsageSeries:
-    values = np.asarray(values, dtype=np.float64)
-    return UsageSeries(start + step * np.arange(len(values)), values)
+    array: npt.NDArray[np.float64] = np.asarray(values, dtype=np.float64)
+    times: npt.NDArray[np.float64] = start + step * np.arange(len(array), dtype=np.float64)
+    return UsageSeries(times, array)
 
 
 def pod(

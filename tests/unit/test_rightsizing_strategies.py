@@ -114,6 +114,8 @@ def test_cloudoptim_projects_a_rising_trend_of_daily_peaks() -> None:
 
 
 def test_interval_peaks_and_theil_sen() -> None:
-    s = UsageSeries(T0 + STEP * np.arange(3 * 288), np.repeat([1.0, 3.0, 2.0], 288))
+    s = UsageSeries(
+        T0 + STEP * np.arange(3 * 288, dtype=np.float64), np.repeat([1.0, 3.0, 2.0], 288).astype(np.float64)
+    )
     assert interval_peaks(s, s.last_time).tolist() == [1.0, 3.0, 2.0]
     assert theil_sen_slope(np.array([1.0, 2.0, 3.0, 4.0, 40.0])) == pytest.approx(1.0)  # one odd day does not drag it
