@@ -7,12 +7,14 @@ Context: `bundle` (default true: pip-installs the deps layer; false: offline sta
 from __future__ import annotations
 
 import os
+import shutil
+import sys
 from collections.abc import Mapping
 from typing import Any
 
 import aws_cdk as cdk
 
-from cdk.bundling import bundle, stage_sources
+from cdk.bundling import AssetFolders, bundle, stage_sources
 from cdk.settings import AppSettings
 from cdk.stacks.saas import SaasStack
 
@@ -21,7 +23,7 @@ def build_app(context: Mapping[str, Any] | None = None, outdir: str | None = Non
     """The app with its one stack; context given here wins over cdk.json's (which the CLI passes in)."""
     app = cdk.App(context=dict(context or {}), outdir=outdir)
     settings = AppSettings.from_context(_context_of(app))
-    assets = bundle(settings.build_dir) if settings.bundle else stage_sources(settings.build_dir)
+    assets = _bundle(settings) if settings.bundle else stage_sources(settings.build_dir)
     stack = SaasStack(
         app,
         settings.stack_name,
@@ -30,6 +32,13 @@ def build_app(context: Mapping[str, Any] | None = None, outdir: str | None = Non
         env=cdk.Environment(account=os.environ.get("CDK_DEFAULT_ACCOUNT"), region=os.environ.get("CDK_DEFAULT_REGION")),
     )
     return app, stack
+
+
+def _bundle(settings: AppSettings) -> AssetFolders:
+    compiler = shutil.which(settings.bytecode_python)
+    if compiler is None:
+        print(f"cdk.app: {settings.bytecode_python} not found: shipping sources without bytecode", file=sys.stderr)
+    return bundle(settings.build_dir, compile_with=compiler)
 
 
 def _context_of(app: cdk.App) -> dict[str, Any]:

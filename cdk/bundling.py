@@ -1,9 +1,10 @@
 """Lambda code and layer folders built without Docker: plain copies, plus `pip install --target` for the deps.
 
 Layout (gitignored `build/`):
-- `layers/runtime/python/{cloudoptim,engines,ml}`: our code, layer `CloudOptimRuntime`.
-- `layers/deps/python/...`: third-party packages for python3.12 x86_64, layer `CloudOptimDeps` (no boto3:
-  the Lambda runtime ships it).
+- `layers/runtime/python/{cloudoptim,engines}`: our code, layer `CloudOptimRuntime`, from the allow-list in
+  cdk/manifest.py (an entry of layers/cloudoptim in neither list stops the build).
+- `layers/deps-<name>/python/...`: third-party packages for python3.12 x86_64, one layer per
+  `layers/deps/<name>.lock` (exact versions, sha256 hashes, installed with `--require-hashes`).
 - `functions/<name>/functions/<name>/handler.py`: one folder per function, so the handler string
   `functions/<name>/handler.handler` of the platform contract resolves (the runtime turns `/` into `.`)
   and a handler may import its own sibling modules as `functions.<name>.x`.
@@ -26,33 +27,23 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from cdk.manifest import (
+    DEPS_LAYERS,
+    FUNCTION_NAMES,
+    RUNTIME_EXCLUDED,
+    RUNTIME_INCLUDED,
+    RUNTIME_PACKAGES,
+    UNUSED_PATHS,
+)
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
-FUNCTION_NAMES = (
-    "ingest",
-    "choose_replacement",
-    "launch_replacement",
-    "node_status",
-    "cordon_node",
-    "evict_pods",
-    "record_outcome",
-)
-
-# The Lambda runtime already provides boto3/botocore/s3transfer; pynamodb pulls botocore in, so it is pruned.
-DEPS_REQUIREMENTS = (
-    "aws-lambda-powertools[tracer]>=3.0",
-    "pynamodb>=6.0",
-    "kubernetes>=29.0",
-    "pydantic>=2.6",
-    "numpy>=1.26",
-)
+# The Lambda runtime already provides boto3/botocore/s3transfer: the locks leave them out.
 PROVIDED_BY_RUNTIME = ("boto3", "botocore", "s3transfer")
 # numpy 2.x publishes manylinux_2_28 wheels only; Lambda python3.12 (Amazon Linux 2023, glibc 2.34) runs both.
 PLATFORMS = ("manylinux2014_x86_64", "manylinux_2_28_x86_64")
 LAMBDA_PYTHON = "3.12"
 
-# Runtime layer: (folder in the repo, name under python/). localmode is the emulator, never shipped.
-RUNTIME_PACKAGES = (("layers/cloudoptim", "cloudoptim"), ("engines", "engines"), ("ml", "ml"))
 NOT_SHIPPED = ("__pycache__", "*.pyc", ".mypy_cache", ".pytest_cache")
 STALE_AFTER_SECONDS = 3600
 
@@ -62,61 +53,88 @@ class AssetFolders:
     """Folders CDK turns into assets (each is zipped as is)."""
 
     runtime_layer: Path
-    deps_layer: Path
+    deps_layers: Mapping[str, Path]  # layer name (cdk.manifest.DEPS_LAYERS) -> folder
     functions: Mapping[str, Path]
 
 
 class BundlingError(RuntimeError):
-    """A source folder is missing or pip failed."""
+    """A source folder is missing, the runtime allow-list is out of date, or pip failed."""
 
 
 def stage_sources(build_dir: Path, root: Path = REPO_ROOT) -> AssetFolders:
-    """Offline copies of the code; the deps layer is a stand-in (handlers in local mode use the venv)."""
+    """Offline copies of the code; deps layers are stand-ins (handlers in local mode use the venv)."""
     staging = build_dir / "staging"
     functions = {name: _staged(staging, f"function-{name}", _function_files(root, name)) for name in FUNCTION_NAMES}
     runtime = _staged(staging, "runtime-layer", _runtime_files(root))
-    note = b"Stand-in: synthesized with bundle=false, third-party packages not installed.\n"
-    deps = _staged(staging, "deps-layer-standin", iter([("python/README.txt", note)]))
-    return AssetFolders(runtime_layer=runtime, deps_layer=deps, functions=functions)
+    deps = {}
+    for layer in DEPS_LAYERS:
+        note = f"Stand-in for layer deps-{layer}: synthesized with bundle=false, packages not installed.\n".encode()
+        deps[layer] = _staged(staging, f"deps-{layer}-standin", iter([("python/README.txt", note)]))
+    return AssetFolders(runtime_layer=runtime, deps_layers=deps, functions=functions)
 
 
-def bundle(build_dir: Path, root: Path = REPO_ROOT, *, python: str = sys.executable) -> AssetFolders:
-    """The deployable build: fixed folders under build_dir, deps installed by pip for python3.12 x86_64."""
+def bundle(
+    build_dir: Path, root: Path = REPO_ROOT, *, python: str = sys.executable, compile_with: str | None = None
+) -> AssetFolders:
+    """The deployable build: fixed folders under build_dir, deps installed by pip for python3.12 x86_64.
+
+    `compile_with` (a python3.12) writes bytecode into every folder: /opt and /var/task are read-only in Lambda,
+    so without it every cold start compiles every module it imports from source.
+    """
     functions = {}
     for name in FUNCTION_NAMES:
         if not (root / "functions" / name / "handler.py").is_file():
             raise BundlingError(f"functions/{name}/handler.py does not exist: nothing to deploy for {name}")
         functions[name] = _write_fresh(build_dir / "functions" / name, _function_files(root, name))
     runtime = _write_fresh(build_dir / "layers" / "runtime", _runtime_files(root))
-    deps = build_dir / "layers" / "deps"
-    install_deps(deps, python=python)
-    return AssetFolders(runtime_layer=runtime, deps_layer=deps, functions=functions)
+    deps = {}
+    for layer in DEPS_LAYERS:
+        deps[layer] = build_dir / "layers" / f"deps-{layer}"
+        install_layer(deps[layer], root / "layers" / "deps" / f"{layer}.lock", python=python)
+        for unused in UNUSED_PATHS.get(layer, ()):
+            shutil.rmtree(deps[layer] / "python" / unused, ignore_errors=True)
+    if compile_with:
+        for folder in (runtime, *deps.values(), *functions.values()):
+            compile_bytecode(folder, compile_with)
+    return AssetFolders(runtime_layer=runtime, deps_layers=deps, functions=functions)
 
 
-def install_deps(layer_dir: Path, *, python: str = sys.executable) -> None:
-    """pip install the deps layer into layer_dir/python, skipped when the same requirements are there."""
-    stamp = layer_dir / ".requirements"
-    wanted = "\n".join((*DEPS_REQUIREMENTS, *PLATFORMS, LAMBDA_PYTHON)) + "\n"
+def compile_bytecode(folder: Path, python: str) -> None:
+    """`unchecked-hash` bytecode: valid whatever timestamps the zip gives the sources, never re-checked."""
+    command = [python, "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "unchecked-hash", str(folder)]
+    version = subprocess.run([python, "-c", "import sys; print(sys.version_info[:2])"], capture_output=True, text=True)
+    if version.stdout.strip() != f"({LAMBDA_PYTHON.replace('.', ', ')})":
+        raise BundlingError(f"{python} is not Python {LAMBDA_PYTHON}: its bytecode would not load in Lambda")
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise BundlingError(f"compileall of {folder} failed: {result.stdout.strip()[-2000:]}")
+
+
+def install_layer(layer_dir: Path, lock: Path, *, python: str = sys.executable) -> None:
+    """pip install a lock file into layer_dir/python (hashes required), skipped when that lock is installed."""
+    if not lock.is_file():
+        raise BundlingError(f"{lock} does not exist: run scripts/lock_layers.py")
+    stamp = layer_dir / ".lock"
+    wanted = lock.read_text()
     if stamp.is_file() and stamp.read_text() == wanted:
-        _prune(layer_dir / "python")  # bytecode written by a local import since the install
         return
     shutil.rmtree(layer_dir, ignore_errors=True)
     target = layer_dir / "python"
     platforms = [arg for platform in PLATFORMS for arg in ("--platform", platform)]
     command = [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--target", str(target)]
     command += [*platforms, "--only-binary=:all:", "--implementation", "cp", "--python-version", LAMBDA_PYTHON]
-    result = subprocess.run([*command, *DEPS_REQUIREMENTS], capture_output=True, text=True, check=False)
+    command += ["--no-deps", "--require-hashes", "-r", str(lock)]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode != 0:
-        raise BundlingError(f"pip install of the deps layer failed: {result.stderr.strip()[-2000:]}")
+        raise BundlingError(f"pip install of {lock.name} failed: {result.stderr.strip()[-2000:]}")
     _prune(target)
     stamp.write_text(wanted)
 
 
 def _prune(site: Path) -> None:
     for entry in list(site.iterdir()):
-        top = entry.name.split("-")[0].lower()
-        if top in PROVIDED_BY_RUNTIME or entry.name == "bin":
-            shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+        if entry.name == "bin":
+            shutil.rmtree(entry)
     for cache in site.rglob("__pycache__"):
         shutil.rmtree(cache, ignore_errors=True)
 
@@ -133,10 +151,28 @@ def _function_files(root: Path, name: str) -> Iterator[tuple[str, bytes]]:
     yield from _tree(folder, f"functions/{name}")
 
 
+def runtime_entries(root: Path = REPO_ROOT) -> list[str]:
+    """The allow-listed entries of layers/cloudoptim; BundlingError names any entry the manifest does not."""
+    present = sorted(p.name for p in (root / "layers" / "cloudoptim").iterdir() if not _skipped(p.name))
+    unlisted = [name for name in present if name not in RUNTIME_INCLUDED and name not in RUNTIME_EXCLUDED]
+    if unlisted:
+        raise BundlingError(
+            f"layers/cloudoptim/{', '.join(unlisted)}: not in cdk/manifest.py's RUNTIME_INCLUDED or RUNTIME_EXCLUDED;"
+            " say whether Lambda runs it"
+        )
+    return [name for name in present if name in RUNTIME_INCLUDED]
+
+
 def _runtime_files(root: Path) -> Iterator[tuple[str, bytes]]:
-    for source, name in RUNTIME_PACKAGES:
-        if (root / source).is_dir():
-            yield from _tree(root / source, f"python/{name}")
+    source = root / "layers" / "cloudoptim"
+    for name in runtime_entries(root):
+        path = source / name
+        if path.is_dir():
+            yield from _tree(path, f"python/cloudoptim/{name}")
+        else:
+            yield f"python/cloudoptim/{name}", path.read_bytes()
+    for package in RUNTIME_PACKAGES:
+        yield from _tree(root / package, f"python/{package}")
 
 
 def _tree(folder: Path, prefix: str) -> Iterator[tuple[str, bytes]]:

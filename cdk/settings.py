@@ -25,6 +25,8 @@ class AppSettings(BaseModel):
     bundle: bool = True
     """True: pip-install the deps layer into build/ (network). False: offline, deps layer is a stand-in."""
     build_dir: Path = REPO_ROOT / "build"
+    bytecode_python: str = "python3.12"
+    """The interpreter that precompiles the bundle (Lambda's version); skipped with a warning when absent."""
     drain_and_replace_asl: Path = DRAIN_AND_REPLACE_ASL
     customer_accounts: tuple[str, ...] = ()
     """Accounts allowed to PutEvents on the bus at deploy time (onboarding can add more later)."""

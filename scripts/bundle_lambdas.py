@@ -24,7 +24,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     assets: AssetFolders = stage_sources(args.build_dir) if args.no_deps else bundle(args.build_dir)
     print(f"runtime layer  {assets.runtime_layer}")
-    print(f"deps layer     {assets.deps_layer}")
+    for name, folder in assets.deps_layers.items():
+        print(f"deps layer     {name:<8}{folder}")
     for name, folder in assets.functions.items():
         print(f"{name:<14} {folder}")
     return 0

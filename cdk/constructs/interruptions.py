@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 
 from aws_cdk import ArnFormat, Duration, Stack
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_stepfunctions as sfn
@@ -17,7 +16,9 @@ from constructs import Construct
 from cdk.constructs._cfn import acknowledge, name_logical_id
 from cdk.constructs.events import InterruptionEvents
 from cdk.constructs.functions import ContractFunction
+from cdk.constructs.layers import Layers
 from cdk.constructs.storage import Storage
+from cdk.manifest import FUNCTION_LAYERS
 
 INGEST_TIMEOUT_SECONDS = 30
 # AWS's advice for SQS event sources: visibility timeout at least six times the function timeout.
@@ -55,7 +56,7 @@ class Interruptions(Construct):
         *,
         storage: Storage,
         events: InterruptionEvents,
-        layers: Sequence[lambda_.ILayerVersion],
+        layers: Layers,
         code: Mapping[str, Path],
         asl: Path,
         environment: Mapping[str, str],
@@ -70,7 +71,7 @@ class Interruptions(Construct):
                 name,
                 name=name,
                 code=code[name],
-                layers=layers,
+                layers=layers.for_function(FUNCTION_LAYERS[name]),
                 environment={**environment, **(extra or {})},
                 timeout=Duration.seconds(timeout),
                 memory_mb=memory,

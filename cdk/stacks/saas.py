@@ -35,7 +35,7 @@ class SaasStack(Stack):
             customer_accounts=settings.customer_accounts,
             visibility_timeout=QUEUE_VISIBILITY_TIMEOUT,
         )
-        layers = Layers(self, "Layers", runtime_folder=assets.runtime_layer, deps_folder=assets.deps_layer)
+        layers = Layers(self, "Layers", runtime_folder=assets.runtime_layer, deps_folders=assets.deps_layers)
         environment = {
             "REGISTRY_TABLE": storage.registry.table_name,
             "HIVE_MIND_TABLE": storage.hive_mind.table_name,
@@ -49,7 +49,7 @@ class SaasStack(Stack):
             "Interruptions",
             storage=storage,
             events=intake,
-            layers=layers.all,
+            layers=layers,
             code=assets.functions,
             asl=settings.drain_and_replace_asl,
             environment=environment,

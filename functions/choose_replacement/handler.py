@@ -12,8 +12,8 @@ from typing import Any
 
 from cloudoptim.adapters.day_zero import load_day_zero
 from cloudoptim.adapters.market import DayZeroMarket
+from cloudoptim.interruptions.choose import ChooseDeps, choose
 from cloudoptim.interruptions.models import DrainState
-from cloudoptim.interruptions.replace import ChooseDeps, choose
 from cloudoptim.observability import count, instrumented
 from cloudoptim.settings import ChooseSettings
 from cloudoptim.wiring import stores

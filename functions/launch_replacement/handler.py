@@ -9,8 +9,8 @@ import functools
 import os
 from typing import Any
 
+from cloudoptim.interruptions.launch import LaunchDeps, launch
 from cloudoptim.interruptions.models import DrainState
-from cloudoptim.interruptions.replace import LaunchDeps, launch
 from cloudoptim.observability import count, instrumented
 from cloudoptim.settings import LaunchSettings
 from cloudoptim.wiring import stores

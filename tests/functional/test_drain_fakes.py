@@ -10,10 +10,11 @@ import pytest
 from cloudoptim.adapters.day_zero import load_day_zero
 from cloudoptim.adapters.market import DayZeroMarket
 from cloudoptim.errors import RecordNotFoundError
+from cloudoptim.interruptions.choose import ChooseDeps
 from cloudoptim.interruptions.drain import KubeDeps
 from cloudoptim.interruptions.execution import iso
+from cloudoptim.interruptions.launch import LaunchDeps
 from cloudoptim.interruptions.ports import NodeGroup
-from cloudoptim.interruptions.replace import ChooseDeps, LaunchDeps
 from engines.interruption.hive import HivePool, new_flag
 from functions.choose_replacement import handler as choose_fn
 from functions.cordon_node import handler as cordon_fn

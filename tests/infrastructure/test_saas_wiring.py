@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from cdk.manifest import FUNCTION_LAYERS
 from cloudoptim.onboarding import EC2_EVENTS, HEALTH_EVENTS
 from tests.infrastructure.conftest import SynthesizedSaas
 
@@ -80,7 +81,9 @@ def test_functions_follow_the_contract(saas: SynthesizedSaas, name: str) -> None
     assert fn["Runtime"] == "python3.12"
     assert fn["Architectures"] == ["x86_64"]
     assert fn["TracingConfig"] == {"Mode": "Active"}
-    assert sorted(layer["Ref"] for layer in fn["Layers"]) == ["CloudOptimDeps", "CloudOptimRuntime"]
+    # one dependency layer per lock, only those the function's imports need (issue 10; test_layers.py)
+    deps = [f"CloudOptimDeps{layer.capitalize()}" for layer in FUNCTION_LAYERS[name]]
+    assert [layer["Ref"] for layer in fn["Layers"]] == [*deps, "CloudOptimRuntime"]
     env = fn["Environment"]["Variables"]
     assert env["POWERTOOLS_SERVICE_NAME"] == "cloudoptim"
     for table, (_, _, variable) in TABLES.items():

@@ -1,92 +1,26 @@
-"""ChooseReplacement and LaunchReplacement: the Spot engine picks, the customer's EC2 launches."""
+"""LaunchReplacement: the customer's EC2 launches the chosen replacement from the node group's launch template.
+
+Kept apart from the choice (cloudoptim.interruptions.choose) so launching imports no numpy engine.
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Protocol
 
 from cloudoptim.errors import RecordNotFoundError
-from cloudoptim.interruptions.execution import iso
 from cloudoptim.interruptions.models import DrainState, Launch, Replacement
-from cloudoptim.interruptions.ports import (
-    CustomerCloud,
-    HiveMind,
-    Launched,
-    LaunchSpec,
-    NodeGroup,
-    NodeRecord,
-    Registry,
-)
-from engines.interruption.replacement import ReplacementRequest, Zone, choose_replacement
-from engines.spot.model import Catalog
-from engines.spot.offerings import Offerings
-from engines.spot.risk import get_strategy
+from cloudoptim.interruptions.ports import CustomerCloud, Launched, LaunchSpec, NodeGroup, NodeRecord, Registry
 
-_AZ_ID_RE = re.compile(r"^[a-z]+\d+-(?:[a-z]+\d+-)?az\d+$")
+AZ_ID_RE = re.compile(r"^[a-z]+\d+-(?:[a-z]+\d+-)?az\d+$")
 _TOKEN_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
-MAX_EXCLUDED_REPORTED = 20  # keep the state well under Step Functions' 256 KB
 
 
-class Market(Protocol):
-    """Spot offerings of a region at a moment (Day-Zero data in the Lambda, synthetic markets in tests)."""
-
-    @property
-    def catalog(self) -> Catalog: ...
-    def offerings(self, region: str, now: int) -> tuple[Offerings, int]: ...
-
-
-@dataclass(frozen=True)
-class ChooseDeps:
-    registry: Registry
-    hive: HiveMind
-    market: Market
-
-
-def _zones(group: NodeGroup | None, state: DrainState) -> tuple[Zone, ...]:
-    if group is None:
-        return ()
-    zones = []
-    for key in group.subnets:
-        if _AZ_ID_RE.match(key):
-            zones.append(Zone(key, az_id=key))
-        else:  # an AZ name: its ID comes from the node group, or from the node for its own zone
-            own = state.az_id if key == state.availability_zone else None
-            zones.append(Zone(key, az_id=group.az_ids.get(key) or own, name=key))
-    return tuple(zones)
-
-
-def _node_group(registry: Registry, state: DrainState) -> NodeGroup | None:
+def node_group(registry: Registry, state: DrainState) -> NodeGroup | None:
     if state.node_group is None:
         return None
     cluster = registry.cluster(state.tenant_id, state.cluster)
     return cluster.node_groups.get(state.node_group)
-
-
-def choose(state: DrainState, deps: ChooseDeps, now: int) -> Replacement:
-    """The replacement for the interrupted node; never the interrupted pool or a pool flagged now."""
-    offerings, at = deps.market.offerings(state.region, now)
-    flagged = {f.pool for f in deps.hive.active_flags(state.region, now)}
-    request = ReplacementRequest(
-        region=state.region,
-        instance_type=state.instance_type,
-        availability_zone=state.availability_zone,
-        az_id=state.az_id,
-        capacity_type=state.capacity_type,
-        zones=_zones(_node_group(deps.registry, state), state),
-    )
-    choice = choose_replacement(request, offerings, deps.market.catalog, flagged, get_strategy(), at)
-    ours = [r for r in choice.rejected if "hive mind" in r or "interrupted pool" in r]
-    reasons = [*choice.reasons, f"{len(flagged)} pool(s) flagged in {state.region}; Spot prices as of {iso(at)}"]
-    return Replacement(
-        capacity_type=choice.capacity_type,
-        instance_type=choice.instance_type,
-        zone_key=choice.zone_key,
-        az_id=choice.az_id,
-        hourly_price=choice.hourly_price,
-        reasons=reasons,
-        excluded=ours[:MAX_EXCLUDED_REPORTED],
-    )
 
 
 @dataclass(frozen=True)
@@ -104,7 +38,7 @@ def launch(state: DrainState, deps: LaunchDeps) -> Launch:
     choice = state.replacement
     if choice is None:
         raise RecordNotFoundError("LaunchReplacement needs a replacement chosen first")
-    group = _node_group(deps.registry, state)
+    group = node_group(deps.registry, state)
     if group is None:
         raise RecordNotFoundError(f"node group {state.node_group!r} of cluster {state.cluster!r} is not registered")
     subnet = group.subnets.get(choice.zone_key)
@@ -139,7 +73,7 @@ def launch(state: DrainState, deps: LaunchDeps) -> Launch:
 
 def _new_node(state: DrainState, choice: Replacement, group: NodeGroup, launched: Launched) -> NodeRecord:
     """The replacement's registry record: the same tenant, cluster and node group, in the chosen pool."""
-    zone = "" if _AZ_ID_RE.match(choice.zone_key) else choice.zone_key
+    zone = "" if AZ_ID_RE.match(choice.zone_key) else choice.zone_key
     return NodeRecord(
         instance_id=launched.instance_id, tenant_id=state.tenant_id, cluster=state.cluster,
         node_name=launched.private_dns_name, node_group=group.name, region=state.region,

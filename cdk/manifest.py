@@ -1,0 +1,75 @@
+"""What each Lambda ships: its handler folder, the runtime layer, and only the dependency layers its imports need.
+
+`tests/infrastructure/test_layers.py` imports every handler and fails when a function lacks a layer its import
+closure needs or carries one it does not use. Each dependency layer is built from `layers/deps/<name>.lock`
+(pinned, with hashes; `scripts/lock_layers.py` writes it from `<name>.in`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+# Dependency layers in the order they are attached (later layers never repeat an earlier one's packages).
+DEPS_LAYERS: tuple[str, ...] = ("core", "kube", "numeric")
+
+DEPS_LAYER_DESCRIPTIONS: Mapping[str, str] = MappingProxyType(
+    {
+        "core": "powertools, pydantic, pynamodb (boto3/botocore from the Lambda runtime)",
+        "kube": "the official kubernetes client and its dependencies",
+        "numeric": "numpy for the Spot engine",
+    }
+)
+
+# What a layer's packages bring that no function imports (tests/infrastructure/test_layers.py imports every
+# handler and fails if one does): kubernetes >= 35 ships an asyncio copy of its whole client (`kubernetes.aio`,
+# ~64 MB with bytecode) and requires aiohttp for it; the sync client we use never imports either.
+UNUSED_PACKAGES: Mapping[str, frozenset[str]] = MappingProxyType(
+    {
+        "kube": frozenset(
+            {
+                "aiohttp",
+                "aiohttp-retry",
+                "aiohappyeyeballs",
+                "aiosignal",
+                "attrs",
+                "frozenlist",
+                "multidict",
+                "propcache",
+                "yarl",
+            }
+        )
+    }
+)
+UNUSED_PATHS: Mapping[str, tuple[str, ...]] = MappingProxyType({"kube": ("kubernetes/aio",)})
+
+FUNCTION_LAYERS: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "ingest": ("core",),
+        "choose_replacement": ("core", "numeric"),
+        "launch_replacement": ("core",),
+        "node_status": ("core", "kube"),
+        "cordon_node": ("core", "kube"),
+        "evict_pods": ("core", "kube"),
+        "record_outcome": ("core",),
+    }
+)
+
+FUNCTION_NAMES: tuple[str, ...] = tuple(FUNCTION_LAYERS)
+
+# The runtime layer's allow-list: each entry of layers/cloudoptim must be listed here or in RUNTIME_EXCLUDED,
+# so nothing reaches Lambda by accident (bundling refuses an entry that is in neither).
+RUNTIME_INCLUDED: tuple[str, ...] = (
+    "__init__.py",
+    "adapters",
+    "data",
+    "errors.py",
+    "interruptions",
+    "observability.py",
+    "onboarding.py",
+    "settings.py",
+    "wiring",
+)
+RUNTIME_EXCLUDED: tuple[str, ...] = ()
+# Other packages shipped whole in the runtime layer, by folder in the repository.
+RUNTIME_PACKAGES: tuple[str, ...] = ("engines",)  # ml joins when a function scores with the model
