@@ -86,26 +86,26 @@ class IdempotencyItem(Model):
     in_progress_expiration = NumberAttribute(null=True)
 
 
-def _bind(base: type[Model], table: str, host: str | None, region: str | None) -> type[Model]:
+def bind(base: type[Model], table: str, host: str | None, region: str | None) -> type[Model]:
     name = f"{base.__name__}_{table}"
     return type(name, (base,), {"Meta": _meta(table, host, region), "__module__": __name__})
 
 
 @functools.cache
 def registry_model(table: str, host: str | None = None, region: str | None = None) -> type[RegistryItem]:
-    return _bind(RegistryItem, table, host, region)  # type: ignore[return-value]
+    return bind(RegistryItem, table, host, region)  # type: ignore[return-value]
 
 
 @functools.cache
 def hive_mind_model(table: str, host: str | None = None, region: str | None = None) -> type[HiveMindItem]:
-    return _bind(HiveMindItem, table, host, region)  # type: ignore[return-value]
+    return bind(HiveMindItem, table, host, region)  # type: ignore[return-value]
 
 
 @functools.cache
 def audit_model(table: str, host: str | None = None, region: str | None = None) -> type[AuditItem]:
-    return _bind(AuditItem, table, host, region)  # type: ignore[return-value]
+    return bind(AuditItem, table, host, region)  # type: ignore[return-value]
 
 
 @functools.cache
 def idempotency_model(table: str, host: str | None = None, region: str | None = None) -> type[IdempotencyItem]:
-    return _bind(IdempotencyItem, table, host, region)  # type: ignore[return-value]
+    return bind(IdempotencyItem, table, host, region)  # type: ignore[return-value]

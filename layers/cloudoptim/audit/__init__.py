@@ -1,0 +1,1 @@
+"""The per-tenant audit trail: hash-chained entries, signed checkpoints, export and verification."""

@@ -1,0 +1,173 @@
+"""Narrow ports of the tenancy use cases. Adapters: cloudoptim.adapters.aws (DynamoDB, STS, Secrets Manager,
+Cognito) in AWS and local mode; tests/fakes/tenancy.py in memory."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+Json = Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """One versioned record of a tenant: key `TENANT#<tenant>` / `<KIND>#<id>`."""
+
+    kind: str
+    id: str
+    body: Json
+    version: int
+    created_at: int
+    updated_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    items: Sequence[Document]
+    cursor: str | None = None  # opaque; None on the last page
+
+
+class Documents(Protocol):
+    """Versioned records keyed by tenant; every method takes the tenant and reads nothing of another one."""
+
+    def get(self, tenant: str, kind: str, id: str) -> Document | None: ...
+
+    def list(self, tenant: str, kind: str, limit: int, cursor: str | None = None) -> Page:
+        """A page in id order; a cursor not made by this store raises FieldError('cursor', ...)."""
+        ...
+
+    def create(self, tenant: str, kind: str, id: str, body: Json, now: int) -> Document:
+        """ConflictError when the id exists."""
+        ...
+
+    def replace(self, tenant: str, kind: str, id: str, body: Json, expected_version: int, now: int) -> Document:
+        """NotFoundError when absent, PreconditionFailedError when the version moved on."""
+        ...
+
+    def delete(self, tenant: str, kind: str, id: str, expected_version: int | None = None) -> bool:
+        """With a version: NotFoundError when absent, PreconditionFailedError when it moved on. Without: delete
+        if present. True when something was deleted."""
+        ...
+
+    def claim_owner(self, key: str, tenant: str) -> bool:
+        """A global key (an AWS account id) owned by one tenant: True if `tenant` owns it now (idempotent)."""
+        ...
+
+    def release_owner(self, key: str, tenant: str) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class StoredResponse:
+    request_hash: str
+    status: int
+    body: Json | None
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+class RequestLog(Protocol):
+    """Responses of writes kept under (tenant, Idempotency-Key) for a day, so a retried write has no second effect."""
+
+    def get(self, tenant: str, key: str, now: int) -> StoredResponse | None: ...
+    def put(self, tenant: str, key: str, response: StoredResponse, now: int) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRecord:
+    """What happened, by whom, to what; the log adds seq, prev_hash and hash."""
+
+    tenant_id: str
+    at: int
+    actor: str
+    action: str
+    target: str
+    before: Json | None = None
+    after: Json | None = None
+    outcome: str = "ok"
+    reasons: tuple[str, ...] = ()
+    dry_run: bool = False
+
+
+class AuditLog(Protocol):
+    """Append-only, per tenant: entries get consecutive seq numbers and are chained by hash."""
+
+    def append(self, record: AuditRecord) -> Json:
+        """The stored entry (with seq, prev_hash, hash)."""
+        ...
+
+    def entries(self, tenant: str, after_seq: int = 0, limit: int = 100) -> Sequence[Json]:
+        """Entries with seq > after_seq, oldest first."""
+        ...
+
+    def newest(self, tenant: str, before_seq: int | None = None, limit: int = 100) -> Sequence[Json]:
+        """Entries with seq < before_seq (all when None), newest first."""
+        ...
+
+    def checkpoints(self, tenant: str) -> Sequence[Json]:
+        """Signed checkpoints, oldest first."""
+        ...
+
+    def add_checkpoint(self, tenant: str, checkpoint: Json) -> bool:
+        """False when a checkpoint already signs that seq (two checkpoint runs at once)."""
+        ...
+
+
+class Signer(Protocol):
+    """Signs audit checkpoints (KMS in AWS, a local key in local mode); public keys by id for verifiers."""
+
+    @property
+    def key_id(self) -> str: ...
+    def sign(self, message: bytes) -> str: ...
+    def public_keys(self) -> Mapping[str, str]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Verification:
+    """What verifying an account's role found: each check with whether it passed and why."""
+
+    assumed: bool
+    checks: Mapping[str, bool]
+    reasons: tuple[str, ...]
+
+
+class AccountProbe(Protocol):
+    def verify(self, aws_account_id: str, role_arn: str, external_id: str, regions: Sequence[str]) -> Verification: ...
+
+
+class ExternalIds(Protocol):
+    """Where the ExternalId of an account's role lives: written at onboarding, read only to assume the role."""
+
+    def create(self, tenant: str, aws_account_id: str) -> str: ...
+    def read(self, tenant: str, aws_account_id: str) -> str: ...
+    def delete(self, tenant: str, aws_account_id: str) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Connectivity:
+    reachable: bool
+    checks: Mapping[str, bool]
+    reasons: tuple[str, ...]
+    endpoint: str | None = None
+    ca_data: str | None = None
+    version: str | None = None
+
+
+class ClusterProbe(Protocol):
+    """Describe the EKS cluster through the account's role, then call its API with the credentials CloudOptim has."""
+
+    def check(self, tenant: str, cluster: Json, account: Json) -> Connectivity: ...
+
+
+class ClusterTokens(Protocol):
+    """Service-account tokens for clusters CloudOptim cannot reach with the account's role (Secrets Manager)."""
+
+    def put(self, tenant: str, cluster: str, token: str) -> str: ...
+    def delete(self, tenant: str, cluster: str) -> None: ...
+
+
+class Directory(Protocol):
+    """Users in the identity provider (Cognito in AWS), with the tenant and role the token will carry."""
+
+    def invite(self, tenant: str, email: str, role: str) -> str: ...
+    def set_role(self, tenant: str, subject: str, role: str) -> None: ...
+    def remove(self, tenant: str, subject: str) -> None: ...

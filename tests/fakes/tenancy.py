@@ -1,0 +1,215 @@
+"""In-memory adapters of the tenancy ports (cloudoptim.tenancy.ports), with the same contracts as the DynamoDB
+ones: versions, conditional writes, cursors, an append-only hash-chained audit log."""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import itertools
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from cloudoptim.audit.chain import GENESIS, next_entry
+from cloudoptim.errors import ConflictError, FieldError, NotFoundError, PreconditionFailedError
+from cloudoptim.tenancy.ports import (
+    AuditRecord,
+    Connectivity,
+    Document,
+    Json,
+    Page,
+    StoredResponse,
+    Verification,
+)
+
+
+@dataclass
+class MemoryDocuments:
+    items: dict[tuple[str, str, str], Document] = field(default_factory=dict)
+    owners: dict[str, str] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def get(self, tenant: str, kind: str, id: str) -> Document | None:
+        return self.items.get((tenant, kind, id))
+
+    def list(self, tenant: str, kind: str, limit: int, cursor: str | None = None) -> Page:
+        after = _decode(cursor)
+        ids = sorted(i for (t, k, i) in self.items if t == tenant and k == kind and (after is None or i > after))
+        chosen = ids[:limit]
+        more = len(ids) > limit
+        return Page([self.items[(tenant, kind, i)] for i in chosen], _encode(chosen[-1]) if more else None)
+
+    def create(self, tenant: str, kind: str, id: str, body: Json, now: int) -> Document:
+        with self._lock:
+            if (tenant, kind, id) in self.items:
+                raise ConflictError(f"{kind} {id} already exists")
+            document = Document(kind, id, dict(body), 1, now, now)
+            self.items[(tenant, kind, id)] = document
+            return document
+
+    def replace(self, tenant: str, kind: str, id: str, body: Json, expected_version: int, now: int) -> Document:
+        with self._lock:
+            current = self.items.get((tenant, kind, id))
+            if current is None:
+                raise NotFoundError(f"{kind} {id} not found")
+            if current.version != expected_version:
+                raise PreconditionFailedError(f"{kind} {id} is at version {current.version}, not {expected_version}")
+            document = dataclasses.replace(current, body=dict(body), version=current.version + 1, updated_at=now)
+            self.items[(tenant, kind, id)] = document
+            return document
+
+    def delete(self, tenant: str, kind: str, id: str, expected_version: int | None = None) -> bool:
+        with self._lock:
+            current = self.items.get((tenant, kind, id))
+            if current is None:
+                if expected_version is not None:
+                    raise NotFoundError(f"{kind} {id} not found")
+                return False
+            if expected_version is not None and current.version != expected_version:
+                raise PreconditionFailedError(f"{kind} {id} is at version {current.version}, not {expected_version}")
+            del self.items[(tenant, kind, id)]
+            return True
+
+    def claim_owner(self, key: str, tenant: str) -> bool:
+        with self._lock:
+            return self.owners.setdefault(key, tenant) == tenant
+
+    def release_owner(self, key: str, tenant: str) -> None:
+        with self._lock:
+            if self.owners.get(key) == tenant:
+                del self.owners[key]
+
+
+def _encode(last_id: str) -> str:
+    return base64.urlsafe_b64encode(last_id.encode()).decode()
+
+
+def _decode(cursor: str | None) -> str | None:
+    if cursor is None:
+        return None
+    try:
+        return base64.urlsafe_b64decode(cursor.encode()).decode()
+    except (ValueError, UnicodeDecodeError):
+        raise FieldError("cursor", "not a cursor this API returned") from None
+
+
+@dataclass
+class MemoryRequestLog:
+    stored: dict[tuple[str, str], tuple[StoredResponse, int]] = field(default_factory=dict)
+    ttl_seconds: int = 86400
+
+    def get(self, tenant: str, key: str, now: int) -> StoredResponse | None:
+        found = self.stored.get((tenant, key))
+        return found[0] if found and found[1] > now else None
+
+    def put(self, tenant: str, key: str, response: StoredResponse, now: int) -> None:
+        self.stored.setdefault((tenant, key), (response, now + self.ttl_seconds))
+
+
+@dataclass
+class MemoryAuditLog:
+    log: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    signed: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def append(self, record: AuditRecord) -> Json:
+        with self._lock:
+            entries = self.log.setdefault(record.tenant_id, [])
+            prev = entries[-1]["hash"] if entries else GENESIS
+            entry = next_entry(dataclasses.asdict(record), len(entries) + 1, prev)
+            entries.append(entry)
+            return entry
+
+    def entries(self, tenant: str, after_seq: int = 0, limit: int = 100) -> Sequence[Json]:
+        return [dict(e) for e in self.log.get(tenant, [])[after_seq : after_seq + limit]]
+
+    def newest(self, tenant: str, before_seq: int | None = None, limit: int = 100) -> Sequence[Json]:
+        entries = self.log.get(tenant, [])
+        end = len(entries) if before_seq is None else max(before_seq - 1, 0)
+        return [dict(e) for e in reversed(entries[max(end - limit, 0) : end])]
+
+    def checkpoints(self, tenant: str) -> Sequence[Json]:
+        return [dict(c) for c in self.signed.get(tenant, [])]
+
+    def add_checkpoint(self, tenant: str, checkpoint: Json) -> bool:
+        with self._lock:
+            found = self.signed.setdefault(tenant, [])
+            if any(c["seq"] == checkpoint["seq"] for c in found):
+                return False
+            found.append(dict(checkpoint))
+            return True
+
+
+@dataclass
+class FakeExternalIds:
+    ids: dict[tuple[str, str], str] = field(default_factory=dict)
+    _serial: itertools.count[int] = field(default_factory=itertools.count)
+
+    def create(self, tenant: str, aws_account_id: str) -> str:
+        return self.ids.setdefault((tenant, aws_account_id), f"ext-{next(self._serial):04d}-" + "x" * 40)
+
+    def read(self, tenant: str, aws_account_id: str) -> str:
+        try:
+            return self.ids[(tenant, aws_account_id)]
+        except KeyError:
+            raise NotFoundError(f"no ExternalId for {aws_account_id}") from None
+
+    def delete(self, tenant: str, aws_account_id: str) -> None:
+        self.ids.pop((tenant, aws_account_id), None)
+
+
+@dataclass
+class FakeAccountProbe:
+    """Assumes the role when the ExternalId is the one CloudOptim gave out; `denied` lists failing checks."""
+
+    issued: FakeExternalIds
+    denied: frozenset[str] = frozenset()
+    checks: tuple[str, ...] = ("ec2:DescribeInstances", "ec2:DescribeLaunchTemplates", "eks:DescribeCluster")
+
+    def verify(self, aws_account_id: str, role_arn: str, external_id: str, regions: Sequence[str]) -> Verification:
+        if external_id not in self.issued.ids.values():
+            return Verification(False, {}, ("AssumeRole refused: the ExternalId does not match",))
+        results = {check: check not in self.denied for check in self.checks}
+        return Verification(True, results, tuple(f"{c}: denied" for c, ok in results.items() if not ok))
+
+
+@dataclass
+class FakeClusterProbe:
+    reachable: bool = True
+
+    def check(self, tenant: str, cluster: Json, account: Json) -> Connectivity:
+        endpoint = f"https://{cluster['name']}.eks.example"
+        if not self.reachable:
+            return Connectivity(False, {"eks:DescribeCluster": True, "list nodes": False}, ("API unreachable",))
+        return Connectivity(True, {"eks:DescribeCluster": True, "list nodes": True}, (), endpoint, "Q0E=", "1.31")
+
+
+@dataclass
+class FakeClusterTokens:
+    tokens: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    def put(self, tenant: str, cluster: str, token: str) -> str:
+        self.tokens[(tenant, cluster)] = token
+        return f"arn:aws:secretsmanager:eu-west-1:000000000000:secret:cloudoptim/{tenant}/{cluster}/token"
+
+    def delete(self, tenant: str, cluster: str) -> None:
+        self.tokens.pop((tenant, cluster), None)
+
+
+@dataclass
+class FakeDirectory:
+    users: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # subject -> (tenant, email, role)
+    _serial: itertools.count[int] = field(default_factory=itertools.count)
+
+    def invite(self, tenant: str, email: str, role: str) -> str:
+        subject = f"u-{next(self._serial):06d}"
+        self.users[subject] = (tenant, email, role)
+        return subject
+
+    def set_role(self, tenant: str, subject: str, role: str) -> None:
+        found = self.users[subject]
+        self.users[subject] = (found[0], found[1], role)
+
+    def remove(self, tenant: str, subject: str) -> None:
+        self.users.pop(subject, None)
