@@ -60,12 +60,17 @@ def first_problem(entries: Sequence[Json], lines: Sequence[int] | None = None) -
 
 
 def export_lines(tenant_id: str, entries: Sequence[Json], checkpoints: Sequence[Json], keys: Mapping[str, str]) -> str:
-    """NDJSON: a header, one line per entry, one per checkpoint. One entry per line, so a damaged line names it."""
+    """NDJSON: a header, one canonical line per entry, one per checkpoint. Lines are canonical JSON, so any changed
+    byte (even whitespace) shows, and one entry per line lets a damaged line name its entry."""
     header = {"format": EXPORT_FORMAT, "tenant_id": tenant_id, "entries": len(entries), "public_keys": dict(keys)}
-    lines = [json.dumps(header, sort_keys=True)]
-    lines += [json.dumps({"type": "entry", **entry}, sort_keys=True, ensure_ascii=False) for entry in entries]
-    lines += [json.dumps({"type": "checkpoint", **c}, sort_keys=True) for c in checkpoints]
+    lines = [canonical(header).decode()]
+    lines += [line_of("entry", entry) for entry in entries]
+    lines += [line_of("checkpoint", checkpoint) for checkpoint in checkpoints]
     return "\n".join(lines) + "\n"
+
+
+def line_of(kind: str, record: Json) -> str:
+    return canonical({"type": kind, **record}).decode()
 
 
 def next_entry(fields: Json, seq: int, prev_hash: str) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from cloudoptim.audit.chain import EXPORT_FORMAT, Json, checkpoint_message, first_problem
+from cloudoptim.audit.chain import EXPORT_FORMAT, Json, checkpoint_message, first_problem, line_of
 
 
 def checkpoint_problem(
@@ -53,40 +53,50 @@ def verify_signature(public_key_pem: str, message: bytes, signature_hex: str) ->
 def verify_export(text: str, trusted_keys: Mapping[str, str] | None = None) -> tuple[bool, str]:
     """(intact, what was found). Keys come from `trusted_keys` when given, else from the export's own header."""
     rows = text.splitlines()
-    if not rows:
-        return False, "empty export"
     try:
-        header = json.loads(rows[0])
+        header = json.loads(rows[0]) if rows else None
     except ValueError:
-        return False, "line 1: the header is not JSON"
+        header = None
     if not isinstance(header, dict) or header.get("format") != EXPORT_FORMAT:
-        return False, f"line 1: not a {EXPORT_FORMAT} export"
-    entries: list[dict[str, Any]] = []
-    lines: list[int] = []
-    checkpoints: list[dict[str, Any]] = []
-    for number, row in enumerate(rows[1:], start=2):
-        try:
-            item = json.loads(row)
-        except ValueError:
-            return False, f"entry {len(entries) + 1} (line {number}): not valid JSON (changed after export)"
-        kind = item.pop("type", None) if isinstance(item, dict) else None
-        if kind == "entry":
-            entries.append(item)
-            lines.append(number)
-        elif kind == "checkpoint":
-            checkpoints.append(item)
-        else:
-            return False, f"line {number}: neither an entry nor a checkpoint"
-    if header.get("entries") != len(entries):
-        problem = first_problem(entries, lines)
-        return False, problem or f"the header counts {header.get('entries')} entries, the export has {len(entries)}"
-    problem = first_problem(entries, lines) or checkpoint_problem(
-        checkpoints, entries, trusted_keys if trusted_keys is not None else header.get("public_keys") or {}
-    )
+        return False, f"line 1: not a {EXPORT_FORMAT} export header"
+    parsed = _records(rows[1:])
+    if isinstance(parsed, str):
+        return False, parsed
+    entries, lines, checkpoints = parsed
+    problem = first_problem(entries, lines)
+    if problem is None and header.get("entries") != len(entries):
+        problem = f"the header counts {header.get('entries')} entries, the export has {len(entries)}"
+    keys = trusted_keys if trusted_keys is not None else header.get("public_keys") or {}
+    problem = problem or checkpoint_problem(checkpoints, entries, keys)
     if problem:
         return False, problem
     signed = max((int(c["seq"]) for c in checkpoints), default=0)
-    return (
-        True,
-        f"{len(entries)} entries chained intact, {len(checkpoints)} checkpoints verified (last signed seq {signed})",
-    )
+    found = f"{len(entries)} entries chained intact, {len(checkpoints)} checkpoints verified"
+    return True, f"{found} (last signed seq {signed})"
+
+
+def _records(rows: Sequence[str]) -> tuple[list[dict[str, Any]], list[int], list[dict[str, Any]]] | str:
+    """Entries (with their line numbers) and checkpoints, or the first line that is not as it was exported."""
+    entries: list[dict[str, Any]] = []
+    lines: list[int] = []
+    checkpoints: list[dict[str, Any]] = []
+    for number, row in enumerate(rows, start=2):
+        where = f"entry {len(entries) + 1} (line {number})" if not checkpoints else f"line {number}"
+        try:
+            item = json.loads(row)
+        except ValueError:
+            return f"{where}: not valid JSON (changed after export)"
+        kind = item.get("type") if isinstance(item, dict) else None
+        if kind not in ("entry", "checkpoint") or row != line_of(
+            str(kind), {k: v for k, v in item.items() if k != "type"}
+        ):
+            return f"{where}: not as exported (changed after export)"
+        record = {k: v for k, v in item.items() if k != "type"}
+        if kind == "checkpoint":
+            checkpoints.append(record)
+        elif checkpoints:
+            return f"line {number}: an entry after the checkpoints (reordered)"
+        else:
+            entries.append(record)
+            lines.append(number)
+    return entries, lines, checkpoints
