@@ -44,8 +44,28 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
                 _drop_authorization_parameter(operation)
             for response in operation.get("responses", {}).values():
                 _problems_as_problem_json(response.get("content", {}))
+    _links(schema)
     app.openapi_schema = schema
     return schema
+
+
+# A created resource's id feeds the routes that address it (OpenAPI links: clients and fuzzers follow them).
+LINKED = {"/v1/accounts": "account_id", "/v1/clusters": "cluster_id", "/v1/users": "user_id"}
+
+
+def _links(schema: dict[str, Any]) -> None:
+    paths = schema.get("paths", {})
+    for collection, parameter in LINKED.items():
+        created = paths.get(collection, {}).get("post", {}).get("responses", {}).get("201")
+        if created is None:
+            continue
+        links = created.setdefault("links", {})
+        for path, operations in paths.items():
+            if not path.startswith(f"{collection}/{{{parameter}}}"):
+                continue
+            for method, operation in operations.items():
+                name = f"{method}_{operation['operationId']}"
+                links[name] = {"operationId": operation["operationId"], "parameters": {parameter: "$response.body#/id"}}
 
 
 def _problems_as_problem_json(content: dict[str, Any]) -> None:

@@ -58,7 +58,10 @@ STATUS: tuple[tuple[type[CloudOptimError], int, str], ...] = (
     (AccessDeniedError, 502, "Bad Gateway"),  # the customer's role refused us: their side, reported as such
     (TransientAwsError, 503, "Service Unavailable"),
 )
-TITLES = {status: title for _, status, title in STATUS} | {400: "Bad Request", 405: "Method Not Allowed"}
+TITLES = {status: title for _, status, title in STATUS} | {
+    400: "Bad Request: the body is not JSON",
+    405: "Method Not Allowed",
+}
 
 
 def problem(status: int, detail: str, errors: list[FieldProblem] | None = None) -> JSONResponse:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -12,6 +12,9 @@ from cloudoptim.tenancy.ports import Document
 from cloudoptim.tenancy.principal import Role
 
 T = TypeVar("T")
+ACCOUNT_PATTERN = r"^\d{12}$"
+REGION_PATTERN = r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$"
+CLUSTER_PATTERN = r"^[A-Za-z][A-Za-z0-9_-]{0,99}$"
 
 
 def iso(epoch: int | float | None) -> str | None:
@@ -52,8 +55,10 @@ class Me(BaseModel):
 
 
 class AccountIn(_In):
-    aws_account_id: str = Field(description="12 digits", examples=["111122223333"])
-    regions: list[str] = Field(min_length=1, max_length=30, examples=[["eu-west-1"]])
+    aws_account_id: str = Field(description="12 digits", pattern=ACCOUNT_PATTERN, examples=["111122223333"])
+    regions: list[Annotated[str, Field(pattern=REGION_PATTERN)]] = Field(
+        min_length=1, max_length=30, examples=[["eu-west-1"]]
+    )
 
 
 class Verification(BaseModel):
@@ -86,9 +91,9 @@ class AccountCreated(Account):
 
 
 class ClusterIn(_In):
-    account_id: str = Field(description="an onboarded AWS account of this tenant")
-    name: str = Field(description="the EKS cluster name", max_length=100)
-    region: str
+    account_id: str = Field(description="an onboarded AWS account of this tenant", pattern=ACCOUNT_PATTERN)
+    name: str = Field(description="the EKS cluster name", pattern=CLUSTER_PATTERN)
+    region: str = Field(pattern=REGION_PATTERN)
     credentials: Literal["eks", "secret"] = Field(
         "eks", description="eks: the account's role signs EKS tokens; secret: a service-account token kept for it"
     )
@@ -136,7 +141,7 @@ class Policy(Versioned):
 
 
 class UserIn(_In):
-    email: str = Field(max_length=320)
+    email: str = Field(max_length=320, pattern=r"^[^@\s]{1,64}@[^@\s]{1,253}\.[A-Za-z]{2,63}$")
     role: Role
 
 

@@ -22,7 +22,7 @@ Cursor = Annotated[str | None, Query(max_length=2048)]
     "/v1/accounts",
     status_code=201,
     response_model=AccountCreated,
-    responses=responses(401, 403, 409, 422),
+    responses=responses(400, 401, 403, 409, 422),
     summary="Onboard an AWS account: a generated ExternalId and the template to deploy",
 )
 def create_account(body: AccountIn, principal: Caller, wired: Deps, key: IdempotencyKey = None) -> Response:

@@ -18,7 +18,7 @@ Limit = Annotated[int, Query(ge=1, le=500)]
 Cursor = Annotated[str | None, Query(max_length=2048)]
 
 
-@router.post("/v1/clusters", status_code=201, response_model=Cluster, responses=responses(401, 403, 409, 422))
+@router.post("/v1/clusters", status_code=201, response_model=Cluster, responses=responses(400, 401, 403, 409, 422))
 def create_cluster(body: ClusterIn, principal: Caller, wired: Deps, key: IdempotencyKey = None) -> Response:
     def run() -> Response:
         document = clusters.create(

@@ -26,7 +26,7 @@ def get_policy(cluster_id: ClusterId, principal: Caller, wired: Deps) -> JSONRes
 @router.put(
     "/v1/clusters/{cluster_id}/policy",
     response_model=Policy,
-    responses=responses(401, 403, 404, 409, 412, 422, 428),
+    responses=responses(400, 401, 403, 404, 409, 412, 422, 428),
     summary='Replace the policy; If-Match is required ("0" while the default is in force)',
 )
 def put_policy(

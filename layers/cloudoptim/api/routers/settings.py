@@ -22,7 +22,7 @@ def get_settings(principal: Caller, wired: Deps) -> JSONResponse:
 @router.put(
     "/v1/settings/safe-mode",
     response_model=Settings,
-    responses=responses(401, 403, 409, 412, 422),
+    responses=responses(400, 401, 403, 409, 412, 422),
     summary="Switch the tenant-wide dry run on or off",
 )
 def put_safe_mode(

@@ -18,7 +18,7 @@ Limit = Annotated[int, Query(ge=1, le=500)]
 Cursor = Annotated[str | None, Query(max_length=2048)]
 
 
-@router.post("/v1/users", status_code=201, response_model=User, responses=responses(401, 403, 409, 422))
+@router.post("/v1/users", status_code=201, response_model=User, responses=responses(400, 401, 403, 409, 422))
 def invite_user(body: UserIn, principal: Caller, wired: Deps, key: IdempotencyKey = None) -> Response:
     def run() -> Response:
         document = users.invite(wired.tenancy, principal, body.email, body.role, wired.now())
@@ -41,7 +41,7 @@ def get_user(user_id: UserId, principal: Caller, wired: Deps) -> JSONResponse:
     return with_etag(User.of(document), document)
 
 
-@router.put("/v1/users/{user_id}", response_model=User, responses=responses(401, 403, 404, 409, 412, 422, 428))
+@router.put("/v1/users/{user_id}", response_model=User, responses=responses(400, 401, 403, 404, 409, 412, 422, 428))
 def set_role(
     user_id: UserId, body: RoleIn, principal: Caller, wired: Deps, if_match: IfMatch = None, key: IdempotencyKey = None
 ) -> Response:
