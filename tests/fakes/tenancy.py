@@ -111,11 +111,16 @@ class MemoryRequestLog:
 class MemoryAuditLog:
     log: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     signed: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    actions: dict[tuple[str, str], int] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def append(self, record: AuditRecord) -> Json:
+    def append(self, record: AuditRecord, action_id: str | None = None) -> Json:
         with self._lock:
             entries = self.log.setdefault(record.tenant_id, [])
+            if action_id is not None and (record.tenant_id, action_id) in self.actions:
+                return dict(entries[self.actions[(record.tenant_id, action_id)] - 1])
+            if action_id is not None:
+                self.actions[(record.tenant_id, action_id)] = len(entries) + 1
             prev = entries[-1]["hash"] if entries else GENESIS
             entry = next_entry(dataclasses.asdict(record), len(entries) + 1, prev)
             entries.append(entry)

@@ -91,8 +91,9 @@ class AuditRecord:
 class AuditLog(Protocol):
     """Append-only, per tenant: entries get consecutive seq numbers and are chained by hash."""
 
-    def append(self, record: AuditRecord) -> Json:
-        """The stored entry (with seq, prev_hash, hash)."""
+    def append(self, record: AuditRecord, action_id: str | None = None) -> Json:
+        """The stored entry (with seq, prev_hash, hash). With `action_id` (a workflow step: execution and
+        instance), appending the same action again returns the first entry and writes nothing."""
         ...
 
     def entries(self, tenant: str, after_seq: int = 0, limit: int = 100) -> Sequence[Json]:
