@@ -64,7 +64,7 @@ def test_lists_page_within_one_tenant_and_kind_and_refuse_foreign_cursors() -> N
     docs.create("other", "cluster", "z", {}, 1)
     first = docs.list("acme", "cluster", 2)
     second = docs.list("acme", "cluster", 2, first.cursor)
-    assert [d.id for d in first.items + second.items] == ["a", "b", "c"]
+    assert [d.id for d in [*first.items, *second.items]] == ["a", "b", "c"]
     other = docs.list("other", "cluster", 1)
     assert other.cursor is not None
     with pytest.raises(FieldError):
