@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from cloudoptim.audit.chain import checkpoint_message, export_lines
 from cloudoptim.errors import FieldError
 from cloudoptim.tenancy.deps import TenancyDeps
-from cloudoptim.tenancy.ports import Json
+from cloudoptim.tenancy.ports import AuditLog, Documents, Json, Signer
 from cloudoptim.tenancy.principal import Action, Principal
+from cloudoptim.tenancy.tenants import INDEX, TENANT
 
 BATCH = 500
 MAX_EXAMINED = 20_000  # a filtered page reads at most this many entries; the cursor then continues the search
@@ -92,12 +93,12 @@ def export(deps: TenancyDeps, principal: Principal) -> str:
     return export_lines(principal.tenant_id, entries, deps.audit.checkpoints(principal.tenant_id), keys)
 
 
-def checkpoint(deps: TenancyDeps, tenant_id: str, now: int) -> Json | None:
+def checkpoint(audit: AuditLog, signer: Signer, tenant_id: str, now: int) -> Json | None:
     """Sign the tenant's newest entry (hourly); None when nothing was written since the last checkpoint."""
-    newest = deps.audit.newest(tenant_id, None, 1)
+    newest = audit.newest(tenant_id, None, 1)
     if not newest:
         return None
-    earlier = deps.audit.checkpoints(tenant_id)
+    earlier = audit.checkpoints(tenant_id)
     if earlier and int(earlier[-1]["seq"]) >= int(newest[0]["seq"]):
         return None
     unsigned = {
@@ -105,8 +106,24 @@ def checkpoint(deps: TenancyDeps, tenant_id: str, now: int) -> Json | None:
         "seq": int(newest[0]["seq"]),
         "hash": newest[0]["hash"],
         "at": now,
-        "key_id": deps.signer.key_id,
+        "key_id": signer.key_id,
         "prev_signature": str(earlier[-1]["signature"]) if earlier else "",
     }
-    signed = {**unsigned, "signature": deps.signer.sign(checkpoint_message(unsigned))}
-    return signed if deps.audit.add_checkpoint(tenant_id, signed) else None
+    signed = {**unsigned, "signature": signer.sign(checkpoint_message(unsigned))}
+    return signed if audit.add_checkpoint(tenant_id, signed) else None
+
+
+def checkpoint_all(documents: Documents, audit: AuditLog, signer: Signer, now: int) -> tuple[int, int]:
+    """(signed, unchanged) over every tenant in the index (a Query, not a Scan)."""
+    signed = unchanged = 0
+    cursor: str | None = None
+    while True:
+        page = documents.list(INDEX, TENANT, 500, cursor)
+        for tenant in page.items:
+            if checkpoint(audit, signer, tenant.id, now) is None:
+                unchanged += 1
+            else:
+                signed += 1
+        if page.cursor is None:
+            return signed, unchanged
+        cursor = page.cursor

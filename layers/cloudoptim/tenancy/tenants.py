@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from cloudoptim.errors import ConflictError
 from cloudoptim.tenancy.deps import TenancyDeps
 from cloudoptim.tenancy.ports import AuditRecord, Document, Json
 from cloudoptim.tenancy.principal import Action, Principal
 
 TENANT, META = "tenant", "meta"
+INDEX = "_index"  # a pseudo-tenant (never a valid tenant id) listing every tenant, for scheduled jobs
 SETTINGS, CURRENT = "settings", "current"
 DEFAULT_SETTINGS: Json = {"safe_mode": False}
 
@@ -41,6 +44,8 @@ def ensure_tenant(deps: TenancyDeps, principal: Principal, now: int) -> Document
         again = deps.documents.get(principal.tenant_id, TENANT, META)
         assert again is not None
         return again
+    with contextlib.suppress(ConflictError):  # a retried sign-up: already listed
+        deps.documents.create(INDEX, TENANT, principal.tenant_id, {"created_at": now}, now)
     audit(deps, principal, "tenant.create", f"tenant/{principal.tenant_id}", now, after=body)
     return created
 
