@@ -7,6 +7,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from cdk.bundling import AssetFolders
+from cdk.constructs.api import Api
 from cdk.constructs.events import InterruptionEvents
 from cdk.constructs.interruptions import QUEUE_VISIBILITY_TIMEOUT, Interruptions
 from cdk.constructs.layers import Layers
@@ -61,6 +62,15 @@ class SaasStack(Stack):
             },
             log_retention=_retention(settings.log_retention_days),
         )
+        api = Api(
+            self,
+            "Api",
+            storage=storage,
+            layers=layers,
+            code=assets.functions,
+            environment=environment,
+            log_retention=_retention(settings.log_retention_days),
+        )
         outputs = {
             "EventBusName": EVENT_BUS_NAME,  # literal: moto's CloudFormation resolves the bus's Ref to an object
             "EventBusArn": intake.bus.event_bus_arn,
@@ -71,8 +81,12 @@ class SaasStack(Stack):
             "IdempotencyTableName": storage.idempotency.table_name,
             "AuditTableName": storage.audit.table_name,
             "DrainAndReplaceArn": interruptions.state_machine.state_machine_arn,
+            "ApiUrl": api.rest_api.url,
+            "UserPoolId": api.user_pool.user_pool_id,
+            "UserPoolClientId": api.client.user_pool_client_id,
+            "AuditSigningKeyArn": api.signing_key.key_arn,
         }
-        for name, fn in interruptions.functions.items():
+        for name, fn in {**interruptions.functions, "api": api.function, "audit_checkpoint": api.checkpoint}.items():
             outputs[_output_name(name)] = fn.function.function_name
         for key, value in outputs.items():
             CfnOutput(self, key, value=value)

@@ -14,7 +14,7 @@ from cloudoptim.observability import count, instrumented
 from cloudoptim.settings import CheckpointSettings
 from cloudoptim.tenancy.audit import checkpoint_all
 from cloudoptim.tenancy.ports import AuditLog, Documents, Signer
-from cloudoptim.wiring.api import audit_log, documents, kms_signer
+from cloudoptim.wiring.tenancy import audit_log, documents, kms_signer
 
 
 @functools.cache

@@ -6,30 +6,17 @@ import time
 
 from cloudoptim.adapters.aws import clients
 from cloudoptim.adapters.aws.account_probe import StsAccountProbe
-from cloudoptim.adapters.aws.audit_log import DynamoAuditLog, audit_log_model
 from cloudoptim.adapters.aws.cluster_probe import EksClusterProbe
 from cloudoptim.adapters.aws.cluster_tokens import SecretsClusterTokens
 from cloudoptim.adapters.aws.cognito import CognitoDirectory
 from cloudoptim.adapters.aws.documents import DynamoDocuments, DynamoRequestLog, document_model
 from cloudoptim.adapters.aws.external_ids import SecretsExternalIds
-from cloudoptim.adapters.aws.kms_signer import KmsSigner
 from cloudoptim.api.auth import JwtVerifier
 from cloudoptim.api.context import ApiDeps
-from cloudoptim.settings import ApiSettings, AuditSettings, AwsSettings, RegistrySettings
+from cloudoptim.settings import ApiSettings
 from cloudoptim.tenancy.deps import SaasIdentity, TenancyDeps
 from cloudoptim.tenancy.ports import Directory, Signer
-
-
-def documents(settings: RegistrySettings) -> DynamoDocuments:
-    return DynamoDocuments(document_model(settings.registry_table, settings.endpoint_url, settings.region))
-
-
-def audit_log(settings: AuditSettings) -> DynamoAuditLog:
-    return DynamoAuditLog(audit_log_model(settings.audit_table, settings.endpoint_url, settings.region))
-
-
-def kms_signer(settings: AwsSettings, key_id: str) -> KmsSigner:
-    return KmsSigner(clients.client("kms", settings.region, settings.endpoint_url), key_id)
+from cloudoptim.wiring.tenancy import audit_log, kms_signer
 
 
 def tenancy(settings: ApiSettings, directory: Directory | None = None, signer: Signer | None = None) -> TenancyDeps:
