@@ -6,7 +6,7 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any, Protocol
 
 from fastapi import Depends, Header, Request
@@ -32,6 +32,7 @@ class ApiDeps:
     tenancy: TenancyDeps
     verifier: Verifier
     clock: Callable[[], float]
+    known_tenants: set[str] = field(default_factory=set)  # signed up already: no store read per request
 
     def now(self) -> int:
         return int(self.clock())
@@ -49,7 +50,9 @@ def caller(
     """The verified caller; a tenant seen for the first time is created (sign-up)."""
     wired = deps(request)
     principal = wired.verifier.principal(authorization)
-    ensure_tenant(wired.tenancy, principal, wired.now())
+    if principal.tenant_id not in wired.known_tenants:
+        ensure_tenant(wired.tenancy, principal, wired.now())
+        wired.known_tenants.add(principal.tenant_id)
     return principal
 
 

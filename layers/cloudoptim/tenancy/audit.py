@@ -26,6 +26,10 @@ class AuditFilter:
     since: int | None = None
     until: int | None = None
 
+    @property
+    def empty(self) -> bool:
+        return all(v is None for v in (self.action, self.actor, self.target, self.since, self.until))
+
     def matches(self, entry: Json) -> bool:
         at = int(entry.get("at", 0))
         return (
@@ -45,8 +49,9 @@ def page(
     before = _cursor(cursor)
     found: list[Json] = []
     examined = 0
+    size = limit if chosen.empty else BATCH  # unfiltered: read exactly one page
     while len(found) < limit and examined < MAX_EXAMINED and (before is None or before > 1):
-        batch = deps.audit.newest(principal.tenant_id, before, BATCH)
+        batch = deps.audit.newest(principal.tenant_id, before, size)
         if not batch:
             return found, None
         for entry in batch:
