@@ -18,15 +18,8 @@ from engines.cluster.capacity import PriceBook
 from engines.cluster.model import ClusterState, Node, Pod
 from engines.consolidation.daemons import DaemonSets
 from engines.consolidation.eligibility import Eligibility
+from engines.consolidation.groups import GroupKey, group_nodes, may_replace, new_node_template, policy_allows
 from engines.consolidation.policy import ConsolidationPolicy
-from engines.consolidation.replace import (
-    NODE_POOL_LABELS,
-    gpu_family,
-    may_replace,
-    new_node_template,
-    node_arch,
-    policy_allows,
-)
 
 _GRID = 24  # directions per axis on the simplex of (cpu, memory, gpu) weights
 
@@ -74,17 +67,12 @@ def lower_bound(
     return total
 
 
-Group = tuple[tuple[object, ...], list[Node]]
+Group = tuple[GroupKey, list[Node]]
 PodClass = tuple[Pod, str | None, np.ndarray]  # a sample pod, its zone pin, summed (cpu, memory, gpu) demand
 
 
 def _node_groups(state: ClusterState) -> list[Group]:
-    found: dict[tuple[object, ...], list[Node]] = {}
-    for node in state.nodes:
-        pool = next((node.labels[k] for k in NODE_POOL_LABELS if k in node.labels), "")
-        key = (node.zone, node.capacity_type, node.taints, pool, node_arch(node), gpu_family(node))
-        found.setdefault(key, []).append(node)
-    return list(found.items())
+    return list(group_nodes(state.nodes).items())
 
 
 def _pod_classes(state: ClusterState, eligibility: Eligibility) -> list[PodClass]:
@@ -119,7 +107,7 @@ def _part_bound(
     offer_caps: list[npt.NDArray[np.float64]] = []
     offer_costs: list[float] = []
     for g in part_groups:
-        (zone, capacity_type, _, _, arch, _), members = groups[g]
+        key, members = groups[g]
         for node in members:
             alloc = np.array(node.allocatable.as_tuple()[:3], dtype=float)
             pods = (
@@ -136,7 +124,7 @@ def _part_bound(
         if policy.allow_replace and part_classes:
             samples = [classes[c][0] for c in part_classes]
             for cap, cost in _group_offers(
-                str(zone), str(capacity_type), str(arch), members[0], samples, prices, daemons, policy
+                key.zone, key.capacity_type, key.arch, members[0], samples, prices, daemons, policy
             ):
                 offer_caps.append(cap)
                 offer_costs.append(cost)

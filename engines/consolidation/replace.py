@@ -17,20 +17,20 @@ from engines.cluster.capacity import PriceBook
 from engines.cluster.model import HOSTNAME_KEY, Node, NodeOffer, Pod, Resources
 from engines.consolidation.daemons import DaemonSets
 from engines.consolidation.eligibility import Eligibility
+from engines.consolidation.groups import (
+    PER_MACHINE_LABELS,
+    gpu_family,
+    group_nodes,
+    may_replace,
+    new_node_template,
+    node_arch,
+    policy_allows,
+)
 from engines.consolidation.placement import Placement, largest_first
 from engines.consolidation.plan import Action, Move, Replacement
 from engines.consolidation.policy import ConsolidationPolicy
 from engines.consolidation.repack import Repack, Repacker
-from engines.spot.model import InstanceType
 
-NODE_POOL_LABELS = ("karpenter.sh/nodepool", "eks.amazonaws.com/nodegroup")
-# Labels that describe one machine, not the pool: the new node gets its own values.
-_PER_MACHINE = (
-    HOSTNAME_KEY,
-    "node.kubernetes.io/instance-type",
-    "beta.kubernetes.io/instance-type",
-    "nvidia.com/gpu.present",
-)
 _TRIES_PER_PREFIX = 3
 # Repacks onto several nodes are tried for the first few nodes of a group only: most of their gain is in 1->N
 # and 2->N, and each try costs a full first-fit simulation.
@@ -72,7 +72,7 @@ class Replacer:
 
     def _usable_of(self, seed: Node) -> Any:
         """Per offer of the seed's group: allocatable minus the DaemonSets a new node of that type would run."""
-        pool = tuple(sorted((k, v) for k, v in seed.labels.items() if k not in _PER_MACHINE))
+        pool = tuple(sorted((k, v) for k, v in seed.labels.items() if k not in PER_MACHINE_LABELS))
         key = (seed.zone, seed.capacity_type, node_arch(seed), gpu_family(seed), str(pool), str(seed.taints))
         if key not in self._usable:
             offers, capacities, _ = self._offer_arrays(seed)
@@ -82,7 +82,7 @@ class Replacer:
 
     def run(self, nodes: Sequence[Node], actions: list[Action], failures: dict[str, str]) -> None:
         self._new_nodes = sum(len(a.launches) for a in actions)
-        for group in _groups(nodes).values():
+        for group in group_nodes(nodes).values():
             group.sort(key=self._used)
             while group:
                 action = self._best_action(group)
@@ -213,65 +213,6 @@ class Replacer:
         if not self._offers.get((node.zone, node.capacity_type)):
             return f"no {node.capacity_type} offers priced in {node.zone} to replace it with"
         return "its pods cannot be deleted away or replaced by a cheaper node without breaking their rules"
-
-
-def policy_allows(policy: ConsolidationPolicy, instance: InstanceType | None) -> bool:
-    """The policy's node template: catalogue types only, current generation, allowed families."""
-    if instance is None or (policy.replacement_current_generation_only and not instance.current_generation):
-        return False
-    return not policy.replacement_families or instance.family in policy.replacement_families
-
-
-def gpu_family(node: Node) -> str:
-    """The instance family of a GPU node ("" for others): replacements stay within it."""
-    return node.instance_type.split(".", 1)[0] if node.allocatable.gpu > 0 else ""
-
-
-def node_arch(node: Node) -> str:
-    return "arm64" if node.labels.get("kubernetes.io/arch") == "arm64" else "x86_64"
-
-
-def may_replace(seed: Node, offer: NodeOffer, instance: InstanceType | None) -> bool:
-    """Same architecture (images are built for one). A GPU node only by its own family, because the family
-    fixes the GPU model and a pod asking for `nvidia.com/gpu` was tested on that model, not on any GPU. A node
-    without GPUs never by an accelerated type: those are priced for the accelerator, usually tainted, and their
-    Spot capacity is scarce."""
-    if instance is None or offer.arch != node_arch(seed):
-        return False
-    if seed.allocatable.gpu == 0:
-        return instance.gpus == 0 and not _accelerated(instance)
-    return instance.family == gpu_family(seed)
-
-
-def _accelerated(instance: InstanceType) -> bool:
-    # AMD (g4ad), Inferentia, Trainium and FPGA types carry no `nvidia.com/gpu` but are accelerator-priced
-    return instance.family.startswith(("g", "p", "inf", "trn", "f1", "f2", "dl", "vt"))
-
-
-def new_node_template(seed: Node, offer: NodeOffer, index: int) -> Node:
-    """The node a replacement becomes: the pool's labels and taints, the offer's type, zone and capacity."""
-    labels = {k: v for k, v in seed.labels.items() if k not in _PER_MACHINE}
-    labels |= {HOSTNAME_KEY: f"new:{index}", "node.kubernetes.io/instance-type": offer.instance_type}
-    if offer.allocatable.gpu > 0:
-        labels["nvidia.com/gpu.present"] = "true"
-    return Node(
-        name=f"new:{index}",
-        instance_type=offer.instance_type,
-        zone=offer.zone,
-        capacity_type=offer.capacity_type,
-        allocatable=offer.allocatable,
-        price_per_hour=offer.price_per_hour,
-        labels=labels,
-        taints=seed.taints,
-    )
-
-
-def _groups(nodes: Sequence[Node]) -> dict[tuple[object, ...], list[Node]]:
-    groups: dict[tuple[object, ...], list[Node]] = defaultdict(list)
-    for node in nodes:
-        pool = next((node.labels[k] for k in NODE_POOL_LABELS if k in node.labels), "")
-        groups[(node.zone, node.capacity_type, node.taints, pool, node_arch(node), gpu_family(node))].append(node)
-    return groups
 
 
 def _sum(pods: Sequence[Pod]) -> Resources:
