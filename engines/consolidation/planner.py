@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from engines.cluster.capacity import PriceBook
-from engines.cluster.model import ClusterState, Node
+from engines.cluster.model import ClusterState, Node, Resources
 from engines.consolidation.bound import lower_bound
 from engines.consolidation.daemons import DaemonSets
 from engines.consolidation.eligibility import Eligibility, assess
@@ -78,13 +78,10 @@ def _orders(state: ClusterState, eligibility: Eligibility) -> list[tuple[str, Or
     emptiest nodes into the others' room. Orders: least used, priciest, Karpenter's savings ratio, fewest pods."""
 
     def used(node: Node) -> float:
-        total = [0, 0, 0]
-        for pod in eligibility.movable[node.name]:
-            total[0] += pod.requests.cpu_m
-            total[1] += pod.requests.memory
-            total[2] += pod.requests.gpu
+        need = sum((pod.requests for pod in eligibility.movable[node.name]), Resources())
         alloc = node.allocatable
-        shares = [t / a for t, a in zip(total, (alloc.cpu_m, alloc.memory, alloc.gpu), strict=False) if a > 0]
+        pairs = ((need.cpu_m, alloc.cpu_m), (need.memory, alloc.memory), (need.gpu, alloc.gpu))
+        shares = [t / a for t, a in pairs if a > 0]
         return max(shares, default=0.0)
 
     def price(node: Node) -> float:

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from engines.cluster.capacity import PriceBook
 from engines.cluster.model import HOSTNAME_KEY, Node, NodeOffer, Pod, Resources
@@ -37,6 +39,24 @@ _TRIES_PER_PREFIX = 3
 _SPLIT_PREFIX = 3
 
 
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    """The best replacement found so far for a group: its first `nodes` nodes by `choice`."""
+
+    saving: float  # $/h
+    nodes: int
+    choice: NodeOffer | Repack
+
+
+@dataclass(frozen=True, slots=True)
+class _OfferArrays:
+    """The offers a group may be replaced by, with their capacities and prices as arrays for vector tests."""
+
+    offers: list[NodeOffer]
+    capacities: npt.NDArray[np.int64]  # (offers, 4): allocatable
+    prices: npt.NDArray[np.float64]  # (offers,): $/h
+
+
 class Replacer:
     def __init__(
         self,
@@ -54,11 +74,11 @@ class Replacer:
             if policy_allows(policy, prices.instance_types.get(offer.instance_type)):
                 self._offers[(offer.zone, offer.capacity_type)].append(offer)
         self._new_nodes = 0
-        self._arrays: dict[tuple[str, ...], tuple[list[NodeOffer], Any, Any]] = {}
+        self._arrays: dict[tuple[str, ...], _OfferArrays] = {}
         self._usable: dict[tuple[str, ...], Any] = {}
         self._overheads: dict[tuple[object, ...], tuple[int, int, int, int]] = {}
 
-    def _offer_arrays(self, seed: Node) -> tuple[list[NodeOffer], Any, Any]:
+    def _offer_arrays(self, seed: Node) -> _OfferArrays:
         key = (seed.zone, seed.capacity_type, node_arch(seed), gpu_family(seed))
         if key not in self._arrays:
             offers = [
@@ -67,7 +87,7 @@ class Replacer:
                 if may_replace(seed, o, self._prices.instance_types.get(o.instance_type))
             ]
             capacities = np.array([o.allocatable.as_tuple() for o in offers], dtype=np.int64).reshape(-1, 4)
-            self._arrays[key] = (offers, capacities, np.array([o.price_per_hour for o in offers]))
+            self._arrays[key] = _OfferArrays(offers, capacities, np.array([o.price_per_hour for o in offers]))
         return self._arrays[key]
 
     def _usable_of(self, seed: Node) -> Any:
@@ -75,9 +95,9 @@ class Replacer:
         pool = tuple(sorted((k, v) for k, v in seed.labels.items() if k not in PER_MACHINE_LABELS))
         key = (seed.zone, seed.capacity_type, node_arch(seed), gpu_family(seed), str(pool), str(seed.taints))
         if key not in self._usable:
-            offers, capacities, _ = self._offer_arrays(seed)
-            overheads = [self._overhead(new_node_template(seed, o, 0)) for o in offers]
-            self._usable[key] = capacities - np.array(overheads, dtype=np.int64).reshape(-1, 4)
+            arrays = self._offer_arrays(seed)
+            overheads = [self._overhead(new_node_template(seed, o, 0)) for o in arrays.offers]
+            self._usable[key] = arrays.capacities - np.array(overheads, dtype=np.int64).reshape(-1, 4)
         return self._usable[key]
 
     def run(self, nodes: Sequence[Node], actions: list[Action], failures: dict[str, str]) -> None:
@@ -100,9 +120,10 @@ class Replacer:
         return max(need.cpu_m / max(alloc.cpu_m, 1), need.memory / max(alloc.memory, 1))
 
     def _best_action(self, group: list[Node]) -> Action | None:
-        best: tuple[float, int, NodeOffer | Repack] | None = None
+        best: _Candidate | None = None
         seed = group[0]
-        offers, capacities, prices = self._offer_arrays(seed)
+        arrays = self._offer_arrays(seed)
+        offers, capacities, prices = arrays.offers, arrays.capacities, arrays.prices
         if not offers:
             return None
         overhead = np.array(self._overhead(new_node_template(seed, offers[0], 0)), dtype=np.int64)
@@ -124,23 +145,23 @@ class Replacer:
             for i in np.flatnonzero(room & (prices <= limit))[:_TRIES_PER_PREFIX]:
                 offer = offers[int(i)]
                 saving = spent - offer.price_per_hour
-                if (best is None or saving > best[0] + 1e-9) and self._simulate(group[:k], offer, commit=False):
-                    best = (saving, k, offer)
+                if (best is None or saving > best.saving + 1e-9) and self._simulate(group[:k], offer, commit=False):
+                    best = _Candidate(saving, k, offer)
                     break
             if self.policy.allow_split and repacker is not None and k <= _SPLIT_PREFIX:
-                budget = min(limit, spent - best[0]) if best else limit
+                budget = min(limit, spent - best.saving) if best else limit
                 repack = repacker.best(group[:k], pods, budget + 1e-9, self._new_nodes)
                 if repack is not None and len(repack.offers) > 1:
-                    best = (spent - repack.cost, k, repack)
+                    best = _Candidate(spent - repack.cost, k, repack)
             elif not room.any():
                 break  # the pods of this prefix fit in no single node: longer prefixes will not either
         if best is None:
             return None
-        return self._commit(group[: best[1]], best[2], best[0])
+        return self._commit(group[: best.nodes], best.choice, best.saving)
 
     def _commit(self, nodes: Sequence[Node], choice: NodeOffer | Repack, saving: float) -> Action:
         if isinstance(choice, Repack):
-            repacker = self._repacker(nodes[0], self._offer_arrays(nodes[0])[0])
+            repacker = self._repacker(nodes[0], self._offer_arrays(nodes[0]).offers)
             assert repacker is not None and repacker.apply(nodes, choice, self._new_nodes)
             moves = [Move(p.key, f"new:{self._new_nodes + i}") for i, b in enumerate(choice.bins) for p in b]
             self._new_nodes += len(choice.offers)
