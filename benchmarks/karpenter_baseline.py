@@ -66,11 +66,12 @@ from engines.consolidation.daemons import DaemonSets
 from engines.consolidation.eligibility import assess
 from engines.consolidation.groups import pool_of
 from engines.consolidation.placement import Placement
-from engines.consolidation.plan import Action, Blocked, Move, Plan, Replacement
+from engines.consolidation.plan import Action, BlockCode, Blocked, BlockReason, Move, Plan, Replacement
 from engines.consolidation.policy import ConsolidationPolicy
 
 MAX_CANDIDATES = 100  # multi-node consolidation's maxParallel
 SPOT_TO_SPOT_MIN_TYPES = 15
+_NO_COMMAND = BlockReason(BlockCode.NO_CHEAPER_ARRANGEMENT, "no Karpenter command found for it")
 
 
 @dataclass(frozen=True)
@@ -312,7 +313,7 @@ class _Run:
     def _left(self) -> tuple[Blocked, ...]:
         gone = {n for a in self.actions for n in a.nodes}
         return tuple(
-            Blocked(n.name, self.eligibility.blocked.get(n.name, "no Karpenter command found for it"))
+            Blocked(n.name, self.eligibility.blocked.get(n.name) or _NO_COMMAND)
             for n in self.state.nodes
             if n.name not in gone
         )

@@ -29,7 +29,7 @@ from engines.consolidation.groups import (
     policy_allows,
 )
 from engines.consolidation.placement import Placement, largest_first
-from engines.consolidation.plan import Action, Move, Replacement
+from engines.consolidation.plan import Action, BlockCode, BlockReason, Move, Replacement
 from engines.consolidation.policy import ConsolidationPolicy
 from engines.consolidation.repack import Repack, Repacker
 
@@ -100,7 +100,7 @@ class Replacer:
             self._usable[key] = arrays.capacities - np.array(overheads, dtype=np.int64).reshape(-1, 4)
         return self._usable[key]
 
-    def run(self, nodes: Sequence[Node], actions: list[Action], failures: dict[str, str]) -> None:
+    def run(self, nodes: Sequence[Node], actions: list[Action], failures: dict[str, BlockReason]) -> None:
         self._new_nodes = sum(len(a.launches) for a in actions)
         for group in group_nodes(nodes).values():
             group.sort(key=self._used)
@@ -230,10 +230,16 @@ class Replacer:
         names = tuple(n.name for n in nodes)
         return Action("replace", names, launches[0], tuple(moves), saving, reasons, tuple(launches[1:]))
 
-    def _why_not(self, node: Node) -> str:
+    def _why_not(self, node: Node) -> BlockReason:
         if not self._offers.get((node.zone, node.capacity_type)):
-            return f"no {node.capacity_type} offers priced in {node.zone} to replace it with"
-        return "its pods cannot be deleted away or replaced by a cheaper node without breaking their rules"
+            return BlockReason(
+                BlockCode.NO_REPLACEMENT_OFFERS,
+                f"no {node.capacity_type} offers priced in {node.zone} to replace it with",
+            )
+        return BlockReason(
+            BlockCode.NO_CHEAPER_REPLACEMENT,
+            "its pods cannot be deleted away or replaced by a cheaper node without breaking their rules",
+        )
 
 
 def _sum(pods: Sequence[Pod]) -> Resources:
