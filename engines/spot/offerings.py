@@ -204,9 +204,8 @@ def _on_demand_price(
     listed = on_demand.get(region, instance_type)
     if listed is not None:
         return listed, ()
-    if entry is not None and 0 < entry.savings_pct < 100:
-        # The advisor's savings % is measured against On-Demand, so price / (1 - savings) recovers it.
-        derived = spot / (1.0 - entry.savings_pct / 100.0)
+    derived = entry.on_demand_price(spot) if entry is not None else None
+    if entry is not None and derived is not None:
         return derived, (
             f"On-Demand price ${derived:.4f}/h is derived from the Spot price and Spot Advisor's "
             f"{entry.savings_pct}% savings: no listed On-Demand price for {region}",
