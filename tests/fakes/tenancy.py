@@ -3,7 +3,6 @@ ones: versions, conditional writes, cursors, an append-only hash-chained audit l
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 import itertools
 import threading
@@ -12,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cloudoptim.audit.chain import GENESIS, next_entry
-from cloudoptim.errors import ConflictError, FieldError, NotFoundError, PreconditionFailedError
+from cloudoptim.errors import ConflictError, NotFoundError, PreconditionFailedError
 from cloudoptim.tenancy.ports import (
     AuditRecord,
     Connectivity,
@@ -21,6 +20,8 @@ from cloudoptim.tenancy.ports import (
     Page,
     StoredResponse,
     Verification,
+    cursor_after,
+    id_of_cursor,
 )
 
 
@@ -33,12 +34,15 @@ class MemoryDocuments:
     def get(self, tenant: str, kind: str, id: str) -> Document | None:
         return self.items.get((tenant, kind, id))
 
-    def list(self, tenant: str, kind: str, limit: int, cursor: str | None = None) -> Page:
-        after = _decode(cursor)
-        ids = sorted(i for (t, k, i) in self.items if t == tenant and k == kind and (after is None or i > after))
+    def list(self, tenant: str, kind: str, limit: int, cursor: str | None = None, prefix: str = "") -> Page:
+        after = id_of_cursor(cursor) if cursor is not None else None
+        ids = sorted(
+            i for (t, k, i) in self.items
+            if t == tenant and k == kind and i.startswith(prefix) and (after is None or i > after)
+        )  # fmt: skip
         chosen = ids[:limit]
         more = len(ids) > limit
-        return Page([self.items[(tenant, kind, i)] for i in chosen], _encode(chosen[-1]) if more else None)
+        return Page([self.items[(tenant, kind, i)] for i in chosen], cursor_after(chosen[-1]) if more else None)
 
     def create(self, tenant: str, kind: str, id: str, body: Json, now: int) -> Document:
         with self._lock:
@@ -79,19 +83,6 @@ class MemoryDocuments:
         with self._lock:
             if self.owners.get(key) == tenant:
                 del self.owners[key]
-
-
-def _encode(last_id: str) -> str:
-    return base64.urlsafe_b64encode(last_id.encode()).decode()
-
-
-def _decode(cursor: str | None) -> str | None:
-    if cursor is None:
-        return None
-    try:
-        return base64.urlsafe_b64decode(cursor.encode()).decode()
-    except (ValueError, UnicodeDecodeError):
-        raise FieldError("cursor", "not a cursor this API returned") from None
 
 
 @dataclass

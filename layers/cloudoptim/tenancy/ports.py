@@ -3,9 +3,12 @@ Cognito) in AWS and local mode; tests/fakes/tenancy.py in memory."""
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+
+from cloudoptim.errors import FieldError
 
 Json = Mapping[str, Any]
 
@@ -25,7 +28,23 @@ class Document:
 @dataclass(frozen=True, slots=True)
 class Page:
     items: Sequence[Document]
-    cursor: str | None = None  # opaque; None on the last page
+    cursor: str | None = None  # opaque to callers; None on the last page
+
+
+def cursor_after(id: str) -> str:
+    """The cursor of a page that continues after `id` (every store's cursor is this: ids are the sort key)."""
+    return base64.urlsafe_b64encode(id.encode()).decode()
+
+
+def id_of_cursor(cursor: str) -> str:
+    """The id a cursor continues after; FieldError('cursor') for anything no store made."""
+    try:
+        decoded = base64.urlsafe_b64decode(cursor.encode()).decode()
+    except (ValueError, UnicodeDecodeError):
+        raise FieldError("cursor", "not a cursor this API returned") from None
+    if not decoded or len(decoded) > 512 or any(ord(c) < 32 for c in decoded):
+        raise FieldError("cursor", "not a cursor this API returned")
+    return decoded
 
 
 class Documents(Protocol):
@@ -33,8 +52,9 @@ class Documents(Protocol):
 
     def get(self, tenant: str, kind: str, id: str) -> Document | None: ...
 
-    def list(self, tenant: str, kind: str, limit: int, cursor: str | None = None) -> Page:
-        """A page in id order; a cursor not made by this store raises FieldError('cursor', ...)."""
+    def list(self, tenant: str, kind: str, limit: int, cursor: str | None = None, prefix: str = "") -> Page:
+        """A page in id order, of the ids starting with `prefix`; a cursor not made by a store raises
+        FieldError('cursor', ...)."""
         ...
 
     def create(self, tenant: str, kind: str, id: str, body: Json, now: int) -> Document:

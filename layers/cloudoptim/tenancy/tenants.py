@@ -6,7 +6,7 @@ import contextlib
 
 from cloudoptim.errors import ConflictError
 from cloudoptim.tenancy.deps import TenancyDeps
-from cloudoptim.tenancy.ports import AuditRecord, Document, Json
+from cloudoptim.tenancy.ports import AuditRecord, Document, Documents, Json
 from cloudoptim.tenancy.principal import Action, Principal
 
 TENANT, META = "tenant", "meta"
@@ -56,9 +56,9 @@ def settings(deps: TenancyDeps, principal: Principal) -> Document:
     return found or Document(SETTINGS, CURRENT, dict(DEFAULT_SETTINGS), 0, 0, 0)
 
 
-def safe_mode(deps: TenancyDeps, tenant_id: str) -> bool:
+def safe_mode(documents: Documents, tenant_id: str) -> bool:
     """Whether every workflow of the tenant runs dry (read by the pipeline and the sweeps)."""
-    found = deps.documents.get(tenant_id, SETTINGS, CURRENT)
+    found = documents.get(tenant_id, SETTINGS, CURRENT)
     return bool((found.body if found else DEFAULT_SETTINGS).get("safe_mode", False))
 
 
