@@ -84,6 +84,8 @@ class ApiSettings(RegistrySettings, AuditSettings):
     user_pool_id: str | None = Field(None, alias="USER_POOL_ID")
     saas_account_id: str = Field(alias="SAAS_ACCOUNT_ID")
     audit_key_id: str = Field(alias="AUDIT_KEY_ID")
+    sweep_state_machine_arn: str = Field(alias="SWEEP_STATE_MACHINE_ARN")
+    execution_state_machine_arn: str = Field(alias="EXECUTION_STATE_MACHINE_ARN")
 
     @property
     def keys_url(self) -> str:

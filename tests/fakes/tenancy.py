@@ -209,3 +209,23 @@ class FakeDirectory:
 
     def remove(self, tenant: str, subject: str) -> None:
         self.users.pop(subject, None)
+
+
+@dataclass
+class FakeWorkflows:
+    """Records the state machines it was asked to start; a name started twice is a duplicate, as in Step Functions."""
+
+    sweeps: dict[str, Any] = field(default_factory=dict)
+    executions: dict[str, Any] = field(default_factory=dict)
+
+    def start_sweep(self, name: str, payload: Any) -> str:
+        if name in self.sweeps:
+            return "duplicate"
+        self.sweeps[name] = dict(payload)
+        return "started"
+
+    def start_execution(self, name: str, payload: Any) -> str:
+        if name in self.executions:
+            return "duplicate"
+        self.executions[name] = dict(payload)
+        return "started"

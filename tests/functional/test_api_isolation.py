@@ -15,6 +15,7 @@ import pytest
 
 from tests.fakes.tenancy import MemoryDocuments
 from tests.support.api import ApiWorld, api_world
+from tests.support.optimization import planned_sweep
 
 A_ACCOUNT, B_ACCOUNT = "111122223333", "444455556666"
 A_CLUSTER = "alpha-prod"
@@ -28,6 +29,9 @@ BODIES: dict[tuple[str, str], Any] = {
     ("/v1/settings/safe-mode", "put"): {"enabled": True},
     ("/v1/users", "post"): {"email": "new@example.com", "role": "viewer"},
     ("/v1/users/{user_id}", "put"): {"role": "viewer"},
+    ("/v1/clusters/{cluster_id}/sweeps", "post"): None,
+    ("/v1/recommendations/{recommendation_id}/approve", "post"): None,
+    ("/v1/recommendations/{recommendation_id}/reject", "post"): {"reason": "not now"},
 }
 PUBLIC = {"/v1/health"}
 
@@ -39,7 +43,14 @@ def world(tmp_path: Path) -> tuple[ApiWorld, dict[str, str]]:
     assert client.post("/v1/accounts", json=BODIES[("/v1/accounts", "post")], headers=admin).status_code == 201
     assert client.post("/v1/clusters", json=BODIES[("/v1/clusters", "post")], headers=admin).status_code == 201
     user = client.post("/v1/users", json={"email": "ops@alpha.example", "role": "operator"}, headers=admin).json()
-    ids = {"account_id": A_ACCOUNT, "cluster_id": A_CLUSTER, "user_id": user["id"]}
+    sweep, recommendations = planned_sweep(
+        world.tenancy.documents, "alpha", A_CLUSTER, int(world.clock()), {"consolidation": 1.0, "spot": 0.5}
+    )
+    approved = client.post(f"/v1/recommendations/{recommendations[1]}/approve", headers=admin).json()
+    ids = {
+        "account_id": A_ACCOUNT, "cluster_id": A_CLUSTER, "user_id": user["id"], "sweep_id": sweep,
+        "recommendation_id": recommendations[0], "execution_id": approved["execution_id"],
+    }  # fmt: skip
     return world, ids
 
 

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from cloudoptim.api.app import create_app
 from cloudoptim.api.auth import JwtVerifier
 from cloudoptim.api.context import ApiDeps
+from cloudoptim.optimization.ports import OptimizationDeps
 from cloudoptim.tenancy.deps import SaasIdentity, TenancyDeps
 from localmode.issuer import AUDIENCE, LocalIssuer
 from localmode.signer import LocalSigner
@@ -20,6 +21,7 @@ from tests.fakes.tenancy import (
     FakeClusterTokens,
     FakeDirectory,
     FakeExternalIds,
+    FakeWorkflows,
     MemoryAuditLog,
     MemoryDocuments,
     MemoryRequestLog,
@@ -40,6 +42,7 @@ class Clock:
 class ApiWorld:
     issuer: LocalIssuer
     tenancy: TenancyDeps
+    optimization: OptimizationDeps
     clock: Clock
     app: FastAPI
     client: TestClient = field(init=False)
@@ -68,5 +71,6 @@ def api_world(state: Path) -> ApiWorld:
     )
     clock = Clock()
     verifier = JwtVerifier(ISSUER, AUDIENCE, ISSUER + "/jwks", fetch=lambda _: issuer.jwks(), clock=clock)
-    app = create_app(ApiDeps(tenancy=tenancy, verifier=verifier, clock=clock))
-    return ApiWorld(issuer, tenancy, clock, app)
+    optimization = OptimizationDeps(documents=tenancy.documents, audit=tenancy.audit, workflows=FakeWorkflows())
+    app = create_app(ApiDeps(tenancy=tenancy, optimization=optimization, verifier=verifier, clock=clock))
+    return ApiWorld(issuer, tenancy, optimization, clock, app)

@@ -13,7 +13,19 @@ from fastapi.openapi.utils import get_openapi
 
 from cloudoptim.api import problems
 from cloudoptim.api.context import ApiDeps
-from cloudoptim.api.routers import accounts, audit, clusters, health, me, policies, settings, users
+from cloudoptim.api.routers import (
+    accounts,
+    audit,
+    clusters,
+    health,
+    me,
+    policies,
+    recommendations,
+    savings,
+    settings,
+    sweeps,
+    users,
+)
 
 TITLE = "CloudOptim API"
 PUBLIC_PATHS = frozenset({"/v1/health"})
@@ -22,7 +34,8 @@ PUBLIC_PATHS = frozenset({"/v1/health"})
 def create_app(deps: ApiDeps) -> FastAPI:
     app = FastAPI(title=TITLE, version="1.0.0", docs_url="/docs", redoc_url=None)
     app.state.deps = deps
-    for module in (health, me, settings, accounts, clusters, policies, users, audit):
+    routers = (health, me, settings, accounts, clusters, policies, users, audit, recommendations, sweeps, savings)
+    for module in routers:
         app.include_router(module.router)
     problems.install(app)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]

@@ -14,6 +14,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, Response
 
 from cloudoptim.errors import ConflictError, FieldError
+from cloudoptim.optimization.ports import OptimizationDeps
 from cloudoptim.tenancy.deps import TenancyDeps
 from cloudoptim.tenancy.ports import Document, StoredResponse
 from cloudoptim.tenancy.principal import Principal
@@ -30,6 +31,7 @@ class Verifier(Protocol):
 @dataclass(frozen=True)
 class ApiDeps:
     tenancy: TenancyDeps
+    optimization: OptimizationDeps
     verifier: Verifier
     clock: Callable[[], float]
     known_tenants: set[str] = field(default_factory=set)  # signed up already: no store read per request

@@ -189,3 +189,86 @@ class AuditEntry(BaseModel):
 class Page(BaseModel, Generic[T]):
     items: list[T]
     next_cursor: str | None = Field(None, description="pass as ?cursor= for the next page; null on the last")
+
+
+class RecommendationOut(Versioned):
+    id: str
+    cluster: str
+    kind: str
+    status: str = Field(
+        description="open, approved, rejected, executing, succeeded, failed, rolled_back, expired, "
+        "superseded, needs_gitops"
+    )
+    title: str
+    current: str
+    recommended: str
+    projected_savings_per_hour: float
+    projected_savings_per_month: float
+    cost_before_per_hour: float
+    reasons: list[str]
+    patch: str | None = None
+    gitops_owner: str | None = None
+    sweep_id: str
+    expires_at: str | None
+    approved_by: str | None = None
+    decided_by: str | None = None
+    decision_reason: str | None = None
+    execution_id: str | None = None
+    realised_savings_per_hour: float | None = None
+    outcome: list[str] = []
+    actions: list[dict[str, Any]] = []
+
+
+class RejectIn(_In):
+    reason: str | None = Field(None, max_length=1000)
+
+
+class SweepOut(Versioned):
+    id: str
+    cluster: str
+    status: str
+    started_at: str | None
+    finished_at: str | None = None
+    discovery_run: str | None = None
+    recommendations: list[str]
+    current_cost_per_hour: float | None = None
+    projected_savings_per_hour: float | None = None
+    by_kind: dict[str, float] = {}
+    automatic: list[str] = []
+    reasons: list[str] = []
+    dry_run: bool
+
+
+class ExecutionOut(Versioned):
+    id: str
+    cluster: str
+    recommendation_id: str
+    kind: str
+    status: str
+    started_at: str | None
+    finished_at: str | None = None
+    started_by: str
+    projected_savings_per_hour: float
+    realised_savings_per_hour: float | None = None
+    steps: list[dict[str, Any]] = []
+    reasons: list[str] = []
+    dry_run: bool
+
+
+class CapabilitySavings(BaseModel):
+    projected_savings_per_hour: float
+    realised_savings_per_hour: float
+    projected_savings_per_month: float
+    realised_savings_per_month: float
+    recommendations: int
+
+
+class Savings(BaseModel):
+    current_cost_per_hour: float
+    current_cost_per_month: float
+    projected_savings_per_hour: float
+    projected_savings_per_month: float
+    realised_savings_per_hour: float
+    realised_savings_per_month: float
+    by_capability: dict[str, CapabilitySavings]
+    formula: str

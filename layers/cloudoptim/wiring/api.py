@@ -11,8 +11,10 @@ from cloudoptim.adapters.aws.cluster_tokens import SecretsClusterTokens
 from cloudoptim.adapters.aws.cognito import CognitoDirectory
 from cloudoptim.adapters.aws.documents import DynamoDocuments, DynamoRequestLog, document_model
 from cloudoptim.adapters.aws.external_ids import SecretsExternalIds
+from cloudoptim.adapters.aws.stepfunctions import SfnWorkflows
 from cloudoptim.api.auth import JwtVerifier
 from cloudoptim.api.context import ApiDeps
+from cloudoptim.optimization.ports import OptimizationDeps
 from cloudoptim.settings import ApiSettings
 from cloudoptim.tenancy.deps import SaasIdentity, TenancyDeps
 from cloudoptim.tenancy.ports import Directory, Signer
@@ -41,6 +43,13 @@ def tenancy(settings: ApiSettings, directory: Directory | None = None, signer: S
     )
 
 
+def optimization(settings: ApiSettings, stores: TenancyDeps) -> OptimizationDeps:
+    sfn = clients.client("stepfunctions", settings.region, settings.endpoint_url)
+    workflows = SfnWorkflows(sfn, settings.sweep_state_machine_arn, settings.execution_state_machine_arn)
+    return OptimizationDeps(documents=stores.documents, audit=stores.audit, workflows=workflows)
+
+
 def api_deps(settings: ApiSettings, tenancy_deps: TenancyDeps | None = None) -> ApiDeps:
     verifier = JwtVerifier(settings.issuer, settings.audience, settings.keys_url)
-    return ApiDeps(tenancy=tenancy_deps or tenancy(settings), verifier=verifier, clock=time.time)
+    stores = tenancy_deps or tenancy(settings)
+    return ApiDeps(tenancy=stores, optimization=optimization(settings, stores), verifier=verifier, clock=time.time)

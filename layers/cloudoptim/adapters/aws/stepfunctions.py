@@ -26,3 +26,22 @@ class SfnExecutions:
         except BotoCoreError as exc:
             raise translate(exc, f"StartExecution {name}") from exc
         return "started"
+
+
+class SfnWorkflows:
+    """`Workflows` (cloudoptim.optimization.ports): the sweep and execution state machines. Step Functions names
+    allow [A-Za-z0-9-_], so the record ids' '.' become '_' in the execution name."""
+
+    def __init__(self, client: Any, sweep_arn: str, execution_arn: str) -> None:
+        self._sweeps = SfnExecutions(client, sweep_arn)
+        self._executions = SfnExecutions(client, execution_arn)
+
+    def start_sweep(self, name: str, payload: Mapping[str, Any]) -> str:
+        return self._sweeps.start(_name(name), payload)
+
+    def start_execution(self, name: str, payload: Mapping[str, Any]) -> str:
+        return self._executions.start(_name(name), payload)
+
+
+def _name(record_id: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in record_id)[:80]
