@@ -8,7 +8,7 @@ Model (benchmarks/exact_model.py; integer costs in micro-dollars per hour, memor
   GPU family) and hold pods of nodes with the same zone, capacity type, arch and GPU family only (a replacement
   keeps them, in the planner and the Karpenter baseline alike); each bin takes at most one type of the group's
   menu. A group needs at most one bin per pod; CP-SAT gets min(bins_per_group, that) for speed;
-- the menu is every offer our planner may launch there (replace.may_replace), capacities clipped to the group's
+- the menu is every offer our planner may launch there (groups.may_replace), capacities clipped to the group's
   total demand, minus dominated offers (one no dearer, with at least the capacity, that every pod able to use the
   other may also use): dropping those loses nothing. CP-SAT gets the `menu_size` cheapest;
 - capacity in cpu, memory, GPUs and pod slots (existing nodes: what is free now; new bins: allocatable minus the

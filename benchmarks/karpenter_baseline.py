@@ -29,7 +29,7 @@ Simplified, and why:
   place and count evictions per PDB per node. Both systems then start from the same candidate set;
 - the NodePools are our planner's replacement groups: a NodeClaim template per candidate's (zone, capacity type,
   taints, pool, arch, GPU family), tried in candidate order, launching only what our planner may launch there
-  (replace.policy_allows / may_replace: current generation, same arch, a GPU node only within its family); a
+  (groups.policy_allows / may_replace: current generation, same arch, a GPU node only within its family); a
   pod joins a NodeClaim only if its node has the claim's zone, capacity type, arch and GPU family, as a
   replacement of ours keeps them. Karpenter would launch in any zone the pods allow (priced at the worst one)
   and pin on-demand candidates' replacement to spot when the NodePool allows spot: not modelled;
@@ -55,7 +55,6 @@ from benchmarks.karpenter_simulation import (
     kind,
     launch_node,
     name_order,
-    pool_of,
     room_for_any,
     same_type_limit,
     schedule,
@@ -65,12 +64,14 @@ from engines.cluster.model import SPOT, ClusterState, Node, Pod
 from engines.consolidation.bound import lower_bound
 from engines.consolidation.daemons import DaemonSets
 from engines.consolidation.eligibility import assess
+from engines.consolidation.groups import pool_of
 from engines.consolidation.placement import Placement
-from engines.consolidation.plan import Action, Blocked, Move, Plan, Replacement
+from engines.consolidation.plan import Action, BlockCode, Blocked, BlockReason, Move, Plan, Replacement
 from engines.consolidation.policy import ConsolidationPolicy
 
 MAX_CANDIDATES = 100  # multi-node consolidation's maxParallel
 SPOT_TO_SPOT_MIN_TYPES = 15
+_NO_COMMAND = BlockReason(BlockCode.NO_CHEAPER_ARRANGEMENT, "no Karpenter command found for it")
 
 
 @dataclass(frozen=True)
@@ -312,7 +313,7 @@ class _Run:
     def _left(self) -> tuple[Blocked, ...]:
         gone = {n for a in self.actions for n in a.nodes}
         return tuple(
-            Blocked(n.name, self.eligibility.blocked.get(n.name, "no Karpenter command found for it"))
+            Blocked(n.name, self.eligibility.blocked.get(n.name) or _NO_COMMAND)
             for n in self.state.nodes
             if n.name not in gone
         )

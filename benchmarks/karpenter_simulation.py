@@ -19,23 +19,20 @@ import numpy.typing as npt
 from engines.cluster.capacity import PriceBook
 from engines.cluster.model import HOSTNAME_KEY, ON_DEMAND, SPOT, Node, NodeOffer, Pod, Resources
 from engines.consolidation.daemons import DaemonSets
-from engines.consolidation.placement import Placement
-from engines.consolidation.policy import ConsolidationPolicy
-from engines.consolidation.replace import (
-    NODE_POOL_LABELS,
+from engines.consolidation.groups import (
+    GroupKey,
     gpu_family,
+    group_key,
     may_replace,
     new_node_template,
     node_arch,
     policy_allows,
 )
+from engines.consolidation.placement import Placement
+from engines.consolidation.policy import ConsolidationPolicy
 
 Mask = npt.NDArray[np.bool_]
 DELETION_COST = "controller.kubernetes.io/pod-deletion-cost"
-
-
-def pool_of(node: Node) -> str:
-    return next((node.labels[k] for k in NODE_POOL_LABELS if k in node.labels), "")
 
 
 def launch_node(seed: Node, offer: NodeOffer, name: str) -> Node:
@@ -68,7 +65,7 @@ class Template:
 
 class Catalogue:
     """Templates per replacement group of our planner (zone, capacity type, taints, pool, arch, GPU family), with
-    the offers our planner may launch for it (replace.policy_allows and replace.may_replace), cached."""
+    the offers our planner may launch for it (groups.policy_allows and groups.may_replace), cached."""
 
     def __init__(self, prices: PriceBook, policy: ConsolidationPolicy, daemons: DaemonSets, zones: tuple[str, ...]):
         self.daemons, self.prices = daemons, prices
@@ -76,10 +73,10 @@ class Catalogue:
         for offer in prices.offers(zones, (ON_DEMAND, SPOT)):
             if policy_allows(policy, prices.instance_types.get(offer.instance_type)):
                 self.offers.setdefault((offer.zone, offer.capacity_type), []).append(offer)
-        self._templates: dict[tuple[object, ...], Template] = {}
+        self._templates: dict[GroupKey, Template] = {}
 
     def template(self, node: Node) -> Template:
-        key = (node.zone, node.capacity_type, node.taints, pool_of(node), node_arch(node), gpu_family(node))
+        key = group_key(node)
         if key not in self._templates:
             types = self.prices.instance_types
             offers = [

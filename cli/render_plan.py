@@ -64,17 +64,10 @@ def render(plan: Plan, fmt: str, price_notes: list[str] | None = None) -> str:
             f"{len(action.moves)} pod(s) move"
         )
         lines.extend(f"       {reason}" for reason in action.reasons)
-    reasons = Counter(_kind(b.reason) for b in plan.blocked)
+    reasons = Counter(b.why.kind for b in plan.blocked)
     if reasons:
         lines += ["", f"{len(plan.blocked)} node(s) kept:"]
         lines.extend(f"  {count:>5}  {reason}" for reason, count in reasons.most_common())
     if price_notes:
         lines += ["", f"{len(price_notes)} price(s) estimated:"] + [f"  {note}" for note in price_notes]
     return "\n".join(lines)
-
-
-def _kind(reason: str) -> str:
-    """The reason without the names in it, to count alike reasons together."""
-    if reason.startswith("pod ") and ": " in reason:
-        return "a pod " + reason.split(": ", 1)[1]
-    return reason.split(" allows ")[0] if reason.startswith("PodDisruptionBudget") else reason

@@ -6,7 +6,6 @@ conditions), so the consolidation benchmark reads the same JSON a customer's clu
 
 from __future__ import annotations
 
-import math
 from typing import NamedTuple
 
 from benchmarks.traces.openb_placement import (
@@ -22,6 +21,7 @@ from benchmarks.traces.openb_placement import (
     Obj,
     Workload,
 )
+from engines.cluster.budget import count
 from engines.spot.model import InstanceType
 
 DAEMON_CONDITIONS = (
@@ -194,11 +194,9 @@ def render_pdb(w: Workload, created: str, ids: Ids) -> Obj:
     assert w.pdb is not None
     key, value = w.pdb
     expected = w.replicas
-    if key == "maxUnavailable":
-        desired = max(0, expected - int(value))
-    else:  # a minAvailable percentage rounds up
-        desired = math.ceil(expected * int(value[:-1]) / 100) if isinstance(value, str) else int(value)
-    allowed = max(0, expected - desired)
+    min_available, max_unavailable = (value, None) if key == "minAvailable" else (None, value)
+    status = count(min_available, max_unavailable, expected=expected, healthy=expected)
+    desired, allowed = status.desired, status.disruptions_allowed
     condition = {
         "lastTransitionTime": created,
         "message": "",

@@ -94,7 +94,7 @@ class LabelIndex:
     """
 
     def __init__(self, items: list[tuple[str, Mapping[str, str]]]):
-        self._items = items
+        self._labels = [labels for _, labels in items]
         self._by_namespace: dict[str, set[int]] = {}
         self._by_label: dict[tuple[str, str, str], set[int]] = {}
         for index, (namespace, labels) in enumerate(items):
@@ -113,5 +113,5 @@ class LabelIndex:
                     break
             if candidates is None:
                 candidates = self._by_namespace.get(namespace, set())
-            found.extend(i for i in candidates if selector.matches(self._items[i][1]))
+            found.extend(i for i in candidates if selector.matches(self._labels[i]))
         return sorted(found)

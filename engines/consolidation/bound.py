@@ -11,6 +11,8 @@ best scale on each, so the bound is valid whatever the grid, and only its tightn
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import numpy.typing as npt
 
@@ -18,15 +20,8 @@ from engines.cluster.capacity import PriceBook
 from engines.cluster.model import ClusterState, Node, Pod
 from engines.consolidation.daemons import DaemonSets
 from engines.consolidation.eligibility import Eligibility
+from engines.consolidation.groups import GroupKey, group_nodes, may_replace, new_node_template, policy_allows
 from engines.consolidation.policy import ConsolidationPolicy
-from engines.consolidation.replace import (
-    NODE_POOL_LABELS,
-    gpu_family,
-    may_replace,
-    new_node_template,
-    node_arch,
-    policy_allows,
-)
 
 _GRID = 24  # directions per axis on the simplex of (cpu, memory, gpu) weights
 
@@ -56,11 +51,8 @@ def lower_bound(
         return i
 
     compatible: list[list[int]] = []
-    for c, (sample, home_zone, _) in enumerate(classes):
-        fits = [
-            g for g, (_, members) in enumerate(groups)
-            if any((home_zone is None or n.zone == home_zone) and sample.static_fit(n) is None for n in members)
-        ]  # fmt: skip
+    for c, pod_class in enumerate(classes):
+        fits = [g for g, group in enumerate(groups) if any(pod_class.may_run_on(n) for n in group.members)]
         compatible.append(fits)
         for g in fits:
             parent[find(len(groups) + c)] = find(g)
@@ -74,31 +66,47 @@ def lower_bound(
     return total
 
 
-Group = tuple[tuple[object, ...], list[Node]]
-PodClass = tuple[Pod, str | None, np.ndarray]  # a sample pod, its zone pin, summed (cpu, memory, gpu) demand
+@dataclass(frozen=True, slots=True)
+class Group:
+    """A replacement group (groups.py) and its nodes."""
+
+    key: GroupKey
+    members: list[Node]
+
+
+@dataclass(frozen=True, slots=True)
+class PodClass:
+    """Movable pods that may run on the same nodes: one sample, their zone pin, their summed demand."""
+
+    sample: Pod
+    home_zone: str | None  # the zone of a pod's persistent volume: it cannot leave it
+    demand: npt.NDArray[np.float64]  # summed (cpu, memory, gpu) requests
+
+    def may_run_on(self, node: Node) -> bool:
+        return (self.home_zone is None or node.zone == self.home_zone) and self.sample.static_fit(node) is None
 
 
 def _node_groups(state: ClusterState) -> list[Group]:
-    found: dict[tuple[object, ...], list[Node]] = {}
-    for node in state.nodes:
-        pool = next((node.labels[k] for k in NODE_POOL_LABELS if k in node.labels), "")
-        key = (node.zone, node.capacity_type, node.taints, pool, node_arch(node), gpu_family(node))
-        found.setdefault(key, []).append(node)
-    return list(found.items())
+    return [Group(key, members) for key, members in group_nodes(state.nodes).items()]
 
 
 def _pod_classes(state: ClusterState, eligibility: Eligibility) -> list[PodClass]:
     zone_of = {n.name: n.zone for n in state.nodes}
-    found: dict[tuple[object, ...], list[object]] = {}
+
+    def home(pod: Pod) -> str | None:
+        return zone_of.get(pod.node or "") if pod.persistent_volume else None
+
+    samples: dict[tuple[object, ...], Pod] = {}
+    demand: dict[tuple[object, ...], npt.NDArray[np.float64]] = {}
     for node in state.nodes:
         if node.name in eligibility.blocked:
             continue
         for pod in eligibility.movable[node.name]:
-            home = zone_of.get(pod.node or "") if pod.persistent_volume else None
-            key = (tuple(sorted(pod.node_selector.items())), pod.node_affinity, pod.tolerations, home)
-            entry = found.setdefault(key, [pod, home, np.zeros(3)])
-            entry[2] += (pod.requests.cpu_m, pod.requests.memory, pod.requests.gpu)  # type: ignore[operator]
-    return [(e[0], e[1], e[2]) for e in found.values()]  # type: ignore[misc]
+            key = (tuple(sorted(pod.node_selector.items())), pod.node_affinity, pod.tolerations, home(pod))
+            if key not in samples:
+                samples[key], demand[key] = pod, np.zeros(3)
+            demand[key] += (pod.requests.cpu_m, pod.requests.memory, pod.requests.gpu)
+    return [PodClass(pod, home(pod), demand[key]) for key, pod in samples.items()]
 
 
 def _part_bound(
@@ -112,14 +120,14 @@ def _part_bound(
     daemons: DaemonSets,
     policy: ConsolidationPolicy,
 ) -> float:
-    demand = sum((classes[c][2] for c in part_classes), np.zeros(3))
+    demand = sum((classes[c].demand for c in part_classes), np.zeros(3))
     spare = np.zeros(3)
     caps: list[npt.NDArray[np.float64]] = []
     costs: list[float] = []
     offer_caps: list[npt.NDArray[np.float64]] = []
     offer_costs: list[float] = []
     for g in part_groups:
-        (zone, capacity_type, _, _, arch, _), members = groups[g]
+        key, members = groups[g].key, groups[g].members
         for node in members:
             alloc = np.array(node.allocatable.as_tuple()[:3], dtype=float)
             pods = (
@@ -134,9 +142,9 @@ def _part_bound(
                 caps.append(np.maximum(alloc - used, 0))  # its DaemonSets stay if it is kept
                 costs.append(node.price_per_hour or 0.0)
         if policy.allow_replace and part_classes:
-            samples = [classes[c][0] for c in part_classes]
+            samples = [classes[c].sample for c in part_classes]
             for cap, cost in _group_offers(
-                str(zone), str(capacity_type), str(arch), members[0], samples, prices, daemons, policy
+                key.zone, key.capacity_type, key.arch, members[0], samples, prices, daemons, policy
             ):
                 offer_caps.append(cap)
                 offer_costs.append(cost)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from engines.cluster.model import ClusterState, Node, Pdb, Pod
 from engines.cluster.selectors import LabelIndex
+from engines.consolidation.plan import BlockCode, BlockReason
 from engines.consolidation.policy import SAFE_TO_EVICT, ConsolidationPolicy
 
 
@@ -19,7 +20,7 @@ class Eligibility:
     """Per node: the pods that must move if it goes, or the reason it may not go."""
 
     movable: dict[str, tuple[Pod, ...]]  # node -> non-daemon active pods (the ones a drain evicts)
-    blocked: dict[str, str]  # node -> reason
+    blocked: dict[str, BlockReason]  # node -> reason
     pdb_of: dict[str, int]  # pod key -> index into pdbs (pods covered by exactly one PDB)
     pdbs: tuple[Pdb, ...]
 
@@ -27,7 +28,7 @@ class Eligibility:
 def assess(state: ClusterState, policy: ConsolidationPolicy) -> Eligibility:
     pdb_of, multi_pdb = _pdb_index(state)
     movable: dict[str, tuple[Pod, ...]] = {}
-    blocked: dict[str, str] = {}
+    blocked: dict[str, BlockReason] = {}
     on_node = state.pods_on()
     for node in state.nodes:
         pods = tuple(p for p in on_node[node.name] if not p.is_daemon)
@@ -38,14 +39,17 @@ def assess(state: ClusterState, policy: ConsolidationPolicy) -> Eligibility:
     return Eligibility(movable, blocked, pdb_of, state.pdbs)
 
 
-def _node_reason(node: Node, policy: ConsolidationPolicy) -> str | None:
+def _node_reason(node: Node, policy: ConsolidationPolicy) -> BlockReason | None:
     for annotation in policy.do_not_disrupt_annotations:
         if node.annotations.get(annotation, "").lower() == "true":
-            return f"node annotated {annotation}"
+            return BlockReason(BlockCode.NODE_DO_NOT_DISRUPT, f"node annotated {annotation}")
     if node.price_per_hour is None:
         if not node.instance_type:
-            return "no instance-type label, so no price: cannot tell whether a change saves money"
-        return f"no {node.capacity_type} price for {node.instance_type} in {node.zone or 'an unknown zone'}"
+            return BlockReason(
+                BlockCode.NO_PRICE, "no instance-type label, so no price: cannot tell whether a change saves money"
+            )
+        where = node.zone or "an unknown zone"
+        return BlockReason(BlockCode.NO_PRICE, f"no {node.capacity_type} price for {node.instance_type} in {where}")
     return None
 
 
@@ -55,40 +59,44 @@ def _pods_reason(
     pdbs: tuple[Pdb, ...],
     pdb_of: dict[str, int],
     multi_pdb: set[str],
-) -> str | None:
+) -> BlockReason | None:
     per_pdb: Counter[int] = Counter()
     for pod in pods:
         reason = _pod_reason(pod, policy, multi_pdb)
         if reason:
-            return f"pod {pod.key}: {reason}"
+            return BlockReason(reason.code, f"pod {pod.key}: {reason.text}", f"a pod {reason.text}")
         if pod.key in pdb_of:
             per_pdb[pdb_of[pod.key]] += 1
     for index, evictions in per_pdb.items():
         pdb = pdbs[index]
         if evictions > pdb.disruptions_allowed:
             # Draining would need more evictions at once than the budget allows: the drain would stall.
-            return (
-                f"PodDisruptionBudget {pdb.namespace}/{pdb.name} allows {pdb.disruptions_allowed} disruption(s), "
-                f"draining this node needs {evictions}"
+            budget = f"PodDisruptionBudget {pdb.namespace}/{pdb.name}"
+            return BlockReason(
+                BlockCode.PDB_TOO_TIGHT,
+                f"{budget} allows {pdb.disruptions_allowed} disruption(s), draining this node needs {evictions}",
+                budget,  # alike reasons count per budget
             )
     return None
 
 
-def _pod_reason(pod: Pod, policy: ConsolidationPolicy, multi_pdb: set[str]) -> str | None:
+def _pod_reason(pod: Pod, policy: ConsolidationPolicy, multi_pdb: set[str]) -> BlockReason | None:
     for annotation in policy.do_not_disrupt_annotations:
         if annotation in pod.annotations and pod.annotations[annotation].lower() != "false":
-            return f"annotated {annotation}"
+            return BlockReason(BlockCode.POD_DO_NOT_DISRUPT, f"annotated {annotation}")
     if pod.namespace in policy.excluded_namespaces:
-        return f"namespace {pod.namespace} is excluded by policy"
+        return BlockReason(BlockCode.NAMESPACE_EXCLUDED, f"namespace {pod.namespace} is excluded by policy")
     safe = pod.annotations.get(SAFE_TO_EVICT, "").lower() == "true"
     if pod.owner_kind is None and not policy.evict_bare_pods and not safe:
-        return "no controller: an evicted bare pod is never recreated"
+        return BlockReason(BlockCode.BARE_POD, "no controller: an evicted bare pod is never recreated")
     if pod.local_storage and not policy.evict_local_storage and not safe:
-        return "uses local storage (emptyDir/hostPath) that eviction would lose"
+        return BlockReason(BlockCode.LOCAL_STORAGE, "uses local storage (emptyDir/hostPath) that eviction would lose")
     if pod.key in multi_pdb:
-        return "covered by more than one PodDisruptionBudget (the Eviction API refuses such pods)"
+        return BlockReason(
+            BlockCode.SEVERAL_PDBS, "covered by more than one PodDisruptionBudget (the Eviction API refuses such pods)"
+        )
     if pod.phase == "Pending":
-        return "pending"
+        return BlockReason(BlockCode.POD_PENDING, "pending")
     return None
 
 

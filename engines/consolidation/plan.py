@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,10 +36,52 @@ class Action:
         return () if self.replacement is None else (self.replacement, *self.more_replacements)
 
 
+class BlockCode(StrEnum):
+    """Why a node stays, for code to test; the words for people are in `BlockReason.text`."""
+
+    NODE_DO_NOT_DISRUPT = "node-do-not-disrupt"
+    NO_PRICE = "no-price"
+    POD_DO_NOT_DISRUPT = "pod-do-not-disrupt"
+    NAMESPACE_EXCLUDED = "namespace-excluded"
+    BARE_POD = "bare-pod"
+    LOCAL_STORAGE = "local-storage"
+    SEVERAL_PDBS = "several-pdbs"
+    POD_PENDING = "pod-pending"
+    PDB_TOO_TIGHT = "pdb-too-tight"
+    SAVES_TOO_LITTLE = "saves-too-little"
+    POD_FITS_NOWHERE = "pod-fits-nowhere"
+    NO_REPLACEMENT_OFFERS = "no-replacement-offers"
+    NO_CHEAPER_REPLACEMENT = "no-cheaper-replacement"
+    KEPT_AS_TARGET = "kept-as-target"
+    NO_CHEAPER_ARRANGEMENT = "no-cheaper-arrangement"
+
+
+@dataclass(frozen=True, slots=True)
+class BlockReason:
+    """Why a node stays: its code, the words, and (when the words name a pod) the words alike reasons share."""
+
+    code: BlockCode
+    text: str
+    summary: str | None = None
+
+    @property
+    def kind(self) -> str:
+        """The reason without the names in it, to count alike reasons together."""
+        return self.text if self.summary is None else self.summary
+
+
 @dataclass(frozen=True, slots=True)
 class Blocked:
     node: str
-    reason: str
+    why: BlockReason
+
+    @property
+    def reason(self) -> str:
+        return self.why.text
+
+    @property
+    def code(self) -> BlockCode:
+        return self.why.code
 
 
 @dataclass(frozen=True)

@@ -17,16 +17,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from engines.cluster.capacity import PriceBook
-from engines.cluster.model import ClusterState, Node
+from engines.cluster.model import ClusterState, Node, Resources
 from engines.consolidation.bound import lower_bound
 from engines.consolidation.daemons import DaemonSets
 from engines.consolidation.eligibility import Eligibility, assess
 from engines.consolidation.placement import TARGET_PREFERRED, Placement, largest_first
-from engines.consolidation.plan import Action, Blocked, Move, Plan
+from engines.consolidation.plan import Action, BlockCode, Blocked, BlockReason, Move, Plan
 from engines.consolidation.policy import ConsolidationPolicy
 from engines.consolidation.replace import Replacer
 
 Order = Callable[[Node], tuple[float, ...]]
+_NO_CHEAPER = BlockReason(BlockCode.NO_CHEAPER_ARRANGEMENT, "no cheaper arrangement found for its pods")
 
 
 @dataclass
@@ -35,7 +36,7 @@ class _Search:
 
     name: str
     actions: list[Action] = field(default_factory=list)
-    failures: dict[str, str] = field(default_factory=dict)
+    failures: dict[str, BlockReason] = field(default_factory=dict)
     savings: float = 0.0
 
 
@@ -78,13 +79,10 @@ def _orders(state: ClusterState, eligibility: Eligibility) -> list[tuple[str, Or
     emptiest nodes into the others' room. Orders: least used, priciest, Karpenter's savings ratio, fewest pods."""
 
     def used(node: Node) -> float:
-        total = [0, 0, 0]
-        for pod in eligibility.movable[node.name]:
-            total[0] += pod.requests.cpu_m
-            total[1] += pod.requests.memory
-            total[2] += pod.requests.gpu
+        need = sum((pod.requests for pod in eligibility.movable[node.name]), Resources())
         alloc = node.allocatable
-        shares = [t / a for t, a in zip(total, (alloc.cpu_m, alloc.memory, alloc.gpu), strict=False) if a > 0]
+        pairs = ((need.cpu_m, alloc.cpu_m), (need.memory, alloc.memory), (need.gpu, alloc.gpu))
+        shares = [t / a for t, a in pairs if a > 0]
         return max(shares, default=0.0)
 
     def price(node: Node) -> float:
@@ -153,8 +151,9 @@ def _try_delete(
     price = node.price_per_hour or 0.0
     pods = sorted(eligibility.movable[node.name], key=largest_first, reverse=True)
     if price < policy.min_savings_per_hour:
-        result.failures[node.name] = (
-            f"deleting it would save ${price:.4f}/h, under the ${policy.min_savings_per_hour}/h minimum"
+        result.failures[node.name] = BlockReason(
+            BlockCode.SAVES_TOO_LITTLE,
+            f"deleting it would save ${price:.4f}/h, under the ${policy.min_savings_per_hour}/h minimum",
         )
         return
     mark = placement.checkpoint()
@@ -167,7 +166,9 @@ def _try_delete(
         target = placement.best_target(pod)
         if target is None:
             placement.rollback(mark)
-            result.failures[node.name] = f"pod {pod.key} fits on no other node with room that meets its constraints"
+            result.failures[node.name] = BlockReason(
+                BlockCode.POD_FITS_NOWHERE, f"pod {pod.key} fits on no other node with room that meets its constraints"
+            )
             return
         placement.place(pod, target)
         moves.append(Move(pod.key, placement.nodes[target].name))
@@ -192,6 +193,6 @@ def _blocked(state: ClusterState, eligibility: Eligibility, search: _Search) -> 
             continue
         reason = eligibility.blocked.get(node.name) or search.failures.get(node.name)
         if reason is None and node.name in targets:
-            reason = "kept as a target: it receives pods from removed nodes"
-        found.append(Blocked(node.name, reason or "no cheaper arrangement found for its pods"))
+            reason = BlockReason(BlockCode.KEPT_AS_TARGET, "kept as a target: it receives pods from removed nodes")
+        found.append(Blocked(node.name, reason or _NO_CHEAPER))
     return tuple(found)

@@ -9,32 +9,52 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from engines.cluster.capacity import PriceBook
 from engines.cluster.model import HOSTNAME_KEY, Node, NodeOffer, Pod, Resources
 from engines.consolidation.daemons import DaemonSets
 from engines.consolidation.eligibility import Eligibility
+from engines.consolidation.groups import (
+    PER_MACHINE_LABELS,
+    gpu_family,
+    group_nodes,
+    may_replace,
+    new_node_template,
+    node_arch,
+    policy_allows,
+)
 from engines.consolidation.placement import Placement, largest_first
-from engines.consolidation.plan import Action, Move, Replacement
+from engines.consolidation.plan import Action, BlockCode, BlockReason, Move, Replacement
 from engines.consolidation.policy import ConsolidationPolicy
 from engines.consolidation.repack import Repack, Repacker
-from engines.spot.model import InstanceType
 
-NODE_POOL_LABELS = ("karpenter.sh/nodepool", "eks.amazonaws.com/nodegroup")
-# Labels that describe one machine, not the pool: the new node gets its own values.
-_PER_MACHINE = (
-    HOSTNAME_KEY,
-    "node.kubernetes.io/instance-type",
-    "beta.kubernetes.io/instance-type",
-    "nvidia.com/gpu.present",
-)
 _TRIES_PER_PREFIX = 3
 # Repacks onto several nodes are tried for the first few nodes of a group only: most of their gain is in 1->N
 # and 2->N, and each try costs a full first-fit simulation.
 _SPLIT_PREFIX = 3
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    """The best replacement found so far for a group: its first `nodes` nodes by `choice`."""
+
+    saving: float  # $/h
+    nodes: int
+    choice: NodeOffer | Repack
+
+
+@dataclass(frozen=True, slots=True)
+class _OfferArrays:
+    """The offers a group may be replaced by, with their capacities and prices as arrays for vector tests."""
+
+    offers: list[NodeOffer]
+    capacities: npt.NDArray[np.int64]  # (offers, 4): allocatable
+    prices: npt.NDArray[np.float64]  # (offers,): $/h
 
 
 class Replacer:
@@ -54,11 +74,11 @@ class Replacer:
             if policy_allows(policy, prices.instance_types.get(offer.instance_type)):
                 self._offers[(offer.zone, offer.capacity_type)].append(offer)
         self._new_nodes = 0
-        self._arrays: dict[tuple[str, ...], tuple[list[NodeOffer], Any, Any]] = {}
+        self._arrays: dict[tuple[str, ...], _OfferArrays] = {}
         self._usable: dict[tuple[str, ...], Any] = {}
         self._overheads: dict[tuple[object, ...], tuple[int, int, int, int]] = {}
 
-    def _offer_arrays(self, seed: Node) -> tuple[list[NodeOffer], Any, Any]:
+    def _offer_arrays(self, seed: Node) -> _OfferArrays:
         key = (seed.zone, seed.capacity_type, node_arch(seed), gpu_family(seed))
         if key not in self._arrays:
             offers = [
@@ -67,22 +87,22 @@ class Replacer:
                 if may_replace(seed, o, self._prices.instance_types.get(o.instance_type))
             ]
             capacities = np.array([o.allocatable.as_tuple() for o in offers], dtype=np.int64).reshape(-1, 4)
-            self._arrays[key] = (offers, capacities, np.array([o.price_per_hour for o in offers]))
+            self._arrays[key] = _OfferArrays(offers, capacities, np.array([o.price_per_hour for o in offers]))
         return self._arrays[key]
 
     def _usable_of(self, seed: Node) -> Any:
         """Per offer of the seed's group: allocatable minus the DaemonSets a new node of that type would run."""
-        pool = tuple(sorted((k, v) for k, v in seed.labels.items() if k not in _PER_MACHINE))
+        pool = tuple(sorted((k, v) for k, v in seed.labels.items() if k not in PER_MACHINE_LABELS))
         key = (seed.zone, seed.capacity_type, node_arch(seed), gpu_family(seed), str(pool), str(seed.taints))
         if key not in self._usable:
-            offers, capacities, _ = self._offer_arrays(seed)
-            overheads = [self._overhead(new_node_template(seed, o, 0)) for o in offers]
-            self._usable[key] = capacities - np.array(overheads, dtype=np.int64).reshape(-1, 4)
+            arrays = self._offer_arrays(seed)
+            overheads = [self._overhead(new_node_template(seed, o, 0)) for o in arrays.offers]
+            self._usable[key] = arrays.capacities - np.array(overheads, dtype=np.int64).reshape(-1, 4)
         return self._usable[key]
 
-    def run(self, nodes: Sequence[Node], actions: list[Action], failures: dict[str, str]) -> None:
+    def run(self, nodes: Sequence[Node], actions: list[Action], failures: dict[str, BlockReason]) -> None:
         self._new_nodes = sum(len(a.launches) for a in actions)
-        for group in _groups(nodes).values():
+        for group in group_nodes(nodes).values():
             group.sort(key=self._used)
             while group:
                 action = self._best_action(group)
@@ -100,9 +120,10 @@ class Replacer:
         return max(need.cpu_m / max(alloc.cpu_m, 1), need.memory / max(alloc.memory, 1))
 
     def _best_action(self, group: list[Node]) -> Action | None:
-        best: tuple[float, int, NodeOffer | Repack] | None = None
+        best: _Candidate | None = None
         seed = group[0]
-        offers, capacities, prices = self._offer_arrays(seed)
+        arrays = self._offer_arrays(seed)
+        offers, capacities, prices = arrays.offers, arrays.capacities, arrays.prices
         if not offers:
             return None
         overhead = np.array(self._overhead(new_node_template(seed, offers[0], 0)), dtype=np.int64)
@@ -124,23 +145,23 @@ class Replacer:
             for i in np.flatnonzero(room & (prices <= limit))[:_TRIES_PER_PREFIX]:
                 offer = offers[int(i)]
                 saving = spent - offer.price_per_hour
-                if (best is None or saving > best[0] + 1e-9) and self._simulate(group[:k], offer, commit=False):
-                    best = (saving, k, offer)
+                if (best is None or saving > best.saving + 1e-9) and self._simulate(group[:k], offer, commit=False):
+                    best = _Candidate(saving, k, offer)
                     break
             if self.policy.allow_split and repacker is not None and k <= _SPLIT_PREFIX:
-                budget = min(limit, spent - best[0]) if best else limit
+                budget = min(limit, spent - best.saving) if best else limit
                 repack = repacker.best(group[:k], pods, budget + 1e-9, self._new_nodes)
                 if repack is not None and len(repack.offers) > 1:
-                    best = (spent - repack.cost, k, repack)
+                    best = _Candidate(spent - repack.cost, k, repack)
             elif not room.any():
                 break  # the pods of this prefix fit in no single node: longer prefixes will not either
         if best is None:
             return None
-        return self._commit(group[: best[1]], best[2], best[0])
+        return self._commit(group[: best.nodes], best.choice, best.saving)
 
     def _commit(self, nodes: Sequence[Node], choice: NodeOffer | Repack, saving: float) -> Action:
         if isinstance(choice, Repack):
-            repacker = self._repacker(nodes[0], self._offer_arrays(nodes[0])[0])
+            repacker = self._repacker(nodes[0], self._offer_arrays(nodes[0]).offers)
             assert repacker is not None and repacker.apply(nodes, choice, self._new_nodes)
             moves = [Move(p.key, f"new:{self._new_nodes + i}") for i, b in enumerate(choice.bins) for p in b]
             self._new_nodes += len(choice.offers)
@@ -209,69 +230,16 @@ class Replacer:
         names = tuple(n.name for n in nodes)
         return Action("replace", names, launches[0], tuple(moves), saving, reasons, tuple(launches[1:]))
 
-    def _why_not(self, node: Node) -> str:
+    def _why_not(self, node: Node) -> BlockReason:
         if not self._offers.get((node.zone, node.capacity_type)):
-            return f"no {node.capacity_type} offers priced in {node.zone} to replace it with"
-        return "its pods cannot be deleted away or replaced by a cheaper node without breaking their rules"
-
-
-def policy_allows(policy: ConsolidationPolicy, instance: InstanceType | None) -> bool:
-    """The policy's node template: catalogue types only, current generation, allowed families."""
-    if instance is None or (policy.replacement_current_generation_only and not instance.current_generation):
-        return False
-    return not policy.replacement_families or instance.family in policy.replacement_families
-
-
-def gpu_family(node: Node) -> str:
-    """The instance family of a GPU node ("" for others): replacements stay within it."""
-    return node.instance_type.split(".", 1)[0] if node.allocatable.gpu > 0 else ""
-
-
-def node_arch(node: Node) -> str:
-    return "arm64" if node.labels.get("kubernetes.io/arch") == "arm64" else "x86_64"
-
-
-def may_replace(seed: Node, offer: NodeOffer, instance: InstanceType | None) -> bool:
-    """Same architecture (images are built for one). A GPU node only by its own family, because the family
-    fixes the GPU model and a pod asking for `nvidia.com/gpu` was tested on that model, not on any GPU. A node
-    without GPUs never by an accelerated type: those are priced for the accelerator, usually tainted, and their
-    Spot capacity is scarce."""
-    if instance is None or offer.arch != node_arch(seed):
-        return False
-    if seed.allocatable.gpu == 0:
-        return instance.gpus == 0 and not _accelerated(instance)
-    return instance.family == gpu_family(seed)
-
-
-def _accelerated(instance: InstanceType) -> bool:
-    # AMD (g4ad), Inferentia, Trainium and FPGA types carry no `nvidia.com/gpu` but are accelerator-priced
-    return instance.family.startswith(("g", "p", "inf", "trn", "f1", "f2", "dl", "vt"))
-
-
-def new_node_template(seed: Node, offer: NodeOffer, index: int) -> Node:
-    """The node a replacement becomes: the pool's labels and taints, the offer's type, zone and capacity."""
-    labels = {k: v for k, v in seed.labels.items() if k not in _PER_MACHINE}
-    labels |= {HOSTNAME_KEY: f"new:{index}", "node.kubernetes.io/instance-type": offer.instance_type}
-    if offer.allocatable.gpu > 0:
-        labels["nvidia.com/gpu.present"] = "true"
-    return Node(
-        name=f"new:{index}",
-        instance_type=offer.instance_type,
-        zone=offer.zone,
-        capacity_type=offer.capacity_type,
-        allocatable=offer.allocatable,
-        price_per_hour=offer.price_per_hour,
-        labels=labels,
-        taints=seed.taints,
-    )
-
-
-def _groups(nodes: Sequence[Node]) -> dict[tuple[object, ...], list[Node]]:
-    groups: dict[tuple[object, ...], list[Node]] = defaultdict(list)
-    for node in nodes:
-        pool = next((node.labels[k] for k in NODE_POOL_LABELS if k in node.labels), "")
-        groups[(node.zone, node.capacity_type, node.taints, pool, node_arch(node), gpu_family(node))].append(node)
-    return groups
+            return BlockReason(
+                BlockCode.NO_REPLACEMENT_OFFERS,
+                f"no {node.capacity_type} offers priced in {node.zone} to replace it with",
+            )
+        return BlockReason(
+            BlockCode.NO_CHEAPER_REPLACEMENT,
+            "its pods cannot be deleted away or replaced by a cheaper node without breaking their rules",
+        )
 
 
 def _sum(pods: Sequence[Pod]) -> Resources:

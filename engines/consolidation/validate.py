@@ -34,7 +34,7 @@ def validate_plan(
             if name not in nodes:
                 problems.append(f"{label}: node {name} does not exist (or was already removed)")
             elif name in eligibility.blocked:
-                problems.append(f"{label}: node {name} may not be disrupted: {eligibility.blocked[name]}")
+                problems.append(f"{label}: node {name} may not be disrupted: {eligibility.blocked[name].text}")
         for replacement in action.launches:
             new = _new_node(action, replacement, launched, nodes, prices)
             launched += 1

@@ -16,7 +16,7 @@ from typing import Literal
 from engines.interruption.hive import HivePool
 from engines.spot.fleet import FleetPolicy, plan_fleet
 from engines.spot.model import Catalog, InstanceType, PoolKey
-from engines.spot.offerings import Offering, Offerings
+from engines.spot.offerings import Exclusion, Offering, Offerings, Rejection, RejectionCode
 from engines.spot.ranking import RankPolicy, rank_pools
 from engines.spot.requirements import Requirements
 from engines.spot.risk import RiskStrategy
@@ -58,7 +58,12 @@ class ReplacementChoice:
     az_id: str | None
     hourly_price: float | None
     reasons: tuple[str, ...]
-    rejected: tuple[str, ...] = ()
+    rejections: tuple[Rejection, ...] = ()
+
+    @property
+    def rejected(self) -> tuple[str, ...]:
+        """The pools left out, one line each: "<type> <zone>: <reason>"."""
+        return tuple(r.describe() for r in self.rejections)
 
 
 def zone_id(offering: Offering) -> str | None:
@@ -79,18 +84,23 @@ def shape_of(instance: InstanceType) -> Requirements:
     )
 
 
-def _exclusions(offerings: Offerings, request: ReplacementRequest, flagged: frozenset[HivePool]) -> dict[PoolKey, str]:
+def _exclusions(
+    offerings: Offerings, request: ReplacementRequest, flagged: frozenset[HivePool]
+) -> dict[PoolKey, Exclusion]:
     flagged_here = {(p.az_id, p.instance_type) for p in flagged if p.region == request.region}
-    excluded: dict[PoolKey, str] = {}
+    excluded: dict[PoolKey, Exclusion] = {}
     for o in offerings:
         oid = zone_id(o)
         same_zone = (oid is not None and oid == request.az_id) or o.availability_zone == request.availability_zone
         if o.instance_type == request.instance_type and same_zone:
-            excluded[o.key] = "the interrupted pool itself"
+            excluded[o.key] = Exclusion(RejectionCode.INTERRUPTED_POOL, "the interrupted pool itself")
         elif (oid, o.instance_type) in flagged_here:
-            excluded[o.key] = "flagged in the hive mind: another node was interrupted in this pool recently"
+            excluded[o.key] = Exclusion(
+                RejectionCode.HIVE_MIND_FLAGGED,
+                "flagged in the hive mind: another node was interrupted in this pool recently",
+            )
         elif request.zones and not any(z.holds(o) for z in request.zones):
-            excluded[o.key] = "the node group has no subnet in this zone"
+            excluded[o.key] = Exclusion(RejectionCode.NO_SUBNET_IN_ZONE, "the node group has no subnet in this zone")
     return excluded
 
 
@@ -137,15 +147,20 @@ def choose_replacement(
         return _on_demand(request, offerings, shape, "the interrupted node was On-Demand: keep its capacity type")
     excluded = _exclusions(offerings, request, frozenset(flagged))
     result = rank_pools(offerings, shape, strategy, at, request.region, policy, excluded)
-    rejected = tuple(f"{r.instance_type} {r.availability_zone}: {r.reason}" for r in result.rejected)
     slot = plan_fleet(result, 1, SINGLE_NODE).spot_slots
     if not slot:
         choice = _on_demand(request, offerings, shape, "On-Demand fallback: no safe Spot pool remains")
-        return dataclasses.replace(choice, rejected=rejected)
+        return dataclasses.replace(choice, rejections=result.rejected)
     o = slot[0].offering
     zone = next((z for z in request.zones if z.holds(o)), None)
     zone_key = zone.key if zone is not None else o.availability_zone
     shape_reason = f"fits {instance.name}'s shape: {instance.vcpus} vCPUs / {instance.memory_gib:g} GiB {instance.arch}"
     return ReplacementChoice(
-        "spot", o.instance_type, zone_key, zone_id(o), o.spot_price, (shape_reason, *slot[0].reasons), rejected
+        "spot",
+        o.instance_type,
+        zone_key,
+        zone_id(o),
+        o.spot_price,
+        (shape_reason, *slot[0].reasons),
+        result.rejected,
     )

@@ -59,7 +59,7 @@ class CloudOptim:
         best = largest(per_pod)
         return Estimate(best.value, (*best.reasons, f"max across pods ({replicas_note(data.memory)})"))
 
-    def _cpu_one(self, series: UsageSeries, ceiling: float | None) -> tuple[float, tuple[str, ...]]:
+    def _cpu_one(self, series: UsageSeries, ceiling: float | None) -> Estimate:
         s = self.settings
         base = percentile(series, s.cpu_percentile)
         headroom = sqrt_headroom(base, s.cpu_headroom_beta, 1.0)
@@ -71,9 +71,9 @@ class CloudOptim:
         if ceiling is not None and value > max(ceiling, base):
             value = max(ceiling, base)
             reasons.append(f"headroom capped at the current {fmt_cores(ceiling)}")
-        return value, tuple(reasons)
+        return Estimate(value, tuple(reasons))
 
-    def _memory_one(self, series: UsageSeries, end: float, ceiling: float | None) -> tuple[float, tuple[str, ...]]:
+    def _memory_one(self, series: UsageSeries, end: float, ceiling: float | None) -> Estimate:
         s = self.settings
         peak = series.peak
         reasons = [f"memory peak {fmt_bytes(peak)} over {series.span_seconds / DAY:.1f} days"]
@@ -102,4 +102,4 @@ class CloudOptim:
             else:
                 share = f"{s.memory_min_headroom:.0%}"
                 reasons.append(f"peak is above the current {fmt_bytes(ceiling)}: {fmt_bytes(value)} (peak + {share})")
-        return value, tuple(reasons)
+        return Estimate(value, tuple(reasons))

@@ -160,7 +160,8 @@ class Inventory:
                 groups[(pod.namespace, pod.owner, container.name)].append((pod, container))
         out = []
         for (namespace, workload, name), members in sorted(groups.items()):
-            current = members[0][1].resources
+            _, first = members[0]
+            current = first.resources
             for _, container in members[1:]:
                 current = current.merged(container.resources)
             pods = tuple(sorted((pod for pod, _ in members), key=lambda p: p.name))
@@ -169,7 +170,7 @@ class Inventory:
                     namespace=namespace,
                     workload=workload,
                     container=name,
-                    kind=members[0][1].kind,
+                    kind=first.kind,
                     pods=pods,
                     current=current,
                     containers_in_pod=max(len(pod.containers) for pod in pods),

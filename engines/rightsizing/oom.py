@@ -11,7 +11,7 @@ import math
 
 from engines.rightsizing.inventory import Node, Pod, PodContainer
 from engines.rightsizing.policy import OomPolicy
-from engines.rightsizing.result import OomRemediation
+from engines.rightsizing.result import Escalation, EscalationCode, OomRemediation
 from engines.rightsizing.strategy import fmt_bytes
 
 
@@ -34,16 +34,22 @@ def remediate(
     reasons.append(
         f"bump to {fmt_bytes(needed)} = max(used + {fmt_bytes(policy.min_bump_bytes)}, used x {policy.bump_ratio:g})"
     )
-    escalate = False
+    escalations: list[Escalation] = []
+
+    def escalate(code: EscalationCode, why: str) -> None:
+        escalations.append(Escalation(code, why))
+        reasons.append(why)
+
     if status.restart_count >= policy.escalate_after_restarts:
-        escalate = True
-        reasons.append(
+        escalate(
+            EscalationCode.REPEATED_OOM,
             f"escalated: {status.restart_count} restarts with an OOM kill (>= {policy.escalate_after_restarts}); "
-            "a human should check for a leak or a bigger node instead of another bump"
+            "a human should check for a leak or a bigger node instead of another bump",
         )
     if used <= 0:
-        escalate = True
-        reasons.append("escalated: no memory request, limit or usage to size a bump from")
+        escalate(
+            EscalationCode.NOTHING_TO_SIZE_FROM, "escalated: no memory request, limit or usage to size a bump from"
+        )
     capped = False
     allocatable = node.allocatable_memory_bytes if node else None
     if allocatable is not None and needed > allocatable:
@@ -51,8 +57,9 @@ def remediate(
         needed = float(allocatable)
         reasons.append(f"capped at node {node.name if node else '?'} allocatable {fmt_bytes(allocatable)}")
         if allocatable <= used:
-            escalate = True
-            reasons.append("escalated: the node has no more memory to give; the pod needs a bigger node")
+            escalate(
+                EscalationCode.NODE_FULL, "escalated: the node has no more memory to give; the pod needs a bigger node"
+            )
     elif allocatable is None:
         reasons.append("node allocatable unknown: the bump is not capped")
     return OomRemediation(
@@ -62,8 +69,8 @@ def remediate(
         node=pod.node,
         restart_count=status.restart_count,
         used_bytes=math.ceil(used),
-        new_memory_bytes=None if escalate else math.ceil(needed) if not capped else int(needed),
+        new_memory_bytes=None if escalations else math.ceil(needed) if not capped else int(needed),
         capped_at_node=capped,
-        escalate=escalate,
         reasons=tuple(reasons),
+        escalations=tuple(escalations),
     )

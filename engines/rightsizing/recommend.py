@@ -160,7 +160,7 @@ def _apply_ooms(memory: _Sized, remediations: list[OomRemediation]) -> _Sized:
         return memory
     if any(r.escalate for r in remediations):
         first = next(r for r in remediations if r.escalate)
-        why = next(reason for reason in first.reasons if reason.startswith("escalated"))
+        why = first.escalations[0].reason
         return _Sized(None, (*memory.reasons, f"memory left to a human (pod {first.pod}): {why}"))
     bump = max(r.new_memory_bytes or 0 for r in remediations)
     if memory.value is not None and memory.value >= bump:

@@ -3,8 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 from engines.rightsizing.inventory import ContainerKind, ContainerResources, WorkloadRef
+
+
+class EscalationCode(StrEnum):
+    """Why an OOM kill goes to a human instead of another bump, for code to test."""
+
+    REPEATED_OOM = "repeated-oom"
+    NOTHING_TO_SIZE_FROM = "nothing-to-size-from"
+    NODE_FULL = "node-full"
+
+
+@dataclass(frozen=True, slots=True)
+class Escalation:
+    code: EscalationCode
+    reason: str  # the same words as in the remediation's reasons
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,8 +34,12 @@ class OomRemediation:
     used_bytes: int
     new_memory_bytes: int | None
     capped_at_node: bool
-    escalate: bool
     reasons: tuple[str, ...]
+    escalations: tuple[Escalation, ...] = ()  # in the order their words appear in `reasons`
+
+    @property
+    def escalate(self) -> bool:
+        return bool(self.escalations)
 
 
 @dataclass(frozen=True, slots=True)

@@ -55,7 +55,6 @@ def replicas_note(series: tuple[UsageSeries, ...]) -> str:
     return f"{samples} samples from {pods} pod{'s' if pods != 1 else ''}"
 
 
-def largest(values: list[tuple[float, tuple[str, ...]]]) -> Estimate:
+def largest(estimates: list[Estimate]) -> Estimate:
     """The replica with the largest estimate wins (KRR and Kubecost take the max across pods too)."""
-    value, reasons = max(values, key=lambda item: item[0])
-    return Estimate(value, reasons)
+    return max(estimates, key=lambda estimate: estimate.value)

@@ -54,8 +54,8 @@ class VpaTarget:
     def memory(self, data: EstimateInput) -> Estimate:
         s = self.settings
         peaks = [_interval_peaks(series, s.memory_interval_hours * 3600.0) for series in data.memory]
-        values = np.concatenate([p[0] for p in peaks]) if peaks else np.empty(0)
-        times = np.concatenate([p[1] for p in peaks]) if peaks else np.empty(0)
+        values = np.concatenate([peak for peak, _ in peaks]) if peaks else np.empty(0)
+        times = np.concatenate([stamp for _, stamp in peaks]) if peaks else np.empty(0)
         buckets = ExponentialBuckets(s.memory_first_bucket_bytes, 1 + s.bucket_growth, s.memory_max_bytes)
         estimate = self._target(values, times, np.ones(len(values)), buckets, s.pod_min_memory_bytes, data, "memory")
         current = data.current

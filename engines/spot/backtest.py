@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from engines.registry import Registry
 from engines.spot.fleet import CapacityType, FleetPolicy, plan_fleet
 from engines.spot.model import Catalog, OnDemandPrices, PoolKey, PriceHistory, SpotAdvisor
 from engines.spot.offerings import Offering, Offerings, build_offerings
@@ -141,29 +142,26 @@ def _model_selector(options: Mapping[str, Any]) -> Selector:
     )
 
 
-_SELECTORS: dict[str, Callable[[Mapping[str, Any]], Selector]] = {
-    "yield": lambda options: yield_selector(
-        fleet=FleetPolicy(min_on_demand_share=float(options.get("on_demand_share", 0.0)))
-    ),
-    "cheapest": lambda options: cheapest_selector,
-    "lowest-advisor-risk": lambda options: lowest_advisor_risk_selector,
-    "model": _model_selector,
-}
-
-
-def register_selector(name: str, factory: Callable[[Mapping[str, Any]], Selector]) -> None:
-    _SELECTORS[name] = factory
+BACKTEST_POLICIES = Registry[Selector](
+    "backtest policy",
+    {
+        "yield": lambda options: yield_selector(
+            fleet=FleetPolicy(min_on_demand_share=float(options.get("on_demand_share", 0.0)))
+        ),
+        "cheapest": lambda options: cheapest_selector,
+        "lowest-advisor-risk": lambda options: lowest_advisor_risk_selector,
+        "model": _model_selector,
+    },
+)
 
 
 def selector_names() -> list[str]:
-    return sorted(_SELECTORS)
+    return BACKTEST_POLICIES.names()
 
 
 def get_selector(name: str, options: Mapping[str, Any] | None = None) -> Selector:
-    try:
-        return _SELECTORS[name](options or {})
-    except KeyError:
-        raise KeyError(f"unknown backtest policy {name!r}; known: {', '.join(selector_names())}") from None
+    """Build a registered selection policy; unknown names raise KeyError naming the known ones."""
+    return BACKTEST_POLICIES.build(name, options)
 
 
 def run_backtest(

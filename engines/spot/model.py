@@ -69,6 +69,26 @@ class AdvisorEntry:
     def label(self) -> str:
         return ADVISOR_LABELS[self.bucket]
 
+    @property
+    def spot_share(self) -> float | None:
+        """Spot price / On-Demand price as the advisor's savings imply (its savings are measured against
+        On-Demand); None when 0% or 100% savings imply no usable price.
+
+        >>> AdvisorEntry(bucket=1, savings_pct=60).spot_share
+        0.4
+        """
+        return 1.0 - self.savings_pct / 100.0 if 0 < self.savings_pct < 100 else None
+
+    def spot_price(self, on_demand: float) -> float | None:
+        """The Spot price estimated from an On-Demand price: On-Demand less the advisor's savings."""
+        share = self.spot_share
+        return None if share is None else on_demand * share
+
+    def on_demand_price(self, spot: float) -> float | None:
+        """The On-Demand price recovered from a Spot price: Spot / (1 - the advisor's savings)."""
+        share = self.spot_share
+        return None if share is None else spot / share
+
 
 @dataclass(frozen=True, slots=True)
 class SpotAdvisor:

@@ -6,8 +6,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from engines.spot.model import (
     AdvisorEntry,
@@ -25,13 +26,41 @@ HOUR = 3600
 DAY = 24 * HOUR
 
 
+class RejectionCode(StrEnum):
+    """Why a pool was left out, for code to test; the words for people are in `Rejection.reason`."""
+
+    NOT_IN_CATALOGUE = "not-in-catalogue"
+    NO_ON_DEMAND_PRICE = "no-on-demand-price"
+    REQUIREMENTS_UNMET = "requirements-unmet"
+    ADVISOR_RATE_TOO_HIGH = "advisor-rate-too-high"
+    PRICE_UNSTABLE = "price-unstable"
+    NOT_BELOW_ON_DEMAND = "not-below-on-demand"
+    RISK_TOO_HIGH = "risk-too-high"
+    EXCLUDED = "excluded"  # by the caller, for a reason of its own
+    INTERRUPTED_POOL = "interrupted-pool"
+    HIVE_MIND_FLAGGED = "hive-mind-flagged"
+    NO_SUBNET_IN_ZONE = "no-subnet-in-zone"
+
+
+@dataclass(frozen=True, slots=True)
+class Exclusion:
+    """Why a caller leaves a pool out before ranking: a code and the words."""
+
+    code: RejectionCode
+    reason: str
+
+
 @dataclass(frozen=True, slots=True)
 class Rejection:
-    """A pool left out, with the reason in plain words."""
+    """A pool left out, with the reason in plain words and its code."""
 
     instance_type: str
     availability_zone: str
     reason: str
+    code: RejectionCode
+
+    def describe(self) -> str:
+        return f"{self.instance_type} {self.availability_zone}: {self.reason}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +113,11 @@ class Offerings:
             if reason is None:
                 kept.append(offering)
             else:
-                rejected.append(Rejection(offering.instance_type, offering.availability_zone, reason))
+                rejected.append(
+                    Rejection(
+                        offering.instance_type, offering.availability_zone, reason, RejectionCode.REQUIREMENTS_UNMET
+                    )
+                )
         return Offerings(tuple(kept), tuple(rejected))
 
     def by_zone(self) -> dict[str, list[Offering]]:
@@ -102,11 +135,13 @@ class Offerings:
     def cheapest_on_demand(self) -> Offering | None:
         return min(self.items, key=lambda o: (o.on_demand_price, o.instance_type, o.availability_zone), default=None)
 
-    def excluding(self, excluded: dict[PoolKey, str]) -> Offerings:
-        """Drop pools named in `excluded` (e.g. flagged by the hive mind), keeping the given reason."""
+    def excluding(self, excluded: Mapping[PoolKey, Exclusion]) -> Offerings:
+        """Drop pools named in `excluded` (e.g. flagged by the hive mind), keeping the given reason and code."""
         kept = tuple(o for o in self.items if o.key not in excluded)
         dropped = tuple(
-            Rejection(o.instance_type, o.availability_zone, excluded[o.key]) for o in self.items if o.key in excluded
+            Rejection(o.instance_type, o.availability_zone, excluded[o.key].reason, excluded[o.key].code)
+            for o in self.items
+            if o.key in excluded
         )
         return Offerings(kept, self.rejected + dropped)
 
@@ -131,12 +166,21 @@ def build_offerings(
             continue  # the pool had no price yet at `at`: not an offering at that moment
         instance = catalog.get(key.instance_type)
         if instance is None:
-            rejected.append(Rejection(key.instance_type, key.availability_zone, "not in the instance catalogue"))
+            rejected.append(
+                Rejection(
+                    key.instance_type,
+                    key.availability_zone,
+                    "not in the instance catalogue",
+                    RejectionCode.NOT_IN_CATALOGUE,
+                )
+            )
             continue
         entry = advisor.get(region, key.instance_type)
         on_demand_price, notes = _on_demand_price(region, key.instance_type, spot, on_demand, entry)
         if on_demand_price is None:
-            rejected.append(Rejection(key.instance_type, key.availability_zone, notes[0]))
+            rejected.append(
+                Rejection(key.instance_type, key.availability_zone, notes[0], RejectionCode.NO_ON_DEMAND_PRICE)
+            )
             continue
         items.append(
             Offering(
@@ -160,9 +204,8 @@ def _on_demand_price(
     listed = on_demand.get(region, instance_type)
     if listed is not None:
         return listed, ()
-    if entry is not None and 0 < entry.savings_pct < 100:
-        # The advisor's savings % is measured against On-Demand, so price / (1 - savings) recovers it.
-        derived = spot / (1.0 - entry.savings_pct / 100.0)
+    derived = entry.on_demand_price(spot) if entry is not None else None
+    if entry is not None and derived is not None:
         return derived, (
             f"On-Demand price ${derived:.4f}/h is derived from the Spot price and Spot Advisor's "
             f"{entry.savings_pct}% savings: no listed On-Demand price for {region}",

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pydantic import BaseModel, ConfigDict, Field
 
 from engines.spot.model import InstanceType, PoolKey
-from engines.spot.offerings import Offering, Offerings, Rejection
+from engines.spot.offerings import Exclusion, Offering, Offerings, Rejection, RejectionCode
 from engines.spot.requirements import Requirements
 from engines.spot.risk import RiskScore, RiskStrategy
 
@@ -75,22 +75,23 @@ def rank_pools(
     at: int,
     region: str,
     policy: RankPolicy | None = None,
-    exclusions: Mapping[PoolKey, str] | None = None,
+    exclusions: Mapping[PoolKey, Exclusion | str] | None = None,
 ) -> RankResult:
-    """Rank every compatible, safe pool by yield, best first."""
+    """Rank every compatible, safe pool by yield, best first. An exclusion given as bare words is the caller's
+    own (`RejectionCode.EXCLUDED`)."""
     policy = policy or RankPolicy()
     compatible = offerings.compatible(requirements)
     ceiling = compatible.cheapest_on_demand()
-    candidates = compatible.excluding(dict(exclusions)) if exclusions else compatible
+    candidates = compatible.excluding(_coded(exclusions)) if exclusions else compatible
     rejected = list(candidates.rejected)  # `excluding` keeps the earlier rejections and adds its own
     if ceiling is None:
         return RankResult(region, at, (), tuple(rejected), compatible)
     max_tco = ceiling.on_demand_price * (1.0 + unused_share(ceiling.instance, requirements))
     ranked: list[RankedPool] = []
     for offering in candidates:
-        reason = _safety_rejection(offering, ceiling, policy)
-        if reason is not None:
-            rejected.append(Rejection(offering.instance_type, offering.availability_zone, reason))
+        unsafe = _safety_rejection(offering, ceiling, policy)
+        if unsafe is not None:
+            rejected.append(Rejection(offering.instance_type, offering.availability_zone, unsafe.reason, unsafe.code))
             continue
         risk = strategy.score(offering, at)
         limit = policy.max_model_probability if risk.source == "model" else policy.max_risk
@@ -101,6 +102,7 @@ def rank_pools(
                     offering.instance_type,
                     offering.availability_zone,
                     f"{what} {risk.value:.2f} is above the {limit:g} limit",
+                    RejectionCode.RISK_TOO_HIGH,
                 )
             )
             continue
@@ -109,21 +111,32 @@ def rank_pools(
     return RankResult(region, at, tuple(ranked), tuple(rejected), compatible)
 
 
-def _safety_rejection(offering: Offering, ceiling: Offering, policy: RankPolicy) -> str | None:
+def _coded(exclusions: Mapping[PoolKey, Exclusion | str]) -> dict[PoolKey, Exclusion]:
+    return {
+        key: Exclusion(RejectionCode.EXCLUDED, why) if isinstance(why, str) else why for key, why in exclusions.items()
+    }
+
+
+def _safety_rejection(offering: Offering, ceiling: Offering, policy: RankPolicy) -> Exclusion | None:
     advisor = offering.advisor
     if advisor is not None and advisor.bucket > policy.max_advisor_bucket:
         if advisor.bucket == 4:
-            return REJECTED_BUCKET_REASON
-        return f"Spot Advisor interruption rate {advisor.label} is above the policy's limit"
+            return Exclusion(RejectionCode.ADVISOR_RATE_TOO_HIGH, REJECTED_BUCKET_REASON)
+        return Exclusion(
+            RejectionCode.ADVISOR_RATE_TOO_HIGH,
+            f"Spot Advisor interruption rate {advisor.label} is above the policy's limit",
+        )
     stats = offering.stats
     if stats is not None and stats.relative_range >= policy.max_weekly_move:
-        return (
-            f"price moved {stats.relative_range:.0%} within 7 days (limit {policy.max_weekly_move:.0%}): unstable pool"
+        return Exclusion(
+            RejectionCode.PRICE_UNSTABLE,
+            f"price moved {stats.relative_range:.0%} within 7 days (limit {policy.max_weekly_move:.0%}): unstable pool",
         )
     if offering.spot_price >= ceiling.on_demand_price:
-        return (
+        return Exclusion(
+            RejectionCode.NOT_BELOW_ON_DEMAND,
             f"Spot ${offering.spot_price:.4f}/h is not below the cheapest On-Demand fit "
-            f"({ceiling.instance_type} at ${ceiling.on_demand_price:.4f}/h)"
+            f"({ceiling.instance_type} at ${ceiling.on_demand_price:.4f}/h)",
         )
     return None
 

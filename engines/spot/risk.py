@@ -8,13 +8,14 @@ the engine by the interruption-risk model (ml/) and falls back to the heuristic 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from engines.registry import Registry
 from engines.spot.model import PoolKey
 from engines.spot.offerings import Offering
 
@@ -189,22 +190,13 @@ def _model(settings: Mapping[str, Any]) -> RiskStrategy:
     )
 
 
-_REGISTRY: dict[str, Callable[[Mapping[str, Any]], RiskStrategy]] = {"seed-weighted": _seed_weighted, "model": _model}
-
-
-def register_strategy(name: str, factory: Callable[[Mapping[str, Any]], RiskStrategy]) -> None:
-    """Add a strategy (for example the ML model's) under a name the API and CLI can select."""
-    _REGISTRY[name] = factory
+RISK_STRATEGIES = Registry[RiskStrategy]("risk strategy", {"seed-weighted": _seed_weighted, "model": _model})
 
 
 def strategy_names() -> list[str]:
-    return sorted(_REGISTRY)
+    return RISK_STRATEGIES.names()
 
 
 def get_strategy(name: str = "seed-weighted", settings: Mapping[str, Any] | None = None) -> RiskStrategy:
     """Build a registered strategy; unknown names raise KeyError naming the known ones."""
-    try:
-        factory = _REGISTRY[name]
-    except KeyError:
-        raise KeyError(f"unknown risk strategy {name!r}; known: {', '.join(strategy_names())}") from None
-    return factory(settings or {})
+    return RISK_STRATEGIES.build(name, settings)

@@ -21,7 +21,7 @@ from typing import Any
 from kubernetes.client import ApiClient
 
 from cloudoptim.adapters.kube.api import api_client
-from localmode.kube_emulator.budget import BudgetCount
+from engines.cluster.budget import BudgetCount
 from localmode.kube_emulator.objects import Obj
 from localmode.kube_emulator.server import EmulatorServer, Fault
 from localmode.kube_emulator.store import ClusterStore, EmulatorStats

@@ -10,8 +10,8 @@ import copy
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
+from engines.cluster import budget
 from engines.cluster.model import Resources
-from localmode.kube_emulator import budget
 from localmode.kube_emulator.objects import Obj, is_ready, not_found, now_iso, set_ready
 from localmode.kube_emulator.scheduling import (
     REPLACED_KINDS,

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from localmode.kube_emulator import budget
+from engines.cluster import budget
 from localmode.kube_emulator.objects import (
     ApiError,
     Obj,

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from cloudoptim.errors import KubeNotFoundError
 from cloudoptim.interruptions.kube import BudgetStatus, EvictionOutcome, EvictionResult, NodeStatus, PodRef
-from localmode.kube_emulator.budget import BudgetCount, count, may_evict, refusal_message
+from engines.cluster.budget import BudgetCount, count, may_evict, refusal_message
 
 CONTROLLED_KINDS = frozenset({"ReplicaSet", "StatefulSet", "Job", "ReplicationController"})
 OPERATIONS = ("get_node", "node_for_instance", "cordon", "pods_on_node", "evict", "pdbs")

@@ -27,8 +27,9 @@ def price_book(data: DayZeroData, region: str) -> PriceBook:
             spot[(key.instance_type, key.availability_zone)] = price
             if key.instance_type not in on_demand:
                 entry = data.advisor.get(region, key.instance_type)
-                if entry is not None and 0 < entry.savings_pct < 100:
-                    on_demand[key.instance_type] = price / (1.0 - entry.savings_pct / 100.0)
+                derived = entry.on_demand_price(price) if entry is not None else None
+                if derived is not None:
+                    on_demand[key.instance_type] = derived
     notes = _estimate_missing(data, region, history, on_demand, spot)
     types = {name: instance for name in on_demand if (instance := data.catalog.get(name)) is not None}
     return PriceBook(region=region, instance_types=types, on_demand=on_demand, spot=spot, notes=notes)
@@ -70,11 +71,12 @@ def _estimate_missing(
     zones = sorted({zone for _, zone in spot})
     for name, price in list(on_demand.items()):
         entry = data.advisor.get(region, name)
-        if entry is None or not 0 < entry.savings_pct < 100:
+        estimate = entry.spot_price(price) if entry is not None else None
+        if entry is None or estimate is None:
             continue
         for zone in zones:
             if (name, zone) not in spot:
-                spot[(name, zone)] = price * (1.0 - entry.savings_pct / 100.0)
+                spot[(name, zone)] = estimate
                 notes.setdefault(name, "")
                 notes[name] = (notes[name] + "; " if notes[name] else f"{name}: ") + (
                     f"Spot price in {zone} estimated from the Spot Advisor's {entry.savings_pct}% savings"

@@ -11,10 +11,12 @@ from cloudoptim.interruptions.models import DrainState, Replacement
 from cloudoptim.interruptions.ports import HiveMind, NodeGroup, Registry
 from engines.interruption.replacement import ReplacementRequest, Zone, choose_replacement
 from engines.spot.model import Catalog
-from engines.spot.offerings import Offerings
+from engines.spot.offerings import Offerings, RejectionCode
 from engines.spot.risk import get_strategy
 
 MAX_EXCLUDED_REPORTED = 20  # keep the state well under Step Functions' 256 KB
+# The exclusions this workflow makes and reports: the hive mind's flags and the interrupted pool itself.
+_OURS = frozenset({RejectionCode.HIVE_MIND_FLAGGED, RejectionCode.INTERRUPTED_POOL})
 
 
 class Market(Protocol):
@@ -58,7 +60,7 @@ def choose(state: DrainState, deps: ChooseDeps, now: int) -> Replacement:
         zones=_zones(node_group(deps.registry, state), state),
     )
     choice = choose_replacement(request, offerings, deps.market.catalog, flagged, get_strategy(), at)
-    ours = [r for r in choice.rejected if "hive mind" in r or "interrupted pool" in r]
+    ours = [r.describe() for r in choice.rejections if r.code in _OURS]
     reasons = [*choice.reasons, f"{len(flagged)} pool(s) flagged in {state.region}; Spot prices as of {iso(at)}"]
     return Replacement(
         capacity_type=choice.capacity_type,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,7 @@ from cloudoptim.adapters.kube.objects import (
     tolerations,
 )
 from cloudoptim.errors import InputFileError
+from engines.cluster.budget import BudgetCount, count
 from engines.cluster.capacity import PriceBook
 from engines.cluster.model import (
     ON_DEMAND,
@@ -57,6 +57,7 @@ def parse_cluster(document: Any, prices: PriceBook) -> ClusterState:
         raise InputFileError("expected a Kubernetes List with an 'items' array (kubectl get nodes,pods,pdb -A -o json)")
     nodes: list[Node] = []
     pods: list[Pod] = []
+    healthy: set[str] = set()  # keys of the pods a budget counts as healthy
     raw_pdbs: list[dict[str, Any]] = []
     for index, item in enumerate(document["items"]):
         item = as_dict(item, f"items[{index}]")
@@ -64,12 +65,15 @@ def parse_cluster(document: Any, prices: PriceBook) -> ClusterState:
         if kind == "Node":
             nodes.append(_node(item, prices, f"Node {_name(item, index)}"))
         elif kind == "Pod":
-            pods.append(_pod(item, f"Pod {_name(item, index)}"))
+            what = f"Pod {_name(item, index)}"
+            pods.append(_pod(item, what))
+            if _healthy(item, what):
+                healthy.add(pods[-1].key)
         elif kind == "PodDisruptionBudget":
             raw_pdbs.append(item)
     if not nodes:
         raise InputFileError("the List has no Node objects: include nodes (kubectl get nodes,pods,pdb -A -o json)")
-    pdbs = [_pdb(item, pods, f"PodDisruptionBudget {_name(item, i)}") for i, item in enumerate(raw_pdbs)]
+    pdbs = [_pdb(item, pods, healthy, f"PodDisruptionBudget {_name(item, i)}") for i, item in enumerate(raw_pdbs)]
     return ClusterState(prices.region, tuple(nodes), tuple(pods), tuple(pdbs))
 
 
@@ -180,7 +184,15 @@ def _spread(block: Any, what: str) -> SpreadConstraint:
     )
 
 
-def _pdb(item: dict[str, Any], pods: list[Pod], what: str) -> Pdb:
+def _healthy(item: dict[str, Any], what: str) -> bool:
+    """Healthy as the disruption controller counts it: Running, Ready, and not being deleted."""
+    meta, status = as_dict(item.get("metadata"), f"{what}.metadata"), as_dict(item.get("status"), f"{what}.status")
+    conditions = [as_dict(c, f"{what}.conditions") for c in as_list(status.get("conditions"), f"{what}.conditions")]
+    ready = any(c.get("type") == "Ready" and c.get("status") == "True" for c in conditions)
+    return status.get("phase", "Running") == "Running" and ready and not meta.get("deletionTimestamp")
+
+
+def _pdb(item: dict[str, Any], pods: list[Pod], healthy: set[str], what: str) -> Pdb:
     meta = as_dict(item.get("metadata"), f"{what}.metadata")
     spec = as_dict(item.get("spec"), f"{what}.spec")
     status = as_dict(item.get("status"), f"{what}.status")
@@ -189,30 +201,20 @@ def _pdb(item: dict[str, Any], pods: list[Pod], what: str) -> Pdb:
     if "disruptionsAllowed" in status:  # the controller's own answer is authoritative
         allowed = int(status["disruptionsAllowed"])
     else:
-        matched = [p for p in pods if p.namespace == namespace and p.phase == "Running" and selector.matches(p.labels)]
-        allowed = _allowed(spec, len(matched), what)
+        # The file holds no controller scale: the pods the budget selects are the ones it expects.
+        matched = [p for p in pods if p.namespace == namespace and p.is_active and selector.matches(p.labels)]
+        allowed = _count(spec, len(matched), sum(1 for p in matched if p.key in healthy), what).disruptions_allowed
     return Pdb(namespace, str(meta.get("name")), selector, max(allowed, 0))
 
 
-def _allowed(spec: dict[str, Any], healthy: int, what: str) -> int:
-    if "maxUnavailable" in spec:
-        return _absolute(spec["maxUnavailable"], healthy, round_up=True, what=what)
-    if "minAvailable" in spec:
-        return healthy - _absolute(spec["minAvailable"], healthy, round_up=True, what=what)
-    return 0
-
-
-def _absolute(value: Any, total: int, round_up: bool, what: str) -> int:
-    if isinstance(value, int):
-        return value
-    text = str(value)
-    if text.endswith("%"):
-        try:
-            share = float(text[:-1]) / 100.0
-        except ValueError as exc:
-            raise InputFileError(f"{what}: {text!r} is not a percentage") from exc
-        return math.ceil(share * total) if round_up else math.floor(share * total)
+def _count(spec: dict[str, Any], expected: int, healthy: int, what: str) -> BudgetCount:
     try:
-        return int(text)
+        return count(
+            _int_or_string(spec.get("minAvailable")), _int_or_string(spec.get("maxUnavailable")), expected, healthy
+        )
     except ValueError as exc:
-        raise InputFileError(f"{what}: {text!r} is neither an integer nor a percentage") from exc
+        raise InputFileError(f"{what}: {exc}") from exc
+
+
+def _int_or_string(value: Any) -> int | str | None:
+    return value if value is None or isinstance(value, int) else str(value)

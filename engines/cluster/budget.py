@@ -1,6 +1,7 @@
-"""PodDisruptionBudget arithmetic as the disruption controller and the eviction subresource apply it.
+"""PodDisruptionBudget arithmetic as Kubernetes' disruption controller and the eviction subresource apply it.
 
-Shared by the emulator and the in-memory fake so both refuse exactly the evictions a real API server refuses.
+One copy for everything that counts a budget itself: the kubectl-file adapter (when the file has no status from
+the controller), the API emulator and the in-memory fake, so all three allow exactly what a real cluster allows.
 """
 
 from __future__ import annotations
@@ -15,15 +16,22 @@ IGNORES_BUDGET_PHASES = frozenset({"Pending", "Succeeded", "Failed"})
 def scaled(value: int | str, total: int) -> int:
     """An IntOrString against `total`: percentages round up, as the controller does for both fields.
 
-    >>> scaled("50%", 3), scaled(2, 10)
-    (2, 2)
+    >>> scaled("50%", 3), scaled(2, 10), scaled("3", 10)
+    (2, 2, 3)
     """
     if isinstance(value, int):
         return value
     text = value.strip()
     if text.endswith("%"):
-        return math.ceil(int(text[:-1]) * total / 100)
-    return int(text)
+        try:
+            percent = int(text[:-1])  # intstr accepts whole percentages only
+        except ValueError:
+            raise ValueError(f"{value!r} is not a percentage") from None
+        return math.ceil(percent * total / 100)
+    try:
+        return int(text)
+    except ValueError:
+        raise ValueError(f"{value!r} is neither an integer nor a percentage") from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +50,16 @@ class BudgetCount:
 def count(
     min_available: int | str | None, max_unavailable: int | str | None, expected: int, healthy: int
 ) -> BudgetCount:
-    """The controller's status for a budget over `expected` matching pods of which `healthy` are Ready."""
+    """The controller's status for a budget over `expected` matching pods of which `healthy` are Ready.
+
+    Both fields scale against the expected pods (the controllers' replicas; the matching pods when only those
+    are known), never against the healthy ones: a budget must not loosen while pods are down.
+
+    >>> count(None, 1, expected=3, healthy=2).disruptions_allowed  # one pod is already down
+    0
+    >>> count("50%", None, expected=4, healthy=4).disruptions_allowed
+    2
+    """
     if max_unavailable is not None:
         desired = max(expected - scaled(max_unavailable, expected), 0)
     elif min_available is not None:
