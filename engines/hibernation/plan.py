@@ -1,0 +1,325 @@
+"""What sleep changes and how wake puts it back: a snapshot taken before anything is scaled, kept apart and never
+overwritten, then an ordered plan; wake restores exactly the snapshot and reports what changed meanwhile.
+
+Sleep (in order): pause KEDA ScaledObjects, suspend CronJobs, scale Deployments then StatefulSets to zero, scale
+node groups down. HPAs are recorded but not changed: an HPA cannot hold zero replicas, and Kubernetes stops
+autoscaling a target scaled to zero, so restoring the target's replicas brings it back. Wake (in order): node
+groups, StatefulSets, Deployments, then HPAs, ScaledObjects and CronJobs. An object someone changed while the
+cluster slept is left as it is and reported as drift (kube-green's rule); a GitOps-managed owner is reported and
+never touched, since its controller would undo the change.
+
+>>> web = Workload(Kind.DEPLOYMENT, "shop", "web", replicas=3)
+>>> plan = plan_sleep(Inventory((web,), ()))
+>>> [(e.key, e.before, e.asleep) for e in plan.entries]
+[('Deployment/shop/web', {'replicas': 3}, {'replicas': 0})]
+>>> wake = plan_wake(plan.entries, Inventory((Workload(Kind.DEPLOYMENT, "shop", "web", replicas=0),), ()))
+>>> [(c.key, c.fields) for phase in wake.phases for c in phase]
+[('Deployment/shop/web', {'replicas': 3})]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from engines.hibernation.schedule import Exclusions
+
+KEDA_PAUSED = "autoscaling.keda.sh/paused"
+KEDA_PAUSED_REPLICAS = "autoscaling.keda.sh/paused-replicas"
+KEDA_KEYS = (KEDA_PAUSED, KEDA_PAUSED_REPLICAS)
+OPT_OUT = "cloudoptim.io/hibernate"  # "false" on a workload keeps it awake
+# Argo CD tracks what it applied with this annotation (default since 2.x) or this label; Flux labels what it applies.
+GITOPS_MARKS: tuple[tuple[str, str, str], ...] = (
+    ("annotation", "argocd.argoproj.io/tracking-id", "Argo CD"),
+    ("label", "argocd.argoproj.io/instance", "Argo CD"),
+    ("label", "kustomize.toolkit.fluxcd.io/name", "Flux"),
+    ("label", "helm.toolkit.fluxcd.io/name", "Flux"),
+)
+
+
+class Kind(StrEnum):
+    DEPLOYMENT = "Deployment"
+    STATEFULSET = "StatefulSet"
+    CRONJOB = "CronJob"
+    HPA = "HorizontalPodAutoscaler"
+    SCALEDOBJECT = "ScaledObject"
+    NODEGROUP = "NodeGroup"
+
+
+SLEEP_ORDER = (Kind.SCALEDOBJECT, Kind.CRONJOB, Kind.DEPLOYMENT, Kind.STATEFULSET, Kind.HPA, Kind.NODEGROUP)
+WAKE_PHASES: tuple[tuple[Kind, ...], ...] = (
+    (Kind.NODEGROUP,),
+    (Kind.STATEFULSET,),
+    (Kind.DEPLOYMENT,),
+    (Kind.HPA, Kind.SCALEDOBJECT, Kind.CRONJOB),
+)
+
+
+class SkipCode(StrEnum):
+    EXCLUDED_NAMESPACE = "excluded-namespace"
+    EXCLUDED_LABEL = "excluded-label"
+    OPTED_OUT = "opted-out"
+    GITOPS_MANAGED = "gitops-managed"
+    TARGET_STAYS_AWAKE = "target-stays-awake"
+
+
+class DriftCode(StrEnum):
+    CHANGED = "changed-while-asleep"
+    GONE = "gone-while-asleep"
+
+
+@dataclass(frozen=True, slots=True)
+class Workload:
+    """One Kubernetes object hibernation touches, with only the fields it reads or sets."""
+
+    kind: Kind
+    namespace: str
+    name: str
+    replicas: int | None = None  # Deployment, StatefulSet
+    suspend: bool | None = None  # CronJob
+    min_replicas: int | None = None  # HPA, ScaledObject
+    max_replicas: int | None = None
+    target: str | None = None  # HPA / ScaledObject: "Deployment/web"
+    labels: Mapping[str, str] = field(default_factory=dict)
+    annotations: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind.value}/{self.namespace}/{self.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class NodeGroupSize:
+    name: str
+    min_size: int
+    max_size: int
+    desired: int
+
+    @property
+    def key(self) -> str:
+        return f"{Kind.NODEGROUP.value}//{self.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class Inventory:
+    workloads: tuple[Workload, ...]
+    node_groups: tuple[NodeGroupSize, ...]
+
+    def fields(self) -> dict[str, dict[str, Any]]:
+        """Every object's hibernation fields by key, as snapshots hold them."""
+        found = {w.key: fields_of(w) for w in self.workloads}
+        found.update({g.key: node_group_fields(g) for g in self.node_groups})
+        return found
+
+
+def fields_of(workload: Workload) -> dict[str, Any]:
+    if workload.kind in (Kind.DEPLOYMENT, Kind.STATEFULSET):
+        return {"replicas": workload.replicas or 0}
+    if workload.kind is Kind.CRONJOB:
+        return {"suspend": bool(workload.suspend)}
+    if workload.kind is Kind.HPA:
+        return {"min_replicas": workload.min_replicas, "max_replicas": workload.max_replicas}
+    return {"annotations": {key: workload.annotations.get(key) for key in KEDA_KEYS}}
+
+
+def node_group_fields(group: NodeGroupSize) -> dict[str, Any]:
+    return {"min_size": group.min_size, "max_size": group.max_size, "desired": group.desired}
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One object in a snapshot: its fields before sleep and what sleep sets (equal when nothing changes)."""
+
+    kind: Kind
+    namespace: str
+    name: str
+    before: dict[str, Any]
+    asleep: dict[str, Any]
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind.value}/{self.namespace}/{self.name}"
+
+    @property
+    def changes(self) -> bool:
+        return self.before != self.asleep
+
+    def as_json(self) -> dict[str, Any]:
+        return {"kind": self.kind.value, "namespace": self.namespace, "name": self.name, "before": self.before,
+                "asleep": self.asleep}  # fmt: skip
+
+    @staticmethod
+    def of(raw: Mapping[str, Any]) -> Entry:
+        return Entry(Kind(raw["kind"]), str(raw["namespace"]), str(raw["name"]), dict(raw["before"]),
+                     dict(raw["asleep"]))  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    key: str
+    code: SkipCode
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class SleepPlan:
+    entries: tuple[Entry, ...]  # in sleep order
+    skipped: tuple[Skipped, ...]
+
+    def count(self, kind: Kind, changing: bool = True) -> int:
+        return sum(1 for e in self.entries if e.kind is kind and (e.changes or not changing))
+
+
+def gitops_owner(workload: Workload) -> str | None:
+    """'Argo CD' or 'Flux' when a GitOps controller applied this object (it would undo a scale-down)."""
+    for where, key, tool in GITOPS_MARKS:
+        source = workload.annotations if where == "annotation" else workload.labels
+        if key in source:
+            return f"{tool} ({where} {key})"
+    return None
+
+
+def _skip(workload: Workload, exclusions: Exclusions) -> Skipped | None:
+    if workload.namespace in exclusions.namespaces:
+        return Skipped(workload.key, SkipCode.EXCLUDED_NAMESPACE, f"namespace {workload.namespace} is excluded")
+    matched = next((k for k, v in exclusions.labels.items() if workload.labels.get(k) == v), None)
+    if matched is not None:
+        return Skipped(
+            workload.key, SkipCode.EXCLUDED_LABEL, f"label {matched}={exclusions.labels[matched]} is excluded"
+        )
+    if workload.annotations.get(OPT_OUT, "").lower() == "false":
+        return Skipped(workload.key, SkipCode.OPTED_OUT, f"annotated {OPT_OUT}=false")
+    owner = gitops_owner(workload)
+    if owner is not None:
+        return Skipped(
+            workload.key, SkipCode.GITOPS_MANAGED,
+            f"managed by {owner}: its sync would undo a scale-down; left awake (add a sync window or ignore "
+            "spec.replicas there, then exclude it from GitOps or from this schedule)",
+        )  # fmt: skip
+    return None
+
+
+def plan_sleep(
+    inventory: Inventory, exclusions: Exclusions | None = None, keep_node_groups: Mapping[str, int] | None = None
+) -> SleepPlan:
+    chosen = exclusions or Exclusions()
+    kept = dict(keep_node_groups or {})
+    entries: list[Entry] = []
+    skipped: list[Skipped] = []
+    awake_targets: set[tuple[str, str]] = set()
+    for workload in inventory.workloads:
+        if workload.kind in (Kind.DEPLOYMENT, Kind.STATEFULSET):
+            refusal = _skip(workload, chosen)
+            if refusal is not None:
+                skipped.append(refusal)
+                awake_targets.add((workload.namespace, f"{workload.kind.value}/{workload.name}"))
+    for workload in inventory.workloads:
+        refusal = _refusal(workload, chosen, awake_targets)
+        if refusal is not None:
+            if workload.kind not in (Kind.DEPLOYMENT, Kind.STATEFULSET):
+                skipped.append(refusal)
+            continue
+        entries.append(_entry(workload))
+    for group in inventory.node_groups:
+        before = node_group_fields(group)
+        keep = min(kept.get(group.name, 0), group.max_size)
+        asleep = {"min_size": min(group.min_size, keep), "max_size": group.max_size, "desired": keep}
+        entries.append(Entry(Kind.NODEGROUP, "", group.name, before, asleep))
+    order = {kind: index for index, kind in enumerate(SLEEP_ORDER)}
+    entries.sort(key=lambda e: (order[e.kind], e.namespace, e.name))
+    return SleepPlan(tuple(entries), tuple(skipped))
+
+
+def _refusal(workload: Workload, exclusions: Exclusions, awake_targets: set[tuple[str, str]]) -> Skipped | None:
+    own = _skip(workload, exclusions)
+    if own is not None or workload.kind not in (Kind.HPA, Kind.SCALEDOBJECT):
+        return own
+    if (workload.namespace, workload.target or "") in awake_targets:
+        return Skipped(workload.key, SkipCode.TARGET_STAYS_AWAKE, f"its target {workload.target} stays awake")
+    return None
+
+
+def _entry(workload: Workload) -> Entry:
+    before = fields_of(workload)
+    if workload.kind in (Kind.DEPLOYMENT, Kind.STATEFULSET):
+        asleep: dict[str, Any] = {"replicas": 0}
+    elif workload.kind is Kind.CRONJOB:
+        asleep = {"suspend": True}
+    elif workload.kind is Kind.SCALEDOBJECT:
+        asleep = {"annotations": {**before["annotations"], KEDA_PAUSED: "true"}}
+    else:
+        asleep = dict(before)  # HPA: recorded, never changed
+    return Entry(workload.kind, workload.namespace, workload.name, before, asleep)
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """Set these fields of one object."""
+
+    kind: Kind
+    namespace: str
+    name: str
+    fields: dict[str, Any]
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind.value}/{self.namespace}/{self.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class Drift:
+    key: str
+    code: DriftCode
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class WakePlan:
+    phases: tuple[tuple[Change, ...], ...]  # WAKE_PHASES order
+    drift: tuple[Drift, ...]
+
+
+def sleep_changes(entries: Iterable[Entry], kinds: Sequence[Kind] | None = None) -> list[Change]:
+    """The changes that put `entries` to sleep (those of `kinds` only), in sleep order."""
+    return [
+        Change(e.kind, e.namespace, e.name, e.asleep)
+        for e in entries
+        if e.changes and (kinds is None or e.kind in kinds)
+    ]
+
+
+def plan_wake(entries: Iterable[Entry], live: Inventory) -> WakePlan:
+    """Restore each snapshot entry whose object is still as sleep left it; report the others as drift."""
+    current = live.fields()
+    by_phase: list[list[Change]] = [[] for _ in WAKE_PHASES]
+    drift: list[Drift] = []
+    for entry in entries:
+        phase = next(i for i, kinds in enumerate(WAKE_PHASES) if entry.kind in kinds)
+        now = current.get(entry.key)
+        if now is None:
+            drift.append(Drift(entry.key, DriftCode.GONE, "deleted while asleep: nothing to restore"))
+        elif now == entry.before:
+            continue  # already as before (a retried wake, or nothing was changed)
+        elif now == entry.asleep:
+            by_phase[phase].append(Change(entry.kind, entry.namespace, entry.name, entry.before))
+        else:
+            drift.append(
+                Drift(entry.key, DriftCode.CHANGED, f"changed while asleep (left {entry.asleep}, found {now}): "
+                      f"left as it is; snapshot {entry.before}")
+            )  # fmt: skip
+    return WakePlan(tuple(tuple(p) for p in by_phase), tuple(drift))
+
+
+@dataclass(frozen=True, slots=True)
+class Mismatch:
+    key: str
+    expected: dict[str, Any]
+    found: dict[str, Any] | None
+
+
+def verify(entries: Iterable[Entry], live: Inventory) -> tuple[Mismatch, ...]:
+    """Objects whose fields after wake differ from the snapshot (drift included): 0 is an exact restore."""
+    current = live.fields()
+    return tuple(Mismatch(e.key, e.before, current.get(e.key)) for e in entries if current.get(e.key) != e.before)
