@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from pydantic import ValidationError
 
-from cli import audit, consolidate, local, ml, onboarding, rightsize, spot
+from cli import audit, consolidate, hibernate, local, ml, onboarding, rightsize, spot, waste
 from cloudoptim.errors import CloudOptimError
 from ml.artifact import ModelArtifactError
 
@@ -25,6 +25,8 @@ def build_parser() -> argparse.ArgumentParser:
     onboarding.add_commands(commands)
     local.add_commands(commands)
     audit.add_commands(commands)
+    hibernate.add_commands(commands)
+    waste.add_commands(commands)
     return parser
 
 
