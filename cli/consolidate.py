@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
 
 from cli import render_plan
+from cli.timeparse import wall_clock
 from cloudoptim.adapters.day_zero import load_day_zero
 from cloudoptim.adapters.file_io import read_text
 from cloudoptim.adapters.kube.cluster import load_cluster
 from cloudoptim.adapters.node_prices import price_book
+from cloudoptim.adapters.price_ages import on_demand_age, spot_age
 from cloudoptim.errors import InputFileError
 from engines.consolidation.planner import plan_consolidation
 from engines.consolidation.policy import ConsolidationPolicy
+from engines.pricing.freshness import PriceSource
 
 
 def add_commands(areas: Any) -> None:
@@ -46,9 +50,18 @@ def run_rightsize_nodes(args: argparse.Namespace) -> str:
 
 
 def _run(args: argparse.Namespace, policy: ConsolidationPolicy) -> str:
-    prices = price_book(load_day_zero(), args.region)
+    data = load_day_zero()
+    prices = price_book(data, args.region)
     state = load_cluster(Path(args.cluster), prices)
     plan = plan_consolidation(state, prices, policy)
+    now, history = wall_clock(), data.price_history(args.region)
+    ages = (
+        spot_age(history, now, now, PriceSource.SHIPPED).reason,
+        on_demand_age(data.on_demand, args.region, now, PriceSource.SHIPPED).reason,
+    )  # every action's savings rest on these prices
+    plan = dataclasses.replace(
+        plan, actions=tuple(dataclasses.replace(a, reasons=(*a.reasons, *ages)) for a in plan.actions)
+    )
     used = {n.instance_type for n in state.nodes} | {
         a.replacement.instance_type for a in plan.actions if a.replacement is not None
     }

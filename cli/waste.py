@@ -90,7 +90,7 @@ def run_scan(args: argparse.Namespace) -> str:
         flows_note=note,
     )
     on_demand = load_on_demand(shipped_data_dir() / ON_DEMAND_FILE)
-    prices = waste_prices(args.region, on_demand, load_ebs_prices())
+    prices = waste_prices(args.region, on_demand, load_ebs_prices(), now)
     report = scan(inventory, read_state(args.state), prices, now)
     write_state(args.state, dict(report.first_seen))
     return json.dumps(report.as_json(), indent=2)

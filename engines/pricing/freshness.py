@@ -70,5 +70,8 @@ def price_age(kind: str, as_of: int | None, now: int, source: PriceSource, stale
     age = max(now - as_of, 0)
     code = FreshnessCode.FRESH if age <= limit else FreshnessCode.STALE
     when = datetime.fromtimestamp(as_of, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    words = f"{describe_seconds(age)} old, {source.value}" + (", stale" if code is FreshnessCode.STALE else "")
+    if as_of > now:  # a backtest or a scan dated before the list: say so rather than "0 min old"
+        words = f"{describe_seconds(as_of - now)} after the decision's time, {source.value}"
+    else:
+        words = f"{describe_seconds(age)} old, {source.value}" + (", stale" if code is FreshnessCode.STALE else "")
     return PriceAge(kind, as_of, now, source, code, f"{kind} prices as of {when} ({words})")

@@ -10,19 +10,17 @@ import os
 import time
 from typing import Any
 
-from cloudoptim.adapters.day_zero import load_day_zero
-from cloudoptim.adapters.market import DayZeroMarket
 from cloudoptim.interruptions.choose import ChooseDeps, choose
 from cloudoptim.interruptions.models import DrainState
 from cloudoptim.observability import count, instrumented
 from cloudoptim.settings import ChooseSettings
-from cloudoptim.wiring import stores
+from cloudoptim.wiring import prices, stores
 
 
 @functools.cache
 def root() -> ChooseDeps:
     settings = ChooseSettings.from_env(os.environ)
-    market = DayZeroMarket(load_day_zero())
+    market = prices.market(settings)
     return ChooseDeps(registry=stores.registry(settings), hive=stores.hive_mind(settings), market=market)
 
 

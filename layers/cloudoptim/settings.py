@@ -58,8 +58,14 @@ class IngestSettings(RegistrySettings, HiveMindSettings):
     wait_seconds: int = Field(5, ge=0, alias="WAIT_SECONDS")
 
 
-class ChooseSettings(RegistrySettings, HiveMindSettings):
-    """choose_replacement: the registry (node groups) and the hive mind's live flags."""
+class PricesSettings(AwsSettings):
+    """The Prices table the engines read (latest prices scraped hourly); unset: the shipped data only."""
+
+    prices_table: str | None = Field(None, alias="PRICES_TABLE")
+
+
+class ChooseSettings(RegistrySettings, HiveMindSettings, PricesSettings):
+    """choose_replacement: the registry (node groups), the hive mind's live flags and the freshest prices."""
 
 
 class LaunchSettings(RegistrySettings):

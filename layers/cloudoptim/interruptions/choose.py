@@ -10,6 +10,7 @@ from cloudoptim.interruptions.launch import AZ_ID_RE, node_group
 from cloudoptim.interruptions.models import DrainState, Replacement
 from cloudoptim.interruptions.ports import HiveMind, NodeGroup, Registry
 from engines.interruption.replacement import ReplacementRequest, Zone, choose_replacement
+from engines.pricing.freshness import PriceAge
 from engines.spot.model import Catalog
 from engines.spot.offerings import Offerings, RejectionCode
 from engines.spot.risk import get_strategy
@@ -25,6 +26,9 @@ class Market(Protocol):
     @property
     def catalog(self) -> Catalog: ...
     def offerings(self, region: str, now: int) -> tuple[Offerings, int]: ...
+    def price_age(self, region: str, now: int) -> PriceAge:
+        """How old the newest Spot price known at `now` is, and where it came from."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -61,7 +65,8 @@ def choose(state: DrainState, deps: ChooseDeps, now: int) -> Replacement:
     )
     choice = choose_replacement(request, offerings, deps.market.catalog, flagged, get_strategy(), at)
     ours = [r.describe() for r in choice.rejections if r.code in _OURS]
-    reasons = [*choice.reasons, f"{len(flagged)} pool(s) flagged in {state.region}; Spot prices as of {iso(at)}"]
+    age = deps.market.price_age(state.region, now)
+    reasons = [*choice.reasons, f"{len(flagged)} pool(s) flagged in {state.region}; offerings at {iso(at)}", age.reason]
     return Replacement(
         capacity_type=choice.capacity_type,
         instance_type=choice.instance_type,
