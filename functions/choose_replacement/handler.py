@@ -14,14 +14,14 @@ from cloudoptim.interruptions.choose import ChooseDeps, choose
 from cloudoptim.interruptions.models import DrainState
 from cloudoptim.observability import count, instrumented
 from cloudoptim.settings import ChooseSettings
-from cloudoptim.wiring import prices, stores
+from cloudoptim.wiring import market, stores
 
 
 @functools.cache
 def root() -> ChooseDeps:
     settings = ChooseSettings.from_env(os.environ)
-    market = prices.market(settings)
-    return ChooseDeps(registry=stores.registry(settings), hive=stores.hive_mind(settings), market=market)
+    chosen = market.market(settings)
+    return ChooseDeps(registry=stores.registry(settings), hive=stores.hive_mind(settings), market=chosen)
 
 
 def handle(event: dict[str, Any], deps: ChooseDeps, now: int) -> dict[str, Any]:

@@ -80,7 +80,7 @@ class RecordSettings(AuditSettings):
     """record_outcome: the audit table only."""
 
 
-class ApiSettings(RegistrySettings, AuditSettings):
+class ApiSettings(RegistrySettings, AuditSettings, PricesSettings):
     """The API function: its stores, the identity provider it trusts, where customers' roles trust and the key that
     signs audit checkpoints."""
 
@@ -100,3 +100,36 @@ class CheckpointSettings(RegistrySettings, AuditSettings):
     """audit_checkpoint: every tenant's newest entry signed hourly."""
 
     audit_key_id: str = Field(alias="AUDIT_KEY_ID")
+
+
+class HibernationTickSettings(RegistrySettings, AuditSettings):
+    """hibernation_tick: schedules, states and policies (Registry), the state machine it starts."""
+
+    state_machine_arn: str = Field(alias="HIBERNATE_STATE_MACHINE_ARN")
+    wait_seconds: int = Field(30, ge=0, alias="HIBERNATE_WAIT_SECONDS")
+
+
+class HibernationStepSettings(RegistrySettings, AuditSettings):
+    """hibernation_step: snapshots and states (Registry), the audit log, the tenants' roles and clusters."""
+
+
+class ScrapeSettings(RegistrySettings, PricesSettings):
+    """scrape_prices and fill_price_gaps: the Prices table and archive, the tenants' regions (Registry)."""
+
+    price_archive_bucket: str = Field(alias="PRICE_ARCHIVE_BUCKET")
+    pricing_region: str = Field("us-east-1", alias="PRICING_API_REGION")
+    pricing_endpoint_url: str | None = Field(None, alias="PRICING_ENDPOINT_URL")  # local mode's stand-in
+    advisor_bucket: str = Field("spot-bid-advisor", alias="SPOT_ADVISOR_BUCKET")
+    default_regions: str = Field("", alias="DEFAULT_PRICE_REGIONS")  # comma-separated
+
+    @property
+    def regions(self) -> tuple[str, ...]:
+        return tuple(r.strip() for r in self.default_regions.split(",") if r.strip())
+
+
+class WasteSettings(RegistrySettings, AuditSettings, PricesSettings):
+    """waste_scan: accounts and clusters (Registry), the tenants' roles, prices, the audit log."""
+
+
+class DiscoverySettings(RegistrySettings):
+    """discover_clusters: clusters (Registry), the tenants' roles, the clusters' API."""

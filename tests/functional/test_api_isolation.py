@@ -25,6 +25,11 @@ BODIES: dict[tuple[str, str], Any] = {
     ("/v1/clusters", "post"): {"account_id": A_ACCOUNT, "name": A_CLUSTER, "region": "eu-west-1"},
     ("/v1/clusters/{cluster_id}/check", "post"): None,
     ("/v1/clusters/{cluster_id}/policy", "put"): {"automation": {"spot": "automatic"}},
+    ("/v1/clusters/{cluster_id}/hibernation/schedule", "put"): {
+        "timezone": "Europe/Paris",
+        "awake": {"mon": [["08:00", "19:00"]]},
+    },
+    ("/v1/clusters/{cluster_id}/hibernation/wake", "post"): {"hours": 2},
     ("/v1/settings/safe-mode", "put"): {"enabled": True},
     ("/v1/users", "post"): {"email": "new@example.com", "role": "viewer"},
     ("/v1/users/{user_id}", "put"): {"role": "viewer"},

@@ -14,6 +14,7 @@ from cloudoptim.api.context import ApiDeps
 from cloudoptim.tenancy.deps import SaasIdentity, TenancyDeps
 from localmode.issuer import AUDIENCE, LocalIssuer
 from localmode.signer import LocalSigner
+from tests.fakes.pricing import MemoryPriceTable
 from tests.fakes.tenancy import (
     FakeAccountProbe,
     FakeClusterProbe,
@@ -68,5 +69,5 @@ def api_world(state: Path) -> ApiWorld:
     )
     clock = Clock()
     verifier = JwtVerifier(ISSUER, AUDIENCE, ISSUER + "/jwks", fetch=lambda _: issuer.jwks(), clock=clock)
-    app = create_app(ApiDeps(tenancy=tenancy, verifier=verifier, clock=clock))
+    app = create_app(ApiDeps(tenancy=tenancy, verifier=verifier, clock=clock, prices=MemoryPriceTable()))
     return ApiWorld(issuer, tenancy, clock, app)

@@ -13,7 +13,18 @@ from fastapi.openapi.utils import get_openapi
 
 from cloudoptim.api import problems
 from cloudoptim.api.context import ApiDeps
-from cloudoptim.api.routers import accounts, audit, clusters, health, me, policies, settings, users
+from cloudoptim.api.routers import (
+    accounts,
+    audit,
+    clusters,
+    health,
+    hibernation,
+    me,
+    policies,
+    prices,
+    settings,
+    users,
+)
 
 TITLE = "CloudOptim API"
 PUBLIC_PATHS = frozenset({"/v1/health"})
@@ -22,7 +33,7 @@ PUBLIC_PATHS = frozenset({"/v1/health"})
 def create_app(deps: ApiDeps) -> FastAPI:
     app = FastAPI(title=TITLE, version="1.0.0", docs_url="/docs", redoc_url=None)
     app.state.deps = deps
-    for module in (health, me, settings, accounts, clusters, policies, users, audit):
+    for module in (health, me, settings, accounts, clusters, policies, hibernation, users, audit, prices):
         app.include_router(module.router)
     problems.install(app)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]

@@ -16,6 +16,7 @@ from cloudoptim.api.context import ApiDeps
 from cloudoptim.settings import ApiSettings
 from cloudoptim.tenancy.deps import SaasIdentity, TenancyDeps
 from cloudoptim.tenancy.ports import Directory, Signer
+from cloudoptim.wiring.prices import price_table
 from cloudoptim.wiring.tenancy import audit_log, kms_signer
 
 
@@ -43,4 +44,5 @@ def tenancy(settings: ApiSettings, directory: Directory | None = None, signer: S
 
 def api_deps(settings: ApiSettings, tenancy_deps: TenancyDeps | None = None) -> ApiDeps:
     verifier = JwtVerifier(settings.issuer, settings.audience, settings.keys_url)
-    return ApiDeps(tenancy=tenancy_deps or tenancy(settings), verifier=verifier, clock=time.time)
+    prices = price_table(settings) if settings.prices_table else None
+    return ApiDeps(tenancy=tenancy_deps or tenancy(settings), verifier=verifier, clock=time.time, prices=prices)
