@@ -15,7 +15,9 @@ from cloudoptim.adapters.aws.errors import translate
 from cloudoptim.adapters.aws.node_groups import EksNodeGroups
 from cloudoptim.adapters.kube.api import api_client
 from cloudoptim.adapters.kube.auth import ClusterAccess, bearer_token
+from cloudoptim.adapters.kube.nodes import list_nodes
 from cloudoptim.adapters.kube.scaling import KubeWorkloads
+from cloudoptim.discovery.ports import NodeInfo
 from cloudoptim.tenancy.ports import ExternalIds, Json
 
 REFRESH_MARGIN_SECONDS = 300
@@ -54,7 +56,7 @@ class TenantAccounts:
 
 
 class TenantClusterAccess:
-    """`ClusterAccess` (cloudoptim.hibernation.ports)."""
+    """`ClusterAccess` (cloudoptim.hibernation.ports), `ClusterNodes` and `NodeGroupCatalog` (discovery)."""
 
     def __init__(self, accounts: TenantAccounts, endpoint_url: str | None = None, secrets_client: Any = None) -> None:
         self._accounts = accounts
@@ -62,6 +64,17 @@ class TenantClusterAccess:
         self._secrets = secrets_client
 
     def workloads(self, tenant: str, cluster: Json, account: Json) -> KubeWorkloads:
+        return KubeWorkloads(self._api_client(tenant, cluster, account))
+
+    def nodes(self, tenant: str, cluster: Json, account: Json) -> list[NodeInfo]:
+        """`ClusterNodes` (cloudoptim.discovery.ports)."""
+        return list_nodes(self._api_client(tenant, cluster, account))
+
+    def describe(self, tenant: str, cluster: Json, account: Json) -> dict[str, dict[str, Any]]:
+        """`NodeGroupCatalog` (cloudoptim.discovery.ports)."""
+        return self.node_groups(tenant, cluster, account).describe_all()
+
+    def _api_client(self, tenant: str, cluster: Json, account: Json) -> Any:
         region = str(cluster["region"])
         access = ClusterAccess.model_validate(
             {"cluster": cluster["name"], "endpoint": cluster.get("endpoint") or "", "ca_data": cluster.get("ca_data"),
@@ -72,7 +85,7 @@ class TenantClusterAccess:
             token = bearer_token(access, secrets_client=secrets)
         else:
             token = bearer_token(access, sts_client=self._accounts.client(tenant, account, "sts", region))
-        return KubeWorkloads(api_client(access.endpoint, token, access.ca_data))
+        return api_client(access.endpoint, token, access.ca_data)
 
     def node_groups(self, tenant: str, cluster: Json, account: Json) -> EksNodeGroups:
         eks = self._accounts.client(tenant, account, "eks", str(cluster["region"]))

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from botocore import UNSIGNED
+from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from cloudoptim.adapters.aws import clients
 from cloudoptim.adapters.aws.errors import translate
 
 ADVISOR_BUCKET = "spot-bid-advisor"
@@ -23,3 +26,11 @@ class S3AdvisorSource:
         except (ClientError, BotoCoreError) as exc:
             raise translate(exc, f"S3 get s3://{self._bucket}/{self._key}") from exc
         return body
+
+
+def public_s3(region: str | None, endpoint_url: str | None) -> Any:
+    """An unsigned S3 client for public objects (local mode's moto accepts it too)."""
+    with clients._LOCK:
+        return clients.shared_session().create_client(
+            "s3", region_name=region, endpoint_url=endpoint_url, config=Config(signature_version=UNSIGNED)
+        )

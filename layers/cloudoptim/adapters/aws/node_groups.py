@@ -53,3 +53,23 @@ class EksNodeGroups:
             self._eks.update_nodegroup_config(clusterName=self._cluster, nodegroupName=name, scalingConfig=scaling)
         except (ClientError, BotoCoreError) as exc:
             raise translate(exc, f"eks:UpdateNodegroupConfig {name}") from exc
+
+    def describe_all(self) -> dict[str, dict[str, Any]]:
+        """Every managed node group: scaling, capacity type, instance types, subnets and launch template."""
+        found: dict[str, dict[str, Any]] = {}
+        for name in self.names():
+            try:
+                group = self._eks.describe_nodegroup(clusterName=self._cluster, nodegroupName=name)["nodegroup"]
+            except (ClientError, BotoCoreError) as exc:
+                raise translate(exc, f"eks:DescribeNodegroup {name}") from exc
+            scaling = group.get("scalingConfig") or {}
+            template = group.get("launchTemplate") or {}
+            found[name] = {
+                "scaling": {k: int(scaling.get(k, 0)) for k in ("minSize", "maxSize", "desiredSize")},
+                "capacity_type": "spot" if group.get("capacityType") == "SPOT" else "on-demand",
+                "instance_types": list(group.get("instanceTypes") or []),
+                "subnet_ids": list(group.get("subnets") or []),
+                **({"launch_template_id": template["id"]} if template.get("id") else {}),
+                **({"launch_template_version": str(template["version"])} if template.get("version") else {}),
+            }
+        return found
