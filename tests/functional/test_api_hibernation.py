@@ -107,3 +107,16 @@ def test_price_stats_cover_the_tenants_regions(world: ApiWorld) -> None:
     asked = world.client.get("/v1/prices/stats?region=us-east-1", headers=world.headers("alpha")).json()
     assert [r["region"] for r in asked["regions"]] == ["us-east-1"] and asked["regions"][0]["coverage"] == 0.0
     assert world.client.get("/v1/prices/stats?region=Ireland", headers=world.headers("alpha")).status_code == 422
+
+
+def test_waste_findings_are_listed_per_account_region(world: ApiWorld) -> None:
+    finding = {"kind": "unused_public_ipv4", "resource_id": "eipalloc-1", "monthly_cost": 3.65,
+               "reasons": ["associated with nothing"], "action": "release"}  # fmt: skip
+    body = {"account_id": "111122223333", "region": "eu-west-1", "scanned_at": int(SATURDAY_NOON), "dry_run": True,
+            "monthly_waste": 3.65, "findings": [finding], "not_assessed": []}  # fmt: skip
+    world.tenancy.documents.create("alpha", "waste-findings", "111122223333@eu-west-1", body, 0)
+    listed = world.client.get("/v1/waste/findings", headers=world.headers("alpha", "viewer")).json()["items"]
+    assert [(i["account_id"], i["monthly_waste"], i["scanned_at"]) for i in listed] == [
+        ("111122223333", 3.65, "2026-06-13T12:00:00Z")
+    ]
+    assert world.client.get("/v1/waste/findings", headers=world.headers("beta")).json()["items"] == []

@@ -24,6 +24,7 @@ from cloudoptim.api.routers import (
     prices,
     settings,
     users,
+    waste,
 )
 
 TITLE = "CloudOptim API"
@@ -33,7 +34,7 @@ PUBLIC_PATHS = frozenset({"/v1/health"})
 def create_app(deps: ApiDeps) -> FastAPI:
     app = FastAPI(title=TITLE, version="1.0.0", docs_url="/docs", redoc_url=None)
     app.state.deps = deps
-    for module in (health, me, settings, accounts, clusters, policies, hibernation, users, audit, prices):
+    for module in (health, me, settings, accounts, clusters, policies, hibernation, users, audit, prices, waste):
         app.include_router(module.router)
     problems.install(app)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
