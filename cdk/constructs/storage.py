@@ -1,12 +1,14 @@
-"""The four DynamoDB tables of the platform contract: on-demand, encrypted, point-in-time recovery, TTL."""
+"""The DynamoDB tables of the platform contract (on-demand, encrypted, point-in-time recovery, TTL) and the price
+archive bucket."""
 
 from __future__ import annotations
 
-from aws_cdk import RemovalPolicy
+from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from cdk.constructs._cfn import name_logical_id
+from cdk.constructs._cfn import acknowledge, name_logical_id
 
 _S = dynamodb.AttributeType.STRING
 
@@ -20,6 +22,31 @@ class Storage(Construct):
         self.hive_mind = _table(self, "HiveMind", "pool", "tenant_id", ttl="expires_at")
         self.idempotency = _table(self, "Idempotency", "id", None, ttl="expiration", keep=False)
         self.audit = _table(self, "Audit", "pk", "sk")
+        # Latest prices the engines read and the pricing jobs' state (re-creatable from the archive: not kept).
+        self.prices = _table(self, "Prices", "pk", "sk", keep=False)
+        self.price_archive = _archive(self)
+
+
+def _archive(scope: Construct) -> s3.Bucket:
+    """Every price collected, by region and day: private, encrypted, TLS only, old days to infrequent access."""
+    bucket = s3.Bucket(
+        scope,
+        "PriceArchive",
+        encryption=s3.BucketEncryption.S3_MANAGED,
+        block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+        enforce_ssl=True,
+        versioned=False,
+        lifecycle_rules=[s3.LifecycleRule(transitions=[_infrequent_after(30)])],
+        removal_policy=RemovalPolicy.RETAIN,  # years of prices cannot be fetched again (AWS keeps 90 days)
+    )
+    name_logical_id(bucket, "PriceArchive")
+    acknowledge(
+        bucket,
+        "AwsSolutions-S1",
+        "Only the two pricing functions write public price data here; server access logs would record nothing "
+        "a tenant could be harmed by, and CloudTrail data events can be turned on per account if wanted.",
+    )
+    return bucket
 
 
 def _table(
@@ -41,3 +68,8 @@ def _table(
     )
     name_logical_id(table, name)
     return table
+
+
+def _infrequent_after(days: int) -> s3.Transition:
+    return s3.Transition(storage_class=s3.StorageClass.INFREQUENT_ACCESS, transition_after=Duration.days(days))
+

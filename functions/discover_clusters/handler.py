@@ -15,7 +15,7 @@ from cloudoptim.discovery.discover import discover_all
 from cloudoptim.discovery.ports import DiscoveryDeps
 from cloudoptim.observability import count, instrumented
 from cloudoptim.settings import DiscoverySettings
-from cloudoptim.wiring.jobs import discovery_deps
+from cloudoptim.wiring.discovery import discovery_deps
 
 
 @functools.cache

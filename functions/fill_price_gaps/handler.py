@@ -15,7 +15,7 @@ from cloudoptim.observability import count, instrumented
 from cloudoptim.pricing.fill import fill_gaps
 from cloudoptim.pricing.scrape import PricingDeps, ScrapeSettings
 from cloudoptim.settings import ScrapeSettings as ScrapeEnv
-from cloudoptim.wiring.jobs import pricing_deps
+from cloudoptim.wiring.pricing_jobs import pricing_deps
 
 
 @functools.cache

@@ -16,7 +16,7 @@ from cloudoptim.hibernation.ports import TickDeps
 from cloudoptim.hibernation.tick import tick
 from cloudoptim.observability import count, instrumented
 from cloudoptim.settings import HibernationTickSettings
-from cloudoptim.wiring.hibernation import tick_deps
+from cloudoptim.wiring.hibernation_tick import tick_deps
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from typing import Any
 from cloudoptim.observability import count, instrumented
 from cloudoptim.pricing.scrape import PricingDeps, ScrapeSettings, scrape_all
 from cloudoptim.settings import ScrapeSettings as ScrapeEnv
-from cloudoptim.wiring.jobs import pricing_deps
+from cloudoptim.wiring.pricing_jobs import pricing_deps
 
 
 @dataclass(frozen=True)

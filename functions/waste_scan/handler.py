@@ -15,7 +15,7 @@ from cloudoptim.observability import count, instrumented
 from cloudoptim.settings import WasteSettings
 from cloudoptim.waste.ports import WasteDeps
 from cloudoptim.waste.scan import scan_all
-from cloudoptim.wiring.jobs import waste_deps
+from cloudoptim.wiring.waste import waste_deps
 
 
 @functools.cache

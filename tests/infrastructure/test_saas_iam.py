@@ -47,7 +47,8 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
         },
         ASSUME: {"sts:AssumeRole"},
     },
-    "choose_replacement": {"Registry": READ, "HiveMind": READ},
+    # issue 15: the replacement choice reads the freshest scraped prices
+    "choose_replacement": {"Registry": READ, "HiveMind": READ, "Prices": {"dynamodb:GetItem", "dynamodb:Query"}},
     "launch_replacement": {"Registry": READ | {"dynamodb:PutItem"}, ASSUME: {"sts:AssumeRole"}},
     "node_status": {"Registry": READ, ASSUME: {"sts:AssumeRole"}, SECRETS: {"secretsmanager:GetSecretValue"}},
     "cordon_node": {"Registry": READ, ASSUME: {"sts:AssumeRole"}, SECRETS: {"secretsmanager:GetSecretValue"}},
@@ -117,7 +118,10 @@ def test_only_the_customer_facing_functions_assume_tenant_roles(saas: Synthesize
     roles = {name: saas.properties(fid)["Role"]["Fn::GetAtt"][0] for name, fid in FUNCTIONS.items()}
     expected = {"ingest", "launch_replacement", "node_status", "cordon_node", "evict_pods"}
     api = saas.properties("ApiFunction")["Role"]["Fn::GetAtt"][0]  # account verify and cluster checks (issue 13)
-    assert assuming == {roles[name] for name in expected} | {api}
+    # issue 15: the jobs that work in tenants' accounts and clusters (hibernation steps, discovery, waste scan)
+    jobs = {saas.properties(f)["Role"]["Fn::GetAtt"][0] for f in
+            ("HibernationStepFunction", "DiscoverClustersFunction", "WasteScanFunction")}  # fmt: skip
+    assert assuming == {roles[name] for name in expected} | {api} | jobs
 
 
 def test_state_machine_invokes_only_its_six_steps(saas: SynthesizedSaas) -> None:
