@@ -30,6 +30,8 @@ KEDA_PAUSED = "autoscaling.keda.sh/paused"
 KEDA_PAUSED_REPLICAS = "autoscaling.keda.sh/paused-replicas"
 KEDA_KEYS = (KEDA_PAUSED, KEDA_PAUSED_REPLICAS)
 OPT_OUT = "cloudoptim.io/hibernate"  # "false" on a workload keeps it awake
+# A node group is scaled only when its owner tagged it so: the customer role may resize only those (docs/onboarding.md).
+NODE_GROUP_OPT_IN = ("cloudoptim.io/hibernate", "true")
 # Argo CD tracks what it applied with this annotation (default since 2.x) or this label; Flux labels what it applies.
 GITOPS_MARKS: tuple[tuple[str, str, str], ...] = (
     ("annotation", "argocd.argoproj.io/tracking-id", "Argo CD"),
@@ -63,6 +65,7 @@ class SkipCode(StrEnum):
     OPTED_OUT = "opted-out"
     GITOPS_MANAGED = "gitops-managed"
     TARGET_STAYS_AWAKE = "target-stays-awake"
+    NODE_GROUP_NOT_OPTED_IN = "node-group-not-opted-in"
 
 
 class DriftCode(StrEnum):
@@ -96,6 +99,7 @@ class NodeGroupSize:
     min_size: int
     max_size: int
     desired: int
+    opted_in: bool = True  # tagged cloudoptim.io/hibernate=true
 
     @property
     def key(self) -> str:
@@ -223,6 +227,11 @@ def plan_sleep(
             continue
         entries.append(_entry(workload))
     for group in inventory.node_groups:
+        if not group.opted_in:
+            key, value = NODE_GROUP_OPT_IN
+            reason = f"not tagged {key}={value}: CloudOptim's role may not resize it; its nodes stay up"
+            skipped.append(Skipped(group.key, SkipCode.NODE_GROUP_NOT_OPTED_IN, reason))
+            continue
         before = node_group_fields(group)
         keep = min(kept.get(group.name, 0), group.max_size)
         asleep = {"min_size": min(group.min_size, keep), "max_size": group.max_size, "desired": keep}

@@ -128,9 +128,14 @@ def test_node_groups_are_read_resized_and_described_through_eks(aws: dict[str, A
     eks.create_cluster(name="prod", roleArn=aws["role"], resourcesVpcConfig={"subnetIds": subnets})
     eks.create_nodegroup(clusterName="prod", nodegroupName="general", nodeRole=aws["role"], subnets=subnets,
                          scalingConfig={"minSize": 2, "maxSize": 10, "desiredSize": 6}, capacityType="SPOT",
-                         instanceTypes=["m5.large"])  # fmt: skip
+                         instanceTypes=["m5.large"], tags={"cloudoptim.io/hibernate": "true"})  # fmt: skip
+    eks.create_nodegroup(clusterName="prod", nodegroupName="system", nodeRole=aws["role"], subnets=subnets,
+                         scalingConfig={"minSize": 1, "maxSize": 3, "desiredSize": 2})  # fmt: skip
     groups = EksNodeGroups(eks, "prod")
-    assert [(g.name, g.min_size, g.max_size, g.desired) for g in groups.sizes([])] == [("general", 2, 10, 6)]
+    assert [(g.name, g.min_size, g.max_size, g.desired, g.opted_in) for g in groups.sizes([])] == [
+        ("general", 2, 10, 6, True),
+        ("system", 1, 3, 2, False),  # only the tagged group may be resized
+    ]
     groups.resize("general", 0, 10, 0)
     assert groups.sizes(["general", "gone"])[0].desired == 0
     described = groups.describe_all()["general"]

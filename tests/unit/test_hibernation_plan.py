@@ -145,3 +145,10 @@ def test_changes_made_while_asleep_are_reported_and_left_alone() -> None:
 def test_snapshot_entries_round_trip_through_json() -> None:
     plan = plan_sleep(EVERYTHING, EXCLUDED)
     assert tuple(Entry.of(e.as_json()) for e in plan.entries) == plan.entries
+
+
+def test_a_node_group_not_opted_in_is_left_up_with_a_reason() -> None:
+    plan = plan_sleep(Inventory((WEB,), (NodeGroupSize("general", 2, 20, 8, opted_in=False),)))
+    assert [e.key for e in plan.entries] == ["Deployment/shop/web"]
+    (skipped,) = plan.skipped
+    assert skipped.code is SkipCode.NODE_GROUP_NOT_OPTED_IN and "cloudoptim.io/hibernate=true" in skipped.reason

@@ -9,7 +9,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from cloudoptim.adapters.aws.errors import translate
-from engines.hibernation.plan import NodeGroupSize
+from engines.hibernation.plan import NODE_GROUP_OPT_IN, NodeGroupSize
 
 
 class EksNodeGroups:
@@ -43,8 +43,9 @@ class EksNodeGroups:
             except BotoCoreError as exc:
                 raise translate(exc, f"eks:DescribeNodegroup {name}") from exc
             scaling = group.get("scalingConfig") or {}
+            opted_in = (group.get("tags") or {}).get(NODE_GROUP_OPT_IN[0]) == NODE_GROUP_OPT_IN[1]
             found.append(NodeGroupSize(name, int(scaling.get("minSize", 0)), int(scaling.get("maxSize", 1)),
-                                       int(scaling.get("desiredSize", 0))))  # fmt: skip
+                                       int(scaling.get("desiredSize", 0)), opted_in))  # fmt: skip
         return found
 
     def resize(self, name: str, min_size: int, max_size: int, desired: int) -> None:
