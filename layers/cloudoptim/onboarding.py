@@ -202,6 +202,24 @@ def access_statements(request: OnboardingRequest) -> list[dict[str, Any]]:
             "Resource": {"Fn::Sub": "arn:${AWS::Partition}:eks:*:${AWS::AccountId}:cluster/*"},
             "Condition": in_regions,
         },
+        # The scheduled jobs (issue 15): the waste scan and discovery only read.
+        {
+            "Sid": "ReadForWasteScan",
+            "Effect": "Allow",
+            "Action": ["ec2:DescribeAddresses", "ec2:DescribeFlowLogs", "ec2:DescribeVolumes"],
+            "Resource": "*",  # EC2 Describe* calls support no resource-level permissions
+            "Condition": in_regions,
+        },
+        {
+            "Sid": "ReadNodeGroups",
+            "Effect": "Allow",
+            "Action": ["eks:DescribeNodegroup", "eks:ListNodegroups"],
+            "Resource": [
+                {"Fn::Sub": "arn:${AWS::Partition}:eks:*:${AWS::AccountId}:cluster/*"},
+                {"Fn::Sub": "arn:${AWS::Partition}:eks:*:${AWS::AccountId}:nodegroup/*/*/*"},
+            ],
+            "Condition": in_regions,
+        },
         {
             "Sid": "LaunchTaggedInstanceFromLaunchTemplate",
             "Effect": "Allow",
