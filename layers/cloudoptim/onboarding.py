@@ -221,6 +221,16 @@ def access_statements(request: OnboardingRequest) -> list[dict[str, Any]]:
             "Condition": in_regions,
         },
         {
+            # Hibernation's one write: only node groups their owner tagged for it (E5 scales node groups down/up).
+            "Sid": "ResizeNodeGroupsTaggedForHibernation",
+            "Effect": "Allow",
+            "Action": "eks:UpdateNodegroupConfig",
+            "Resource": {"Fn::Sub": "arn:${AWS::Partition}:eks:*:${AWS::AccountId}:nodegroup/*/*/*"},
+            "Condition": {
+                "StringEquals": {"aws:RequestedRegion": regions, "aws:ResourceTag/cloudoptim.io/hibernate": "true"}
+            },
+        },
+        {
             "Sid": "LaunchTaggedInstanceFromLaunchTemplate",
             "Effect": "Allow",
             "Action": "ec2:RunInstances",

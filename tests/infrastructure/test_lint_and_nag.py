@@ -25,7 +25,8 @@ ONBOARDING_ACKNOWLEDGED = {
     "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:eks:*:<AWS::AccountId>:cluster/*]": "Clusters are "
     "registered after onboarding; read-only DescribeCluster on this account's clusters in the tenant's regions.",
     "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:eks:*:<AWS::AccountId>:nodegroup/*/*/*]": "Node groups "
-    "come and go with the clusters; read-only List/DescribeNodegroup on this account's in the tenant's regions.",
+    "come and go with the clusters: List/DescribeNodegroup read them in the tenant's regions; UpdateNodegroupConfig "
+    "only on those tagged cloudoptim.io/hibernate=true.",
     "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:*:<AWS::AccountId>:instance/*]": "Instance ids do not "
     "exist before launch: RunInstances needs a launch template and the cloudoptim:tenant tag, CreateTags works "
     "only inside RunInstances, TerminateInstances only on instances carrying the tenant's tag.",
