@@ -90,19 +90,14 @@ class KubeWorkloads:
             elif change.kind is Kind.CRONJOB:
                 body = {"spec": {"suspend": fields["suspend"]}}
                 self._batch.patch_namespaced_cron_job(name, ns, body, _request_timeout=self._timeout)
-            elif change.kind is Kind.HPA:
-                body = {"spec": {"minReplicas": fields["min_replicas"], "maxReplicas": fields["max_replicas"]}}
-                self._autoscaling.patch_namespaced_horizontal_pod_autoscaler(
-                    name, ns, body, _request_timeout=self._timeout
-                )
             elif change.kind is Kind.SCALEDOBJECT:
                 # JSON merge patch: a null value removes the annotation
                 body = {"metadata": {"annotations": dict(fields["annotations"])}}
                 self._custom.patch_namespaced_custom_object(
                     *KEDA[:2], ns, KEDA[2], name, body, _request_timeout=self._timeout
                 )
-            else:
-                raise ValueError(f"{change.kind.value} is not a Kubernetes object")
+            else:  # HPAs are recorded, never changed (an HPA cannot hold zero); node groups are EKS's
+                raise ValueError(f"hibernation never changes a {change.kind.value} through the Kubernetes API")
 
     def nodes(self) -> NodeCount:
         items = self._all(self._core.list_node, "list nodes")
