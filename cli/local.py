@@ -31,6 +31,12 @@ def add_commands(areas: Any) -> None:
     drill.add_argument("--format", choices=FORMATS, default="json")
     _stack_options(drill)
     drill.set_defaults(run=run_drill)
+    hibernate = commands.add_parser(
+        "hibernate-drill", help="put the emulated cluster to sleep and wake it; report what came back"
+    )
+    hibernate.add_argument("--format", choices=FORMATS, default="json")
+    _stack_options(hibernate)
+    hibernate.set_defaults(run=run_hibernate_drill)
     up = commands.add_parser("up", help="start the local stack and keep it running until Ctrl-C")
     _stack_options(up)
     up.add_argument("--api-port", type=int, default=8080, help="serve the API at http://127.0.0.1:PORT (default 8080)")
@@ -96,6 +102,19 @@ def run_drill(args: argparse.Namespace) -> str:
         try:
             stack.start()
             report = drill(stack, settings)
+        finally:
+            stack.stop()
+    return json.dumps(report, indent=2)
+
+
+def run_hibernate_drill(args: argparse.Namespace) -> str:
+    from localmode.hibernate_drill import run_hibernate_drill as drill
+
+    with _stdout_to_stderr():
+        stack = _stack(args, metrics=args.verbose)
+        try:
+            stack.start()
+            report = drill(stack)
         finally:
             stack.stop()
     return json.dumps(report, indent=2)

@@ -16,6 +16,7 @@ from typing import Any
 
 from boto3.dynamodb.types import TypeSerializer
 
+from cloudoptim.adapters.aws.external_ids import secret_name
 from localmode.aws import ACCOUNT_ID, LocalAws
 from localmode.cluster_seed import SeedNode, seed_nodes, with_provider_ids
 
@@ -177,22 +178,61 @@ def registry_items(tenant: LocalTenant, endpoint: str) -> list[dict[str, Any]]:
         "external_id": tenant.external_id,
         "regions": [tenant.region],
     }
+    credentials = {"kind": "secret", "secret_arn": tenant.secret_arn}
     cluster = {
         "pk": f"TENANT#{tenant.tenant_id}",
         "sk": f"CLUSTER#{tenant.cluster}",
         "endpoint": endpoint,
         "ca_data": "",
-        "credentials": {"kind": "secret", "secret_arn": tenant.secret_arn},
+        "credentials": credentials,
         "node_groups": node_groups,
+        # the same item is the tenant's cluster document (docs/decisions.md 67): what the API and the jobs read
+        **document(
+            {
+                "name": tenant.cluster,
+                "account_id": ACCOUNT_ID,
+                "region": tenant.region,
+                "credentials": credentials,
+                "status": "connected",
+                "endpoint": endpoint,
+                "ca_data": None,
+                "connection": None,
+                "node_groups": node_groups,
+            }
+        ),
     }
-    return [meta, cluster, *(node_item(tenant, i, n) for i, n in tenant.instances.items())]
+    account = {
+        "pk": f"TENANT#{tenant.tenant_id}",
+        "sk": f"ACCOUNT#{ACCOUNT_ID}",
+        **document(
+            {
+                "aws_account_id": ACCOUNT_ID,
+                "regions": [tenant.region],
+                "role_arn": tenant.role_arn,
+                "status": "verified",
+                "verification": None,
+            }
+        ),
+    }
+    listed = {"pk": "TENANT#_index", "sk": f"TENANT#{tenant.tenant_id}", **document({"created_at": 0})}
+    items = [meta, cluster, account, listed]
+    return [*items, *(node_item(tenant, i, n) for i, n in tenant.instances.items())]
+
+
+def document(body: dict[str, Any]) -> dict[str, Any]:
+    """The attributes of a version-1 tenancy document (cloudoptim.adapters.aws.documents)."""
+    return {"doc": json.dumps(body, sort_keys=True, separators=(",", ":")), "version": 1, "created_at": 0,
+            "updated_at": 0}  # fmt: skip
 
 
 def register_tenant(aws: LocalAws, registry_table: str, tenant: LocalTenant, endpoint: str) -> None:
     """Write the tenant's registry items; the cluster token sits in Secrets Manager as in AWS."""
-    tenant.secret_arn = aws.client("secretsmanager").create_secret(
+    secrets = aws.client("secretsmanager")
+    tenant.secret_arn = secrets.create_secret(
         Name=f"cloudoptim/{tenant.tenant_id}/{tenant.cluster}/token", SecretString=LOCAL_TOKEN
     )["ARN"]
+    # the ExternalId where the jobs that assume the tenant's role read it (cloudoptim.adapters.aws.external_ids)
+    secrets.create_secret(Name=secret_name(tenant.tenant_id, ACCOUNT_ID), SecretString=tenant.external_id)
     put_items(aws, registry_table, registry_items(tenant, endpoint))
 
 

@@ -87,6 +87,7 @@ class Workload:
     target: str | None = None  # HPA / ScaledObject: "Deployment/web"
     labels: Mapping[str, str] = field(default_factory=dict)
     annotations: Mapping[str, str] = field(default_factory=dict)
+    pod_cpu_m: int = 0  # CPU request of one pod (Deployment, StatefulSet): larger pods are woken first
 
     @property
     def key(self) -> str:
@@ -300,8 +301,13 @@ def sleep_changes(entries: Iterable[Entry], kinds: Sequence[Kind] | None = None)
 
 
 def plan_wake(entries: Iterable[Entry], live: Inventory) -> WakePlan:
-    """Restore each snapshot entry whose object is still as sleep left it; report the others as drift."""
+    """Restore each snapshot entry whose object is still as sleep left it; report the others as drift.
+
+    Within a phase, workloads with larger pods come first: the scheduler places pods in the order they are created,
+    so the big ones find room before small ones fragment the nodes that just came back.
+    """
     current = live.fields()
+    size = {w.key: w.pod_cpu_m for w in live.workloads}
     by_phase: list[list[Change]] = [[] for _ in WAKE_PHASES]
     drift: list[Drift] = []
     for entry in entries:
@@ -318,7 +324,8 @@ def plan_wake(entries: Iterable[Entry], live: Inventory) -> WakePlan:
                 Drift(entry.key, DriftCode.CHANGED, f"changed while asleep (left {entry.asleep}, found {now}): "
                       f"left as it is; snapshot {entry.before}")
             )  # fmt: skip
-    return WakePlan(tuple(tuple(p) for p in by_phase), tuple(drift))
+    ordered = (sorted(p, key=lambda c: -size.get(c.key, 0)) for p in by_phase)  # stable: ties keep snapshot order
+    return WakePlan(tuple(tuple(p) for p in ordered), tuple(drift))
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,6 +23,7 @@ from localmode.kube_emulator.scheduling import (
     requests_of,
 )
 from localmode.kube_emulator.selectors import budget_selector
+from localmode.kube_emulator.workloads import KINDS, Workloads, autoscale, new_pod, owned
 
 PodKey = tuple[str, str]
 
@@ -52,6 +53,7 @@ class ClusterState:
     daemonsets: dict[PodKey, Obj] = field(default_factory=dict)  # (namespace, DaemonSet) -> a pod to stamp on new nodes
     serial: int = 0
     request_cache: dict[str, Resources] = field(default_factory=dict)
+    workloads: Workloads = field(default_factory=Workloads)
 
     def load(self, item: Obj) -> None:
         kind, meta = item.get("kind"), item.setdefault("metadata", {})
@@ -68,6 +70,9 @@ class ClusterState:
         elif kind == "PodDisruptionBudget":
             self.stamp(item)
             self.pdbs[(meta.setdefault("namespace", "default"), meta["name"])] = item
+        elif kind in KINDS:
+            self.stamp(item)
+            self.workloads.add(item)
 
     def put_node(self, node: Obj) -> None:
         self.stamp(node)
@@ -143,8 +148,30 @@ class ClusterState:
         }
         return pdb
 
+    def reconcile(self) -> None:
+        """Autoscalers move their targets; Deployments and StatefulSets get exactly spec.replicas pods."""
+        autoscale(self.workloads)
+        for kind in ("Deployment", "StatefulSet"):
+            for key, obj in self.workloads.table(kind).items():
+                live = owned(self.pods, self.workloads, kind, key)
+                wanted = int(obj["spec"].get("replicas", 1))
+                for pod_key in live[wanted:]:  # scaled down: gone for good, no replacement
+                    self.pods.pop(pod_key, None)
+                    self.pod_ready_at.pop(pod_key, None)
+                taken = {k[1] for k in live}
+                for ordinal in range(wanted):
+                    if len(live) >= wanted:
+                        break
+                    pod = new_pod(obj, self.next_serial(), ordinal)
+                    if pod["metadata"]["name"] in taken:
+                        continue
+                    self.pods[(key[0], pod["metadata"]["name"])] = pod
+                    self.stamp(pod)
+                    live.append((key[0], pod["metadata"]["name"]))
+
     def tick(self) -> None:
         now = self.clock()
+        self.reconcile()
         for name, due in list(self.node_ready_at.items()):
             if due <= now and name in self.nodes:
                 set_ready(self.nodes[name], True, "KubeletReady")

@@ -22,6 +22,7 @@ from localmode.kube_emulator.objects import (
 from localmode.kube_emulator.scheduling import is_terminal, suffix
 from localmode.kube_emulator.selectors import parse_field_selector, parse_label_selector
 from localmode.kube_emulator.state import ClusterState, EmulatorStats, PodKey
+from localmode.kube_emulator.workloads import derive
 
 __all__ = ["ClusterStore", "EmulatorStats"]
 
@@ -40,6 +41,12 @@ class ClusterStore:
         self._lock = threading.RLock()
         for item in (document or {}).get("items") or []:
             self._state.load(copy.deepcopy(item))
+        derive(self._state.pods, self._state.workloads)
+
+    @property
+    def state(self) -> ClusterState:
+        """For the workload routes (localmode.kube_emulator.workload_api); hold `operation()` while using it."""
+        return self._state
 
     @property
     def stats(self) -> EmulatorStats:

@@ -152,3 +152,12 @@ def test_a_node_group_not_opted_in_is_left_up_with_a_reason() -> None:
     assert [e.key for e in plan.entries] == ["Deployment/shop/web"]
     (skipped,) = plan.skipped
     assert skipped.code is SkipCode.NODE_GROUP_NOT_OPTED_IN and "cloudoptim.io/hibernate=true" in skipped.reason
+
+
+def test_wake_brings_larger_pods_back_first_within_a_phase() -> None:
+    small = Workload(Kind.DEPLOYMENT, "shop", "small", replicas=4, pod_cpu_m=100)
+    big = Workload(Kind.DEPLOYMENT, "shop", "big", replicas=2, pod_cpu_m=32000)
+    inventory = Inventory((small, big), ())
+    plan = plan_sleep(inventory)
+    wake = plan_wake(plan.entries, asleep(inventory, plan.entries))
+    assert [c.name for c in wake.phases[2]] == ["big", "small"]  # the scheduler places pods in creation order

@@ -18,6 +18,8 @@ from kubernetes.client import (
 from kubernetes.client.exceptions import ApiException
 
 from cloudoptim.adapters.kube.api_errors import translated
+from cloudoptim.adapters.kube.objects import pod_requests
+from cloudoptim.errors import InputFileError
 from cloudoptim.hibernation.ports import NodeCount
 from engines.hibernation.plan import Change, Inventory, Kind, Workload
 
@@ -32,14 +34,15 @@ class KubeWorkloads:
         self._autoscaling = AutoscalingV2Api(api_client)
         self._custom = CustomObjectsApi(api_client)
         self._core = CoreV1Api(api_client)
+        self._client = api_client
         self._timeout = request_timeout
 
     def inventory(self) -> Inventory:
         found: list[Workload] = []
         for item in self._all(self._apps.list_deployment_for_all_namespaces, "list deployments"):
-            found.append(_scaled(Kind.DEPLOYMENT, item))
+            found.append(_scaled(Kind.DEPLOYMENT, item, self._cpu_m(item)))
         for item in self._all(self._apps.list_stateful_set_for_all_namespaces, "list statefulsets"):
-            found.append(_scaled(Kind.STATEFULSET, item))
+            found.append(_scaled(Kind.STATEFULSET, item, self._cpu_m(item)))
         for item in self._all(self._batch.list_cron_job_for_all_namespaces, "list cronjobs"):
             meta = item.metadata
             labels, notes = dict(meta.labels or {}), dict(meta.annotations or {})
@@ -53,6 +56,15 @@ class KubeWorkloads:
                                   annotations=notes))  # fmt: skip
         found.extend(self._scaled_objects())
         return Inventory(tuple(found), ())
+
+    def _cpu_m(self, item: Any) -> int:
+        """One pod's CPU request from the template (0 when it cannot be read: then it only orders last)."""
+        serialise: Callable[[Any], Any] = self._client.sanitize_for_serialization
+        spec = serialise(item.spec.template.spec) if item.spec.template else {}
+        try:
+            return pod_requests(spec or {}, f"{item.metadata.namespace}/{item.metadata.name}").cpu_m
+        except InputFileError:
+            return 0
 
     def _scaled_objects(self) -> list[Workload]:
         with translated("list KEDA scaledobjects"):
@@ -137,8 +149,8 @@ class KubeWorkloads:
                     return items
 
 
-def _scaled(kind: Kind, item: Any) -> Workload:
+def _scaled(kind: Kind, item: Any, cpu_m: int) -> Workload:
     meta = item.metadata
     replicas = item.spec.replicas if item.spec.replicas is not None else 1  # the API's default
     return Workload(kind, meta.namespace, meta.name, replicas=replicas, labels=dict(meta.labels or {}),
-                    annotations=dict(meta.annotations or {}))  # fmt: skip
+                    annotations=dict(meta.annotations or {}), pod_cpu_m=cpu_m)  # fmt: skip
