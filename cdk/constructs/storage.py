@@ -72,4 +72,3 @@ def _table(
 
 def _infrequent_after(days: int) -> s3.Transition:
     return s3.Transition(storage_class=s3.StorageClass.INFREQUENT_ACCESS, transition_after=Duration.days(days))
-
