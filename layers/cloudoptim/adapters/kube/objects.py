@@ -10,6 +10,8 @@ from engines.cluster.model import Resources
 from engines.cluster.selectors import NODE_NAME_FIELD, LabelSelector, NodeSelectorTerm, Requirement, Taint, Toleration
 
 GPU_RESOURCE = "nvidia.com/gpu"
+# Resources measured in bytes (fractions round up); every other one is a count and must be whole.
+_BYTE_RESOURCES = ("memory", "ephemeral-storage", "storage")
 
 
 def as_dict(value: Any, what: str) -> dict[str, Any]:
@@ -33,46 +35,56 @@ def str_map(value: Any, what: str) -> dict[str, str]:
 
 
 def resources(block: Any, what: str, pods: int = 0) -> Resources:
-    """A `requests`/`allocatable` map as Resources (absent entries count 0)."""
-    values = as_dict(block, what)
-    return Resources(
-        cpu_m=cpu_millicores(values["cpu"], f"{what}.cpu") if "cpu" in values else 0,
-        memory=memory_bytes(values["memory"], f"{what}.memory") if "memory" in values else 0,
-        gpu=count(values[GPU_RESOURCE], f"{what}.{GPU_RESOURCE}") if GPU_RESOURCE in values else 0,
-        pods=count(values["pods"], f"{what}.pods") if "pods" in values else pods,
-    )
+    """A `requests`/`allocatable` map as Resources, every resource it names (absent ones count 0).
+
+    `what` names the object and the map ("Pod shop/web: spec.containers[0].resources.requests"), so an error
+    names the field: "...requests.vpc.amazonaws.com/efa: '1.5' is not a whole number".
+    """
+    return Resources.named({"pods": pods} | _quantities(block, what))
+
+
+def _quantities(block: Any, what: str) -> dict[str, int]:
+    values: dict[str, int] = {}
+    for name, raw in as_dict(block, what).items():
+        field = f"{what}.{name}"
+        if name == "cpu":
+            values[name] = cpu_millicores(raw, field)
+        elif name in _BYTE_RESOURCES or name.startswith("hugepages-"):
+            values[name] = memory_bytes(raw, field)
+        else:
+            values[name] = count(raw, field)
+    return values
 
 
 def pod_requests(spec: dict[str, Any], what: str) -> Resources:
-    """Effective requests as kube-scheduler computes them.
+    """Effective requests as kube-scheduler computes them, over every resource.
 
     App containers and native sidecars (init containers with restartPolicy Always) run together; a classic
     init container runs alone before them, so the pod needs the larger of the two, plus the pod overhead.
     """
     running = Resources(pods=1)
     largest_init = Resources()
-    for index, container in enumerate(as_list(spec.get("initContainers"), f"{what}.initContainers")):
-        container = as_dict(container, f"{what}.initContainers[{index}]")
-        requests = resources(_requests_of(container, f"{what}.initContainers[{index}]"), f"{what}.init[{index}]")
+    for index, container in enumerate(as_list(spec.get("initContainers"), f"{what}: spec.initContainers")):
+        where = f"{what}: spec.initContainers[{index}]"
+        container = as_dict(container, where)
+        requests = _container_requests(container, where)
         if container.get("restartPolicy") == "Always":
             running = running + requests
         else:
-            largest_init = _max(largest_init, requests)
-    for index, container in enumerate(as_list(spec.get("containers"), f"{what}.containers")):
-        container = as_dict(container, f"{what}.containers[{index}]")
-        running = running + resources(_requests_of(container, f"{what}.containers[{index}]"), f"{what}[{index}]")
-    effective = _max(running, largest_init + Resources(pods=1))
-    return effective + resources(spec.get("overhead"), f"{what}.overhead")
+            largest_init = largest_init.maximum(requests)
+    for index, container in enumerate(as_list(spec.get("containers"), f"{what}: spec.containers")):
+        where = f"{what}: spec.containers[{index}]"
+        running = running + _container_requests(as_dict(container, where), where)
+    effective = running.maximum(largest_init + Resources(pods=1))
+    return effective + resources(spec.get("overhead"), f"{what}: spec.overhead")
 
 
-def _requests_of(container: dict[str, Any], what: str) -> Any:
-    block = as_dict(container.get("resources"), f"{what}.resources")
-    # Without requests, Kubernetes defaults the request to the limit.
-    return block.get("requests") or block.get("limits")
-
-
-def _max(a: Resources, b: Resources) -> Resources:
-    return Resources(max(a.cpu_m, b.cpu_m), max(a.memory, b.memory), max(a.gpu, b.gpu), max(a.pods, b.pods))
+def _container_requests(container: dict[str, Any], where: str) -> Resources:
+    block = as_dict(container.get("resources"), f"{where}.resources")
+    limits = _quantities(block.get("limits"), f"{where}.resources.limits")
+    requests = _quantities(block.get("requests"), f"{where}.resources.requests")
+    # Kubernetes defaults each unset request to its limit (extended resources must set both, alike).
+    return Resources.named(limits | requests)
 
 
 def label_selector(value: Any, what: str) -> LabelSelector:
