@@ -62,7 +62,7 @@ def ingest_notice(received: ReceivedNotice, key: str, deps: IngestDeps, policy: 
     """Handle one notice; `key` is its idempotency key (the event id, plus the instance for multi-instance
     Health events). Transient errors propagate after releasing the claim."""
     notice = received.notice
-    decided = classify(notice, policy.classify)
+    decided = classify(notice, policy.classify, now)  # the same decision `cloudoptim events classify` shows
     if not decided.starts_workflow or decided.kind is None:
         return IngestResult("ignored", key, notice.instance_id, reasons=decided.reasons)
     if not deps.idempotency.claim(key, now, policy.idempotency_ttl_seconds):
