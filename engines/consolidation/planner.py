@@ -128,7 +128,7 @@ def _search(
     def replaces() -> None:
         removed = {n for a in result.actions for n in a.nodes}
         remaining = [n for n in candidates if n.name not in removed and placement.index[n.name] not in pinned]
-        replacer.run(remaining, result.actions, result.failures)
+        replacer.run(remaining, result.actions, result.failures, paced=replace_first)
 
     # Empty nodes go first in every search: deleting them is free of moves.
     phases = [empties, replaces, deletes] if replace_first else [deletes, replaces, deletes]
