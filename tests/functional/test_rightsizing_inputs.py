@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from cloudoptim.adapters.kube.workloads import load_inventory
 from cloudoptim.adapters.prometheus import load_matrix
@@ -129,3 +130,19 @@ def test_usage_that_cannot_be_real_is_refused_per_container_with_the_reason() ->
     assert api.memory_request_bytes is None and any("peak 1e+300 bytes is more than its node" in r for r in api.reasons)
     assert api.cpu_request_cores is not None and api.cpu_request_cores <= 1.93
     assert cache.memory_request_bytes is None and any("1 infinite sample(s)" in r for r in cache.reasons)
+
+
+def test_workloads_read_alike_from_yaml_and_from_typed_lists(tmp_path: Path) -> None:
+    document = json.loads((FIXTURES / "workloads.json").read_text())
+    as_yaml = tmp_path / "workloads.yaml"
+    as_yaml.write_text(yaml.safe_dump(document))
+    by_kind: dict[str, list[Any]] = {}
+    for item in document["items"]:
+        by_kind.setdefault(item["kind"], []).append({k: v for k, v in item.items() if k != "kind"})
+    typed = tmp_path / "typed.json"  # `kubectl get --raw` answers, one after the other, items without kind
+    typed.write_text("\n".join(json.dumps({"kind": f"{k}List", "items": v}) for k, v in by_kind.items()))
+    expected = load_inventory(FIXTURES / "workloads.json")
+    for path in (as_yaml, typed):
+        found = load_inventory(path)
+        assert found.pods == expected.pods and found.nodes == expected.nodes
+        assert found.autoscalers == expected.autoscalers
