@@ -6,10 +6,14 @@ without pods, labels of EKS, Karpenter and kops, nodes that cannot be priced.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from cli.main import main
 from cloudoptim.adapters.day_zero import load_day_zero
@@ -211,3 +215,38 @@ def test_efa_pods_go_only_where_efa_is_offered_and_hugepages_keep_their_node(
     blocked = {b["node"]: b["reason"] for b in plan["blocked"]}  # type: ignore[attr-defined]
     hugepages = blocked["ip-10-1-4-10.eu-west-1.compute.internal"]
     assert "requests 536870912 hugepages-2Mi" in hugepages and "catalogue cannot say" in hugepages
+
+
+def _paths(value: object, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    found = [prefix] if prefix else []
+    if isinstance(value, dict):
+        found += [p for k, v in value.items() for p in _paths(v, (*prefix, k))]
+    elif isinstance(value, list):
+        found += [p for i, v in enumerate(value) for p in _paths(v, (*prefix, i))]
+    return found
+
+
+SHARED = json.loads((KUBE / "shared-replicas.json").read_text())
+ODD_VALUES: list[object] = [None, 1, -1, 1.5, "x", "", [], {}, [1], {"a": 1}, True, "1e30", "-5", {"cpu": []}]
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.sampled_from(_paths(SHARED)), st.sampled_from(ODD_VALUES)), min_size=1, max_size=3))
+def test_any_odd_value_anywhere_is_a_plan_or_one_line_never_a_traceback(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, changes: list[tuple[tuple[Any, ...], object]]
+) -> None:
+    document = json.loads(json.dumps(SHARED))
+    for path, value in changes:
+        with contextlib.suppress(LookupError, TypeError):  # an earlier change may have removed the path
+            target: Any = document
+            for step in path[:-1]:
+                target = target[step]
+            target[path[-1]] = value
+    file = tmp_path / "cluster.json"
+    file.write_text(json.dumps(document))
+    code = main(["consolidate", "--cluster", str(file), "--format", "json"])  # an exception fails the test
+    out, err = capsys.readouterr()
+    if code == 0:
+        assert err == "" and json.loads(out)["actions"] is not None
+    else:
+        assert code == 2 and out == "" and len(err.strip().splitlines()) == 1

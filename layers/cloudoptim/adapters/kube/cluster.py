@@ -23,6 +23,7 @@ from cloudoptim.adapters.kube.objects import (
     resources,
     str_map,
     taints,
+    text,
     tolerations,
 )
 from cloudoptim.adapters.node_prices import for_cluster_zones, price_book
@@ -156,7 +157,7 @@ def _node(item: dict[str, Any], what: str) -> Node:
         raise InputFileError(f"{what}: status.allocatable is missing")
     place = node_place(labels, what)
     return Node(
-        name=str(meta.get("name")),
+        name=str(text(meta.get("name"), f"{what}: metadata.name")),
         instance_type=place.instance_type,
         zone=place.zone,
         capacity_type=place.capacity_type,
@@ -185,11 +186,11 @@ def _pod(item: dict[str, Any], what: str) -> Pod:
     owners = [as_dict(o, f"{what}: ownerReferences") for o in as_list(meta.get("ownerReferences"), what)]
     owner = next((o for o in owners if o.get("controller")), owners[0] if owners else None)
     volumes = [as_dict(v, f"{what}: volumes") for v in as_list(spec.get("volumes"), f"{what}: volumes")]
-    namespace = str(meta.get("namespace") or "default")
+    namespace = str(text(meta.get("namespace") or "default", f"{what}: metadata.namespace"))
     return Pod(
         namespace=namespace,
-        name=str(meta.get("name")),
-        node=spec.get("nodeName"),
+        name=str(text(meta.get("name"), f"{what}: metadata.name")),
+        node=text(spec.get("nodeName"), f"{what}: spec.nodeName", required=False),
         requests=pod_requests(spec, what),
         labels=str_map(meta.get("labels"), f"{what}: labels"),
         annotations=str_map(meta.get("annotations"), f"{what}: annotations"),

@@ -31,7 +31,22 @@ def as_list(value: Any, what: str) -> list[Any]:
 
 
 def str_map(value: Any, what: str) -> dict[str, str]:
-    return {str(k): str(v) for k, v in as_dict(value, what).items()}
+    """Labels, annotations, selectors: strings (YAML's unquoted numbers and booleans read as their text)."""
+    found = {}
+    for key, item in as_dict(value, what).items():
+        if isinstance(item, dict | list):
+            raise InputFileError(f"{what}.{key}: expected a string, got {type(item).__name__}")
+        found[str(key)] = str(item).lower() if isinstance(item, bool) else str(item)
+    return found
+
+
+def text(value: Any, what: str, required: bool = True) -> str | None:
+    """A name field: a non-empty string (None allowed when not `required`)."""
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not value:
+        raise InputFileError(f"{what}: expected a name (a non-empty string), got {value!r}")
+    return value
 
 
 def resources(block: Any, what: str, pods: int = 0) -> Resources:
@@ -97,10 +112,12 @@ def requirements(value: Any, what: str) -> tuple[Requirement, ...]:
     found: list[Requirement] = []
     for index, item in enumerate(as_list(value, what)):
         item = as_dict(item, f"{what}[{index}]")
-        if "key" not in item or "operator" not in item:
+        key, operator = _field(item, "key", f"{what}[{index}]"), _field(item, "operator", f"{what}[{index}]")
+        if key is None or operator is None:
             raise InputFileError(f"{what}[{index}]: needs key and operator")
-        values = tuple(str(v) for v in as_list(item.get("values"), f"{what}[{index}].values"))
-        found.append(Requirement(str(item["key"]), str(item["operator"]), values))
+        raw = as_list(item.get("values"), f"{what}[{index}].values")
+        values = tuple(str(_field({"value": v}, "value", f"{what}[{index}].values")) for v in raw)
+        found.append(Requirement(key, operator, values))
     return tuple(found)
 
 
@@ -120,24 +137,39 @@ def node_selector_terms(value: Any, what: str) -> tuple[NodeSelectorTerm, ...]:
     return tuple(found)
 
 
+def _field(item: dict[str, Any], key: str, what: str) -> str | None:
+    """An optional string field of a taint, toleration or requirement (a number written in YAML reads as text)."""
+    value = item.get(key)
+    if value is None:
+        return None
+    if isinstance(value, dict | list):
+        raise InputFileError(f"{what}.{key}: expected a string, got {type(value).__name__}")
+    return str(value)
+
+
 def taints(value: Any, what: str) -> tuple[Taint, ...]:
     found = []
     for index, item in enumerate(as_list(value, what)):
-        item = as_dict(item, f"{what}[{index}]")
-        found.append(Taint(str(item.get("key", "")), item.get("value"), str(item.get("effect", "NoSchedule"))))
+        where = f"{what}[{index}]"
+        item = as_dict(item, where)
+        found.append(
+            Taint(_field(item, "key", where) or "", _field(item, "value", where), _field(item, "effect", where)
+                  or "NoSchedule")
+        )  # fmt: skip
     return tuple(found)
 
 
 def tolerations(value: Any, what: str) -> tuple[Toleration, ...]:
     found = []
     for index, item in enumerate(as_list(value, what)):
-        item = as_dict(item, f"{what}[{index}]")
+        where = f"{what}[{index}]"
+        item = as_dict(item, where)
         found.append(
             Toleration(
-                key=item.get("key") or None,
-                operator=str(item.get("operator", "Equal")),
-                value=item.get("value"),
-                effect=item.get("effect") or None,
+                key=_field(item, "key", where) or None,
+                operator=_field(item, "operator", where) or "Equal",
+                value=_field(item, "value", where),
+                effect=_field(item, "effect", where) or None,
             )
         )
     return tuple(found)
