@@ -250,3 +250,16 @@ def test_any_odd_value_anywhere_is_a_plan_or_one_line_never_a_traceback(
         assert err == "" and json.loads(out)["actions"] is not None
     else:
         assert code == 2 and out == "" and len(err.strip().splitlines()) == 1
+
+
+def test_objects_exported_twice_are_read_once_and_conflicting_twins_refused(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    text = (KUBE / "two-lists.json").read_text()
+    twice = tmp_path / "twice.json"  # `kubectl get nodes,pods -A -o json; kubectl get pods -A -o json`
+    twice.write_text(text + text)
+    assert plan_of(capsys, twice)["input"]["kinds"] == {"Node": 3, "Pod": 6}  # type: ignore[index]
+    conflicting = tmp_path / "conflicting.json"
+    conflicting.write_text(text + text.replace('"cpu": "250m"', '"cpu": "300m"', 1))
+    code, _, err = run(capsys, "consolidate", "--cluster", str(conflicting))
+    assert code == 2 and "two different Pod objects named" in err and len(err.strip().splitlines()) == 1

@@ -98,11 +98,33 @@ def _yaml_documents(text: str, name: str) -> list[Any]:
 
 
 def objects_of(documents: list[Any], name: str) -> KubeObjects:
+    """The objects of every document; an object exported twice (two overlapping answers) is kept once, and two
+    different objects of one kind, namespace and name (no cluster holds those) are refused."""
     found: list[KubeObject] = []
+    seen: dict[tuple[str, str, str], KubeObject] = {}
     for number, document in enumerate(documents, 1):
         where = f"document {number}" if len(documents) > 1 else "the document"
-        found.extend(_objects(document, where, name))
+        for item in _objects(document, where, name):
+            key = _identity(item)
+            if key is not None and key in seen:
+                if seen[key].body != item.body:
+                    raise InputFileError(
+                        f"{name}: two different {item.kind} objects named {'/'.join(p for p in key[1:] if p)} "
+                        f"({seen[key].where} and {item.where})"
+                    )
+                continue
+            if key is not None:
+                seen[key] = item
+            found.append(item)
     return KubeObjects(name, tuple(found))
+
+
+def _identity(item: KubeObject) -> tuple[str, str, str] | None:
+    meta = item.body.get("metadata")
+    if not isinstance(meta, dict) or not isinstance(meta.get("name"), str):
+        return None  # unnamed objects are refused later, with the field named
+    namespace = meta.get("namespace")
+    return (item.kind, namespace if isinstance(namespace, str) else "", meta["name"])
 
 
 def _objects(document: Any, where: str, name: str) -> Iterator[KubeObject]:
