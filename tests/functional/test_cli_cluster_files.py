@@ -241,7 +241,7 @@ def test_any_odd_value_anywhere_is_a_plan_or_one_line_never_a_traceback(
             target: Any = document
             for step in path[:-1]:
                 target = target[step]
-            target[path[-1]] = value
+            target[path[-1]] = json.loads(json.dumps(value))  # a copy: a later change may write into it
     file = tmp_path / "cluster.json"
     file.write_text(json.dumps(document))
     code = main(["consolidate", "--cluster", str(file), "--format", "json"])  # an exception fails the test
