@@ -68,10 +68,11 @@ class Pod:
     persistent_volume: bool = False  # a PVC: EBS volumes are zonal, so the pod stays in its zone
     phase: str = "Running"
     priority: int = 0
+    # "namespace/name", computed once: the planner reads it hundreds of thousands of times on a large cluster
+    key: str = field(init=False, repr=False, compare=False, default="")
 
-    @property
-    def key(self) -> str:
-        return f"{self.namespace}/{self.name}"
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", f"{self.namespace}/{self.name}")
 
     @property
     def is_daemon(self) -> bool:
