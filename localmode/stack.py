@@ -56,7 +56,7 @@ class LocalSettings:
     node_boot_seconds: float = 0.2
     node_ready_seconds: float = 0.5
     pod_ready_seconds: float = 0.5
-    poller_threads: int = 4
+    poller_threads: int = 8
     log_level: str = "WARNING"
     metrics: bool = True
 
