@@ -38,6 +38,10 @@ QUEUE_VISIBILITY_TIMEOUT = Duration.seconds(QUEUE_VISIBILITY_SECONDS)
 # Ingest always has this many concurrent executions, whatever other functions of the account do, and never more:
 # the event source mapping's maximum concurrency matches it, so the poller never runs into throttles.
 INGEST_RESERVED_CONCURRENCY = 20
+# One notice per invocation: a crash or timeout fails its whole batch and costs every message in it a receive (three,
+# then the DLQ), so in ten-message batches two neighbours' crashes could push a healthy notice to the DLQ. Notices
+# are rare and ingest takes tens of milliseconds: 20 concurrent single-message invocations keep up with a burst.
+INGEST_BATCH_SIZE = 1
 
 # Step function name -> (definition substitution, timeout seconds, memory MB). Timeouts are short because the
 # steps run inside a two-minute warning; a timed-out step is retried by the state machine.
@@ -121,7 +125,7 @@ class Interruptions(Construct):
         self.ingest.function.add_event_source(
             sources.SqsEventSource(
                 events.queue,
-                batch_size=10,
+                batch_size=INGEST_BATCH_SIZE,
                 report_batch_item_failures=True,
                 max_concurrency=INGEST_RESERVED_CONCURRENCY,
             )

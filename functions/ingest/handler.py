@@ -44,6 +44,7 @@ def root() -> Root:
         idempotency_ttl_seconds=settings.idempotency_ttl_seconds,
         dry_run=settings.dry_run,
         wait_seconds=settings.wait_seconds,
+        claim_in_progress_seconds=settings.claim_in_progress_seconds,
     )
     return Root(deps, policy, stores.redelivery(settings))
 

@@ -82,11 +82,14 @@ def ingest_record(
     now: int,
 ) -> list[IngestResult]:
     """`ingest_message`, and on a transient failure the message comes back after a few seconds (with jitter, so
-    a throttled batch does not return all at once)."""
+    a throttled batch does not return all at once). A claim held elsewhere comes back once the holder's in-progress
+    window has passed: by then it finished (a duplicate) or died (the retry takes over), and the message has not
+    used up its receives (3, then the DLQ) meanwhile."""
     try:
         return ingest_message(body, message_id, deps, policy, now)
     except RETRY_SOON as exc:
-        seconds = policy.retry_after_seconds + random.randint(0, policy.retry_after_seconds)
+        base = policy.claim_in_progress_seconds if isinstance(exc, ClaimInProgressError) else policy.retry_after_seconds
+        seconds = base + random.randint(0, policy.retry_after_seconds)
         logger().warning("notice retried soon", extra={"message_id": message_id, "error": str(exc), "seconds": seconds})
         count("NoticeRetriedSoon")
         try:

@@ -54,6 +54,7 @@ class IngestPolicy:
     wait_seconds: int = 5
     guard_ttl_seconds: int = 3600  # how long one instance's replacement or drain blocks another for it
     retry_after_seconds: int = 2  # a transient failure comes back after this (plus jitter), not the full visibility
+    claim_in_progress_seconds: int = 20  # a claim held elsewhere is retried once this window has passed
     classify: ClassifyPolicy = field(default_factory=ClassifyPolicy)
 
 
