@@ -80,6 +80,7 @@ def test_ingest_reads_the_queue_reporting_batch_item_failures(saas: SynthesizedS
     assert props["FunctionName"] == {"Ref": "IngestFunction"}
     assert props["EventSourceArn"] == {"Fn::GetAtt": ["InterruptionQueue", "Arn"]}
     assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert props["BatchSize"] == 1  # a crashed invocation fails only its own notice, not nine neighbours' receives
 
 
 @pytest.mark.parametrize("logical_id", sorted(TABLES))
