@@ -106,7 +106,7 @@ def _entry(action_id: str, at: int = 1_764_470_000) -> AuditEntry:
 
 
 def _log() -> list[dict[str, Any]]:
-    items = boto3.client("dynamodb", region_name=REGION).query(
+    items: list[dict[str, Any]] = boto3.client("dynamodb", region_name=REGION).query(
         TableName="Audit",
         KeyConditionExpression="pk = :pk AND begins_with(sk, :seq)",
         ExpressionAttributeValues={":pk": {"S": "TENANT#acme"}, ":seq": {"S": "SEQ#"}},
