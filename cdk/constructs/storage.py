@@ -39,7 +39,7 @@ def _table(scope: Construct, name: str, partition: str, sort: str | None, *, ttl
         partition_key=dynamodb.Attribute(name=partition, type=_S),
         sort_key=dynamodb.Attribute(name=sort, type=_S) if sort else None,
         billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
-        # AWS owned keys, not customer-managed ones: decision 71 says why.
+        # AWS managed keys (aws/dynamodb), not customer-managed ones: decision 71 says why.
         encryption=dynamodb.TableEncryption.AWS_MANAGED,
         point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
             point_in_time_recovery_enabled=True
