@@ -11,8 +11,10 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from cloudoptim.adapters.aws.sts import StsSessions
 from cloudoptim.adapters.kube.api import KubeApiAdapter, api_client, connect
 from cloudoptim.adapters.kube.auth import ClusterAccess
+from cloudoptim.adapters.kube.connector import ClusterConnector
 from cloudoptim.errors import (
     KubeAuthError,
     KubeConflictError,
@@ -22,8 +24,10 @@ from cloudoptim.errors import (
     KubeUnavailableError,
 )
 from cloudoptim.interruptions.kube import EvictionResult
+from cloudoptim.interruptions.ports import ClusterRecord, TenantRecord
 from localmode.kube_emulator import SEED_CLUSTER, KubeEmulator, load_seed
 from localmode.tls import self_signed
+from tests.fakes.aws import FakeExternalIds
 from tests.fakes.kube_cluster import FakeClock, cluster, node, pdb, pod, web_cluster
 
 OLD, NEW = "i-0aaaaaaaaaaaaaaa1", "i-0ccccccccccccccc3"
@@ -250,3 +254,10 @@ def test_draining_a_seed_spot_node_onto_its_replacement(clock: FakeClock) -> Non
 def test_a_cluster_endpoint_that_is_not_https_is_refused(endpoint: str) -> None:
     with pytest.raises(ValueError, match="must be an https URL"):
         ClusterAccess.model_validate({"cluster": "prod", "endpoint": endpoint, "credentials": {"kind": "eks"}})
+
+
+def test_the_connector_refuses_a_registered_http_endpoint_before_any_token_is_made() -> None:
+    sessions = StsSessions(FakeExternalIds(), sts_client=object())  # never called: refused before
+    cluster = ClusterRecord("acme", "prod", "http://10.0.0.1", "", {"kind": "eks"})
+    with pytest.raises(KubeTlsError, match="https"):
+        ClusterConnector(sessions).connect(TenantRecord("acme", "111122223333", "arn:x", ("eu-west-1",)), cluster, "r")

@@ -11,7 +11,7 @@ from cloudoptim.adapters.aws.clients import client
 from cloudoptim.adapters.aws.sts import StsSessions
 from cloudoptim.adapters.kube.api import connect
 from cloudoptim.adapters.kube.auth import ClusterAccess
-from cloudoptim.errors import KubeTlsError
+from cloudoptim.errors import KubeCredentialsError, KubeTlsError
 from cloudoptim.interruptions.kube import KubePort
 from cloudoptim.interruptions.ports import ClusterRecord, TenantRecord
 
@@ -34,8 +34,11 @@ class ClusterConnector:
                     "credentials": dict(cluster.credentials) or {"kind": "eks"},
                 }
             )
-        except ValidationError as exc:  # an http endpoint would send the bearer token in the clear
-            raise KubeTlsError(f"cluster {cluster.cluster}: {exc.errors()[0]['msg']}") from exc
+        except ValidationError as exc:
+            problem = exc.errors()[0]
+            # an http endpoint would send the bearer token in the clear: a TLS problem, not a credentials one
+            kind = KubeTlsError if problem["loc"][:1] == ("endpoint",) else KubeCredentialsError
+            raise kind(f"cluster {cluster.cluster}: {problem['msg']}") from exc
         if access.credentials.kind == "secret":
             secrets = self._secrets or client("secretsmanager", endpoint_url=self._endpoint_url)
             return connect(access, secrets_client=secrets)
