@@ -49,6 +49,7 @@ FUNCTION_LAYERS: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "choose_replacement": ("core", "numeric"),
         "launch_replacement": ("core",),
         "node_status": ("core", "kube"),
+        "terminate_replacement": ("core",),
         "cordon_node": ("core", "kube"),
         "evict_pods": ("core", "kube"),
         "record_outcome": ("core",),
@@ -62,12 +63,14 @@ FUNCTION_NAMES: tuple[str, ...] = tuple(FUNCTION_LAYERS)
 RUNTIME_INCLUDED: tuple[str, ...] = (
     "__init__.py",
     "adapters",
+    "audit",
     "data",
     "errors.py",
     "interruptions",
     "observability.py",
     "onboarding.py",
     "settings.py",
+    "tenants",
     "wiring",
 )
 RUNTIME_EXCLUDED: tuple[str, ...] = ()

@@ -1,0 +1,1 @@
+"""The audit trail: one append-only, sequence-numbered, hash-chained log per tenant."""
