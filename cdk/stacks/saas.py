@@ -7,6 +7,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from cdk.bundling import AssetFolders
+from cdk.constructs.alarms import Alarms
 from cdk.constructs.api import Api
 from cdk.constructs.events import InterruptionEvents
 from cdk.constructs.interruptions import QUEUE_VISIBILITY_TIMEOUT, Interruptions
@@ -71,11 +72,26 @@ class SaasStack(Stack):
             environment=environment,
             log_retention=_retention(settings.log_retention_days),
         )
+        Alarms(
+            self,
+            "Alarms",
+            dead_letter_queues={
+                "InterruptionDLQ": intake.dead_letters,
+                "EventDeliveryDLQ": intake.delivery_dead_letters,
+            },
+            functions={
+                **{_pascal(name): fn.function for name, fn in interruptions.functions.items()},
+                "Api": api.function.function,
+                "AuditCheckpoint": api.checkpoint.function,
+            },
+            state_machine=interruptions.state_machine,
+        )
         outputs = {
             "EventBusName": EVENT_BUS_NAME,  # literal: moto's CloudFormation resolves the bus's Ref to an object
             "EventBusArn": intake.bus.event_bus_arn,
             "InterruptionQueueUrl": intake.queue.queue_url,
             "InterruptionDLQUrl": intake.dead_letters.queue_url,
+            "EventDeliveryDLQUrl": intake.delivery_dead_letters.queue_url,
             "RegistryTableName": storage.registry.table_name,
             "HiveMindTableName": storage.hive_mind.table_name,
             "IdempotencyTableName": storage.idempotency.table_name,
@@ -92,8 +108,12 @@ class SaasStack(Stack):
             CfnOutput(self, key, value=value)
 
 
+def _pascal(function: str) -> str:
+    return "".join(part.capitalize() for part in function.split("_"))
+
+
 def _output_name(function: str) -> str:
-    return "".join(part.capitalize() for part in function.split("_")) + "FunctionName"
+    return _pascal(function) + "FunctionName"
 
 
 _RETENTION = {

@@ -35,6 +35,8 @@ class ClassifyPolicy(BaseModel):
     # doc); 10 minutes keeps a drain that outlives the risk window from running forever.
     voluntary_drain_seconds: int = Field(600, gt=0, description="drain budget of rebalance and scheduled changes")
     flag_kinds: frozenset[str] = frozenset({"interruption"})
+    max_clock_skew_seconds: int = Field(60, ge=0, description="a notice dated later than now + this is refused")
+    record_only_max_age_seconds: int = Field(600, gt=0, description="a state change older than this is refused")
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,3 +119,21 @@ def _decided(kind: Kind, action: Action, deadline: int | None, policy: ClassifyP
     flag = kind in policy.flag_kinds
     why_flag = "pool flagged in the hive mind" if flag else "pool not flagged: only interruptions flag pools"
     return Classification(kind, action, deadline, flag, (reason, why_flag))
+
+
+def refusal(notice: Notice, decided: Classification, now: int, policy: ClassifyPolicy | None = None) -> str | None:
+    """Why a well-formed notice must start nothing: dated in the future, or too old to act on (a replay).
+
+    >>> warning = Notice(SPOT_INTERRUPTION, "i-1", 1_000)
+    >>> refusal(warning, classify(warning), now=1_100) is None, refusal(warning, classify(warning), now=1_121)
+    (True, 'stale: the notice of 1000 is past its deadline 1120 (a replay, or too late)')
+    """
+    policy = policy or ClassifyPolicy()
+    if notice.event_time > now + policy.max_clock_skew_seconds:
+        return f"dated {notice.event_time - now} s in the future: not an event AWS sent"
+    deadline = decided.deadline
+    if deadline is None:
+        deadline = notice.event_time + policy.record_only_max_age_seconds
+    if now > deadline:
+        return f"stale: the notice of {notice.event_time} is past its deadline {deadline} (a replay, or too late)"
+    return None

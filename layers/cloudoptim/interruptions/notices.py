@@ -1,6 +1,7 @@
 """EventBridge models of the four notices (powertools parser) and their translation into engine Notices.
 
-The envelope delivered through SQS may lack `account` (moto drops it), so it is optional here.
+`account` is optional in the model so an envelope without it parses and is then refused by name
+(cloudoptim.interruptions.admission) rather than dropped as malformed.
 """
 
 from __future__ import annotations
@@ -84,6 +85,7 @@ class ReceivedNotice:
     account: str | None
     region: str
     notice: Notice
+    source: str = ""
 
 
 def _epoch(moment: datetime) -> int:
@@ -109,7 +111,8 @@ def to_notices(event: SpotWarningEvent | RebalanceEvent | StateChangeEvent | Hea
     def received(
         instance_id: str, detail_type: str, extra: str | None = None, start: int | None = None
     ) -> ReceivedNotice:
-        return ReceivedNotice(event.id, event.account, event.region, Notice(detail_type, instance_id, t, extra, start))
+        notice = Notice(detail_type, instance_id, t, extra, start)
+        return ReceivedNotice(event.id, event.account, event.region, notice, event.source)
 
     if isinstance(event, SpotWarningEvent):
         return [received(event.detail.instance_id, SPOT_INTERRUPTION, event.detail.instance_action)]
