@@ -1,6 +1,6 @@
 """`cloudoptim onboarding template`: print a tenant's CloudFormation onboarding template as JSON.
 
-Without `--external-id` a new one is generated (cloudoptim.tenants.external_id, 256 random bits) and named on stderr:
+Without `--external-id` a new one is generated (cloudoptim.tenancy.external_id, 256 random bits) and named on stderr:
 the SaaS must hold the same value for the tenant (Secrets Manager `cloudoptim/<tenant>/external-id`, which account
 registration reads). A given one must be at least 32 characters.
 """
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from cloudoptim.onboarding import OnboardingRequest, onboarding_template
-from cloudoptim.tenants.external_id import new_external_id
+from cloudoptim.tenancy.external_id import new_external_id
 
 
 def add_commands(areas: Any) -> None:

@@ -30,7 +30,7 @@ class InterruptionEvents(Construct):
     """The bus customers forward to, and the queue the ingest Lambda drains.
 
     Customer accounts known at deploy time get PutEvents in the bus policy, for the four notices only (source and
-    detail-type conditions); later tenants are added the same way by registration (cloudoptim.tenants.register,
+    detail-type conditions); later tenants are added the same way by registration (cloudoptim.tenancy.registration,
     events:PutPermission) without a redeploy.
     """
 

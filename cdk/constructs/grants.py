@@ -79,6 +79,14 @@ def read_cluster_tokens(fn: ContractFunction) -> None:
              "(cloudoptim/<tenant>/<cluster>/token); the pattern limits reads to those secrets.")  # fmt: skip
 
 
+def write_secrets(fn: ContractFunction, pattern: str, actions: Sequence[str]) -> None:
+    """Writes of CloudOptim's own secrets of one kind (the API creates ExternalIds and stores cluster tokens)."""
+    arn = Stack.of(fn).format_arn(
+        service="secretsmanager", resource="secret", resource_name=pattern, arn_format=ArnFormat.COLON_RESOURCE_NAME
+    )
+    fn.role.add_to_policy(iam.PolicyStatement(actions=sorted(actions), resources=[arn]))
+
+
 def _secrets(fn: ContractFunction, pattern: str, reason: str) -> None:
     arn = Stack.of(fn).format_arn(
         service="secretsmanager", resource="secret", resource_name=pattern, arn_format=ArnFormat.COLON_RESOURCE_NAME

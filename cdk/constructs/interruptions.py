@@ -28,7 +28,7 @@ from cdk.constructs.layers import Layers
 from cdk.constructs.storage import Storage
 from cdk.manifest import FUNCTION_LAYERS
 from cloudoptim.onboarding import SAAS_ASSUMER_PATH
-from cloudoptim.tenants.actions import PURPOSE_FUNCTIONS
+from cloudoptim.tenancy.actions import PURPOSE_FUNCTIONS
 
 SPOT_WARNING_SECONDS = 120
 INGEST_TIMEOUT_SECONDS = 15
@@ -55,7 +55,7 @@ DRAIN_STEPS: Mapping[str, tuple[str, int, int]] = {
     "record_outcome": ("RecordOutcomeFunctionArn", 10, 256),
 }
 # Functions that act in the customer's account or cluster assume the tenant role, each for one purpose
-# (cloudoptim.tenants.actions): ingest locates unknown instances, launch/terminate run EC2, the Kubernetes steps
+# (cloudoptim.tenancy.actions): ingest locates unknown instances, launch/terminate run EC2, the Kubernetes steps
 # sign EKS tokens with it.
 ASSUMES_CUSTOMER_ROLE = tuple(sorted({f for functions in PURPOSE_FUNCTIONS.values() for f in functions}))
 # Clusters registered with `{"kind": "secret"}` credentials keep a service-account token in Secrets Manager.

@@ -8,6 +8,7 @@ from constructs import Construct
 
 from cdk.bundling import AssetFolders
 from cdk.constructs.alarms import Alarms
+from cdk.constructs.api import Api
 from cdk.constructs.events import InterruptionEvents
 from cdk.constructs.interruptions import QUEUE_VISIBILITY_TIMEOUT, Interruptions
 from cdk.constructs.layers import Layers
@@ -62,6 +63,15 @@ class SaasStack(Stack):
             },
             log_retention=_retention(settings.log_retention_days),
         )
+        api = Api(
+            self,
+            "Api",
+            storage=storage,
+            layers=layers,
+            code=assets.functions,
+            environment=environment,
+            log_retention=_retention(settings.log_retention_days),
+        )
         Alarms(
             self,
             "Alarms",
@@ -69,7 +79,11 @@ class SaasStack(Stack):
                 "InterruptionDLQ": intake.dead_letters,
                 "EventDeliveryDLQ": intake.delivery_dead_letters,
             },
-            functions={_pascal(name): fn.function for name, fn in interruptions.functions.items()},
+            functions={
+                **{_pascal(name): fn.function for name, fn in interruptions.functions.items()},
+                "Api": api.function.function,
+                "AuditCheckpoint": api.checkpoint.function,
+            },
             state_machine=interruptions.state_machine,
         )
         outputs = {
@@ -83,8 +97,12 @@ class SaasStack(Stack):
             "IdempotencyTableName": storage.idempotency.table_name,
             "AuditTableName": storage.audit.table_name,
             "DrainAndReplaceArn": interruptions.state_machine.state_machine_arn,
+            "ApiUrl": api.rest_api.url,
+            "UserPoolId": api.user_pool.user_pool_id,
+            "UserPoolClientId": api.client.user_pool_client_id,
+            "AuditSigningKeyArn": api.signing_key.key_arn,
         }
-        for name, fn in interruptions.functions.items():
+        for name, fn in {**interruptions.functions, "api": api.function, "audit_checkpoint": api.checkpoint}.items():
             outputs[_output_name(name)] = fn.function.function_name
         for key, value in outputs.items():
             CfnOutput(self, key, value=value)

@@ -96,3 +96,36 @@ class KubeUnavailableError(KubeError):
 
 class KubeApiError(KubeError):
     """Any other refusal (400, 422, ...): retrying the same request will not help."""
+
+
+class NotFoundError(CloudOptimError):
+    """The resource does not exist for this tenant (another tenant's resource answers the same)."""
+
+
+class ConflictError(CloudOptimError):
+    """The request conflicts with what exists: a duplicate name, a reused idempotency key with another body."""
+
+
+class PreconditionFailedError(CloudOptimError):
+    """If-Match names a version that is no longer current: someone else changed the resource first."""
+
+
+class PreconditionRequiredError(CloudOptimError):
+    """An update without If-Match: the caller must say which version it read."""
+
+
+class AuthenticationError(CloudOptimError):
+    """No token, or a token that does not verify (signature, issuer, audience, expiry, claims)."""
+
+
+class PermissionDeniedError(CloudOptimError):
+    """The caller's role does not allow this action on its own tenant's resources."""
+
+
+class FieldError(CloudOptimError):
+    """A request field has a value the domain refuses; `field` names it (dotted path)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.reason = message

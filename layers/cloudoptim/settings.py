@@ -82,3 +82,25 @@ class KubeTaskSettings(RegistrySettings):
 
 class RecordSettings(AuditSettings, IdempotencySettings):
     """record_outcome: the audit log, and the guard claims its failure paths give back."""
+
+
+class ApiSettings(RegistrySettings, AuditSettings):
+    """The API function: its stores, the identity provider it trusts, where customers' roles trust and the key that
+    signs audit checkpoints."""
+
+    issuer: str = Field(alias="API_ISSUER")  # https://cognito-idp.<region>.amazonaws.com/<user pool id>
+    audience: str = Field(alias="API_AUDIENCE")  # the app client id
+    jwks_url: str | None = Field(None, alias="API_JWKS_URL")  # default: <issuer>/.well-known/jwks.json
+    user_pool_id: str | None = Field(None, alias="USER_POOL_ID")
+    saas_account_id: str = Field(alias="SAAS_ACCOUNT_ID")
+    audit_key_id: str = Field(alias="AUDIT_KEY_ID")
+
+    @property
+    def keys_url(self) -> str:
+        return self.jwks_url or f"{self.issuer.rstrip('/')}/.well-known/jwks.json"
+
+
+class CheckpointSettings(RegistrySettings, AuditSettings):
+    """audit_checkpoint: every tenant's newest entry signed hourly."""
+
+    audit_key_id: str = Field(alias="AUDIT_KEY_ID")

@@ -17,9 +17,9 @@ from __future__ import annotations
 import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
-from cloudoptim.audit.log import GENESIS, AuditEntry, SealedEntry, seal
+from cloudoptim.audit.log import GENESIS, AuditEntry, SealedEntry, seal, stored
 from cloudoptim.errors import AccountTakenError, RecordNotFoundError
 from cloudoptim.interruptions.ports import (
     Claim,
@@ -29,7 +29,7 @@ from cloudoptim.interruptions.ports import (
     NodeRecord,
     TenantRecord,
 )
-from cloudoptim.tenants.external_id import new_external_id
+from cloudoptim.tenancy.external_id import new_external_id
 from engines.interruption.hive import Flag, HivePool, active_flags, new_flag
 from tests.fakes.kube import FakeKube
 
@@ -81,10 +81,19 @@ class FakeRegistry(_Faulty):
         self.tenants[tenant.tenant_id] = tenant
         self.accounts[tenant.account_id] = tenant.tenant_id
 
+    def claim_account(self, account_id: str, tenant_id: str) -> None:
+        self._check("claim_account")
+        if self.accounts.setdefault(account_id, tenant_id) != tenant_id:
+            raise AccountTakenError(f"account {account_id} is registered to another tenant")
+
+    def release_account(self, account_id: str, tenant_id: str) -> None:
+        self._check("release_account")
+        if self.accounts.get(account_id) == tenant_id:
+            del self.accounts[account_id]
+
     def register_tenant(self, tenant: TenantRecord) -> None:
         self._check("register_tenant")
-        if self.accounts.get(tenant.account_id, tenant.tenant_id) != tenant.tenant_id:
-            raise AccountTakenError(f"account {tenant.account_id} is registered to another tenant")
+        self.claim_account(tenant.account_id, tenant.tenant_id)
         self.add_tenant(tenant)
 
     def tenant_for_account(self, account_id: str) -> str | None:
@@ -140,12 +149,13 @@ class FakeHiveMind(_Faulty):
 class FakeAudit(_Faulty):
     """The audit log's contract in memory: per tenant a sequence of sealed entries, one per action id."""
 
-    entries: dict[str, list[tuple[AuditEntry, SealedEntry]]] = field(default_factory=dict)  # tenant -> log
+    log: dict[str, list[tuple[AuditEntry, SealedEntry]]] = field(default_factory=dict)  # tenant -> entries
     actions: dict[tuple[str, str], int] = field(default_factory=dict)  # (tenant, action id) -> seq
+    signed: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # tenant -> checkpoints
 
     def record(self, entry: AuditEntry) -> str:
         self._check("record")
-        log = self.entries.setdefault(entry.tenant_id, [])
+        log = self.log.setdefault(entry.tenant_id, [])
         seq = self.actions.get((entry.tenant_id, entry.action_id))
         if seq is None:  # append-only: a retried record finds its action and keeps the first entry
             sealed = seal(entry, len(log) + 1, log[-1][1].hash if log else GENESIS)
@@ -154,7 +164,26 @@ class FakeAudit(_Faulty):
         return f"TENANT#{entry.tenant_id}/{log[seq - 1][1].key}"
 
     def all(self) -> list[AuditEntry]:
-        return [entry for log in self.entries.values() for entry, _ in log]
+        return [entry for log in self.log.values() for entry, _ in log]
+
+    # Readers (cloudoptim.audit.log.AuditReader): entries as stored, plus the tenant's checkpoints.
+    def entries(self, tenant: str, after_seq: int = 0, limit: int = 100) -> Sequence[Mapping[str, Any]]:
+        return [stored(s.body, s.hash) for _, s in self.log.get(tenant, [])[after_seq : after_seq + limit]]
+
+    def newest(self, tenant: str, before_seq: int | None = None, limit: int = 100) -> Sequence[Mapping[str, Any]]:
+        log = self.log.get(tenant, [])
+        end = len(log) if before_seq is None else max(before_seq - 1, 0)
+        return [stored(s.body, s.hash) for _, s in reversed(log[max(end - limit, 0) : end])]
+
+    def checkpoints(self, tenant: str) -> Sequence[Mapping[str, Any]]:
+        return [dict(c) for c in self.signed.get(tenant, [])]
+
+    def add_checkpoint(self, tenant: str, checkpoint: Mapping[str, Any]) -> bool:
+        found = self.signed.setdefault(tenant, [])
+        if any(c["seq"] == checkpoint["seq"] for c in found):
+            return False
+        found.append(dict(checkpoint))
+        return True
 
 
 @dataclass

@@ -21,7 +21,7 @@ from cloudoptim.adapters.aws.secrets import SecretsExternalIds
 from cloudoptim.audit.log import GENESIS, AuditEntry
 from cloudoptim.errors import AccountTakenError, RecordNotFoundError
 from cloudoptim.interruptions.ports import TenantRecord
-from cloudoptim.tenants.register import AccountRegistration, RegistrationDeps, issue_external_id, register_account
+from cloudoptim.tenancy.registration import AccountRegistration, RegistrationDeps, issue_external_id, register_account
 from localmode import moto_threads
 from tests.fakes.aws import FakeRoleCheck
 

@@ -16,12 +16,15 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from cloudoptim.adapters.aws.account_probe import StsAccountProbe
 from cloudoptim.adapters.aws.clients import TenantSession
+from cloudoptim.adapters.aws.cluster_probe import EksClusterProbe
 from cloudoptim.adapters.aws.ec2 import CustomerEc2, Ec2PoolLocator
 from cloudoptim.adapters.aws.sts import StsSessions
 from cloudoptim.adapters.kube.connector import ClusterConnector
+from cloudoptim.errors import KubeUnavailableError
 from cloudoptim.interruptions.ports import ClusterRecord, LaunchSpec, TenantRecord
-from cloudoptim.tenants.actions import IMPLIED_BY, NO_PERMISSION_NEEDED, SESSION_ACTIONS, Purpose, granted_actions
+from cloudoptim.tenancy.actions import IMPLIED_BY, NO_PERMISSION_NEEDED, SESSION_ACTIONS, Purpose, granted_actions
 from tests.fakes.aws import FakeExternalIds
 
 REGION = "eu-west-1"
@@ -77,6 +80,23 @@ def _customer_account() -> tuple[str, str]:
     return template["LaunchTemplate"]["LaunchTemplateId"], subnet["SubnetId"]
 
 
+class _Unreachable:
+    """The cluster check's Kubernetes side: not this test's business (it makes no AWS call)."""
+
+    def connect(self, tenant: TenantRecord, cluster: ClusterRecord, region: str) -> Any:
+        raise KubeUnavailableError("not reached in this test")
+
+
+def _eks_cluster(name: str) -> None:
+    creds = boto3.client("sts", region_name=REGION).assume_role(RoleArn=TENANT.role_arn, RoleSessionName="setup")
+    keys = creds["Credentials"]
+    eks = boto3.client(
+        "eks", region_name=REGION, aws_access_key_id=keys["AccessKeyId"],
+        aws_secret_access_key=keys["SecretAccessKey"], aws_session_token=keys["SessionToken"],
+    )  # fmt: skip
+    eks.create_cluster(name=name, roleArn=TENANT.role_arn, resourcesVpcConfig={"subnetIds": []})
+
+
 def test_the_code_calls_exactly_what_the_template_grants(recorded: Recorded) -> None:
     template, subnet = _customer_account()
     sessions = StsSessions(FakeExternalIds({"acme": "x" * 43}), boto3.client("sts", region_name=REGION))
@@ -88,6 +108,12 @@ def test_the_code_calls_exactly_what_the_template_grants(recorded: Recorded) -> 
     assert cloud.terminator(TENANT, REGION).terminate(launched.instance_id, tags)  # terminate_replacement
     cluster = ClusterRecord("acme", "prod", "https://127.0.0.1:1", "", {"kind": "eks"})
     ClusterConnector(sessions).connect(TENANT, cluster, REGION)  # the Kubernetes steps sign an EKS token
+    assert StsAccountProbe(sessions).verify(TENANT).assumed  # the API verifies an account (DryRun reads)
+    _eks_cluster("prod")
+    connector = _Unreachable()
+    account = {"aws_account_id": ACCOUNT, "role_arn": TENANT.role_arn}
+    checked = EksClusterProbe(sessions, connector).check("acme", {"name": "prod", "region": REGION}, account)
+    assert checked.checks.get("eks:DescribeCluster"), checked  # the cluster check
 
     for purpose, actions in recorded.items():  # no session does more than its purpose (session policy, template)
         assert actions <= set(SESSION_ACTIONS[purpose]), purpose  # type: ignore[index]

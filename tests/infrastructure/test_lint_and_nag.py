@@ -24,6 +24,8 @@ LAUNCH_TEMPLATE = "arn:<AWS::Partition>:ec2:*:<AWS::AccountId>:launch-template/"
 ONBOARDING_ACKNOWLEDGED = {
     "AwsSolutions-IAM5[Resource::*]": "EC2 Describe* calls support no resource-level permissions; the statement "
     "is limited to the tenant's regions by aws:RequestedRegion.",
+    "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:eks:*:<AWS::AccountId>:cluster/*]": "Clusters are "
+    "registered after onboarding: read-only DescribeCluster on this account's clusters in the tenant's regions.",
     "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:*:<AWS::AccountId>:instance/*]": "Instance ids do not "
     "exist before launch: RunInstances needs one of the tenant's launch templates and the cloudoptim:tenant tag, "
     "CreateTags works only inside RunInstances, TerminateInstances only on instances carrying the tenant's tag.",

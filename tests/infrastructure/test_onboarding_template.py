@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from cli.main import main
 from cloudoptim.onboarding import EC2_EVENTS, HEALTH_EVENTS, SAAS_ASSUMER_PATH, OnboardingRequest, onboarding_template
-from cloudoptim.tenants.actions import functions_using, granted_actions
+from cloudoptim.tenancy.actions import functions_using, granted_actions
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "onboarding.md"
 EXTERNAL_ID = "Xq3vN8c2Lk7PzR1tY6wB9mJ4hD0sF5gA2eU8iO1pQ7r"

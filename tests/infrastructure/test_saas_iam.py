@@ -88,6 +88,8 @@ def _target(resource: Any) -> str:
     if "Ref" in resource:
         return str(resource["Ref"])
     text = json.dumps(resource)
+    if ":event-bus/" in text:
+        return "EventBus"
     if "/index/*" in text:
         return str(resource["Fn::Join"][1][0]["Fn::GetAtt"][0]) + "/index/*"
     return next(pattern for pattern in (EXTERNAL_IDS, TOKENS) if pattern in text)
@@ -151,7 +153,9 @@ def test_the_audit_log_is_append_only_for_every_role(saas: SynthesizedSaas) -> N
                     if "dynamodb:PutItem" in _actions(statement)
                     else set()
                 )
-    assert writers == {saas.properties("RecordOutcomeFunction")["Role"]["Fn::GetAtt"][0]}
+    # the pipeline's outcomes, the API's writes and the hourly checkpoints (issue 13)
+    expected = ("RecordOutcomeFunction", "ApiFunction", "AuditCheckpointFunction")
+    assert writers == {saas.properties(f)["Role"]["Fn::GetAtt"][0] for f in expected}
 
 
 def test_only_the_customer_facing_functions_assume_tenant_roles_from_one_iam_path(saas: SynthesizedSaas) -> None:
@@ -163,7 +167,9 @@ def test_only_the_customer_facing_functions_assume_tenant_roles_from_one_iam_pat
                 assuming |= {role["Ref"] for role in policy["Properties"]["Roles"]}
     roles = {name: saas.properties(fid)["Role"]["Fn::GetAtt"][0] for name, fid in FUNCTIONS.items()}
     expected = {"ingest", "launch_replacement", "terminate_replacement", "node_status", "cordon_node", "evict_pods"}
-    assert assuming == {roles[name] for name in expected}
+    api = saas.properties("ApiFunction")["Role"]["Fn::GetAtt"][0]  # account verification, cluster checks (issue 13)
+    assert assuming == {roles[name] for name in expected} | {api}
+    assert saas.template["Resources"][api]["Properties"].get("Path") == "/cloudoptim/tenant-access/"
     for name, role in roles.items():  # the customers' trust policies name this path (aws:PrincipalArn)
         path = saas.template["Resources"][role]["Properties"].get("Path")
         assert path == ("/cloudoptim/tenant-access/" if name in expected else None), name

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -88,3 +88,45 @@ class AuditLog(Protocol):
     def record(self, entry: AuditEntry) -> str:
         """Append the entry (once per `action_id`); returns its key `TENANT#<t>/SEQ#<seq>`."""
         ...
+
+
+class AuditReader(Protocol):
+    """Reading a tenant's log as stored entries: the hashed body's fields plus `hash` (cloudoptim.audit.chain)."""
+
+    def entries(self, tenant: str, after_seq: int = 0, limit: int = 100) -> Sequence[Mapping[str, Any]]:
+        """Entries with seq > after_seq, oldest first."""
+        ...
+
+    def newest(self, tenant: str, before_seq: int | None = None, limit: int = 100) -> Sequence[Mapping[str, Any]]:
+        """Entries with seq < before_seq (all when None), newest first."""
+        ...
+
+    def checkpoints(self, tenant: str) -> Sequence[Mapping[str, Any]]:
+        """Signed checkpoints, oldest first."""
+        ...
+
+    def add_checkpoint(self, tenant: str, checkpoint: Mapping[str, Any]) -> bool:
+        """False when a checkpoint already signs that seq (two checkpoint runs at once)."""
+        ...
+
+
+class AuditStore(AuditLog, AuditReader, Protocol):
+    """Both sides: what the API and the checkpoint job hold."""
+
+
+def stored(body: str, hash: str) -> dict[str, Any]:
+    """A stored entry as readers see it: the hashed canonical body's fields plus its hash."""
+    entry: dict[str, Any] = json.loads(body)
+    entry["hash"] = hash
+    return entry
+
+
+# The keys a target is shown by, outermost first; any others follow in name order.
+TARGET_ORDER = ("tenant", "account", "cluster", "policy", "user", "recommendation", "sweep", "execution", "node",
+                "instance_id")  # fmt: skip
+
+
+def target_text(target: Mapping[str, Any]) -> str:
+    """`cluster/prod/node/ip-10-0-1-2...`: what the log's target filter matches by prefix."""
+    keys = [k for k in TARGET_ORDER if k in target] + sorted(k for k in target if k not in TARGET_ORDER)
+    return "/".join(f"{k}/{target[k]}" for k in keys)

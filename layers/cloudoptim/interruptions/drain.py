@@ -27,8 +27,8 @@ class KubeDeps:
 
 
 def _port(state: DrainState, deps: KubeDeps) -> KubePort:
-    tenant = deps.registry.tenant(state.tenant_id)
-    return deps.kube.connect(tenant, deps.registry.cluster(state.tenant_id, state.cluster), state.region)
+    cluster = deps.registry.cluster(state.tenant_id, state.cluster)
+    return deps.kube.connect(cluster.owner(deps.registry.tenant(state.tenant_id)), cluster, state.region)
 
 
 def pod_view(pod: PodRef) -> PodView:

@@ -102,6 +102,10 @@ def _handle(
     if node is None:
         return _unknown(received, key, decided, deps, policy, now)
     tenant = deps.registry.tenant(node.tenant_id)
+    # another of the tenant's accounts: its own ACCOUNT# item must name this tenant (one keyed read)
+    other = received.account and received.account != tenant.account_id
+    if other and deps.registry.tenant_for_account(received.account or "") == node.tenant_id:
+        tenant = tenant.for_account(received.account or "", (node.region,))
     why = origin_refusal(received, tenant, node.region)
     if why is not None:  # the claim is completed: a redelivery of the same forgery is a duplicate
         return IngestResult("rejected", key, notice.instance_id, decided.kind, reasons=(why,))

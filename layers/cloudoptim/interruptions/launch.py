@@ -67,7 +67,8 @@ def launch(state: DrainState, deps: LaunchDeps) -> Launch:
             launched=False, capacity_type=choice.capacity_type, instance_type=choice.instance_type,
             subnet_id=subnet, dry_run=True, reasons=[f"dry run: would launch {what}"],
         )  # fmt: skip
-    tenant = deps.registry.tenant(state.tenant_id)
+    cluster = deps.registry.cluster(state.tenant_id, state.cluster)
+    tenant = cluster.owner(deps.registry.tenant(state.tenant_id))
     launched = deps.cloud.launcher(tenant, state.region).launch(spec)
     reasons = [f"launched {launched.instance_id}: {what}"]
     if launched.private_dns_name:

@@ -9,6 +9,7 @@ from enum import StrEnum
 from typing import Literal, Protocol
 
 from cloudoptim.interruptions.kube import KubePort
+from cloudoptim.onboarding import ACCESS_ROLE_PREFIX
 from engines.interruption.hive import Flag, HivePool
 
 CapacityType = Literal["spot", "on-demand"]
@@ -33,12 +34,20 @@ class NodeRecord:
 @dataclass(frozen=True, slots=True)
 class TenantRecord:
     """Registry item `TENANT#<tenant>`/`META`. The ExternalId is not here: only the assume-role path reads it
-    (cloudoptim.tenants.ports.ExternalIds)."""
+    (cloudoptim.tenancy.ports.ExternalIds)."""
 
     tenant_id: str
     account_id: str
     role_arn: str
     regions: tuple[str, ...] = ()
+
+    def for_account(self, account_id: str, regions: tuple[str, ...] | None = None) -> TenantRecord:
+        """The same tenant in another of its accounts: that account's CloudOptimAccess-<tenant> role."""
+        if account_id == self.account_id:
+            return self
+        partition = self.role_arn.split(":")[1] if self.role_arn.count(":") >= 5 else "aws"
+        role = f"arn:{partition}:iam::{account_id}:role/{ACCESS_ROLE_PREFIX}{self.tenant_id}"
+        return TenantRecord(self.tenant_id, account_id, role, self.regions if regions is None else regions)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +72,11 @@ class ClusterRecord:
     ca_data: str
     credentials: Mapping[str, str]
     node_groups: Mapping[str, NodeGroup] = field(default_factory=dict)
+    account_id: str | None = None  # the AWS account its nodes run in (a tenant may onboard several)
+
+    def owner(self, tenant: TenantRecord) -> TenantRecord:
+        """The tenant's record with this cluster's account and role: what acting on its nodes assumes."""
+        return tenant if self.account_id is None else tenant.for_account(self.account_id)
 
 
 class Registry(Protocol):

@@ -21,7 +21,8 @@ def terminate_replacement(state: DrainState, deps: TerminateDeps) -> Termination
     launch = state.launch
     if launch is None or launch.instance_id is None or state.dry_run:
         return Termination(terminated=False, reasons=["nothing was launched: nothing to terminate"])
-    tenant = deps.registry.tenant(state.tenant_id)
+    cluster = deps.registry.cluster(state.tenant_id, state.cluster)
+    tenant = cluster.owner(deps.registry.tenant(state.tenant_id))
     done = deps.cloud.terminator(tenant, state.region).terminate(launch.instance_id, launch_tags(state))
     if not done:
         why = f"{launch.instance_id} not terminated: already gone, or it does not carry CloudOptim's launch tags"

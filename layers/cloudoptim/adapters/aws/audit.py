@@ -6,17 +6,21 @@ Both go in one TransactWriteItems, each with `attribute_not_exists`, so:
 - a retried RecordOutcome finds its guard and writes nothing (the first entry's key is returned);
 - two actions in the same second take two sequence numbers (the key is the number, not the time);
 - two writers racing for the next number: one wins, the other re-reads the newest entry and tries the next one.
-Nothing is ever updated or deleted, and no role is allowed to (cdk/constructs/interruptions.py).
+Nothing is ever updated or deleted, and no role is allowed to (cdk/constructs/interruptions.py). Hourly
+checkpoints (`CHECKPOINT#<seq>`, signed by KMS) are put the same way; readers get entries as stored bodies plus
+their hash (cloudoptim.audit.log.stored).
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from cloudoptim.adapters.aws.errors import translate
-from cloudoptim.audit.log import GENESIS, AuditEntry, SealedEntry, seal, seq_key
+from cloudoptim.audit.log import GENESIS, AuditEntry, SealedEntry, seal, seq_key, stored
 from cloudoptim.errors import TransientAwsError
 
 MAX_ATTEMPTS = 10
@@ -99,3 +103,66 @@ class DynamoAuditLog:
             raise translate(exc, f"Audit get {pk}") from exc
         guard = answer.get("Item") or {}
         return str(guard["entry_key"]["S"]) if "entry_key" in guard else seq_key(int(guard.get("seq", {}).get("N", 0)))
+
+    def entries(self, tenant: str, after_seq: int = 0, limit: int = 100) -> Sequence[Mapping[str, Any]]:
+        return self._entries(tenant, seq_key(after_seq + 1), seq_key(10**12 - 1), limit, forward=True)
+
+    def newest(self, tenant: str, before_seq: int | None = None, limit: int = 100) -> Sequence[Mapping[str, Any]]:
+        upper = seq_key((before_seq or 10**12) - 1)
+        return self._entries(tenant, seq_key(1), upper, limit, forward=False)
+
+    def checkpoints(self, tenant: str) -> Sequence[Mapping[str, Any]]:
+        found: list[Mapping[str, Any]] = []
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :c)",
+            "ExpressionAttributeValues": {":pk": {"S": f"TENANT#{tenant}"}, ":c": {"S": "CHECKPOINT#"}},
+            "ConsistentRead": True,
+        }
+        while True:
+            answer = self._query(kwargs, f"Audit checkpoints {tenant}")
+            found += [json.loads(item["checkpoint"]["S"]) for item in answer.get("Items") or []]
+            if "LastEvaluatedKey" not in answer:
+                return found
+            kwargs["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+
+    def add_checkpoint(self, tenant: str, checkpoint: Mapping[str, Any]) -> bool:
+        item = {
+            "pk": {"S": f"TENANT#{tenant}"}, "sk": {"S": f"CHECKPOINT#{int(checkpoint['seq']):012d}"},
+            "checkpoint": {"S": json.dumps(dict(checkpoint), sort_keys=True, separators=(",", ":"))},
+        }  # fmt: skip
+        try:
+            self._dynamodb.put_item(TableName=self._table, Item=item, ConditionExpression="attribute_not_exists(pk)")
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return False
+            raise translate(exc, f"Audit checkpoint {tenant}") from exc
+        except BotoCoreError as exc:
+            raise translate(exc, f"Audit checkpoint {tenant}") from exc
+        return True
+
+    def _entries(self, tenant: str, low: str, high: str, limit: int, forward: bool) -> list[Mapping[str, Any]]:
+        answer = self._query(
+            {
+                "TableName": self._table,
+                "KeyConditionExpression": "pk = :pk AND sk BETWEEN :low AND :high",
+                "ExpressionAttributeValues": {
+                    ":pk": {"S": f"TENANT#{tenant}"},
+                    ":low": {"S": low},
+                    ":high": {"S": high},
+                },
+                "ScanIndexForward": forward,
+                "Limit": limit,
+                "ConsistentRead": True,
+                "ProjectionExpression": "#e, #h",
+                "ExpressionAttributeNames": {"#e": "entry", "#h": "hash"},
+            },
+            f"Audit read {tenant}",
+        )
+        return [stored(item["entry"]["S"], item["hash"]["S"]) for item in answer.get("Items") or []]
+
+    def _query(self, kwargs: Mapping[str, Any], what: str) -> Any:
+        try:
+            return self._dynamodb.query(**kwargs)
+        except (ClientError, BotoCoreError) as exc:
+            raise translate(exc, what) from exc

@@ -1,6 +1,6 @@
 """EC2 in the customer's account: launch a replacement from the node group's launch template, terminate one that
 never became Ready (only if it carries CloudOptim's launch tags), and find the pool of an instance the registry
-does not know. Each through a session limited to its purpose (cloudoptim.tenants.actions)."""
+does not know. Each through a session limited to its purpose (cloudoptim.tenancy.actions)."""
 
 from __future__ import annotations
 

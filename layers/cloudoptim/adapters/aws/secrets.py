@@ -14,7 +14,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from cloudoptim.adapters.aws.errors import translate
 from cloudoptim.errors import RecordNotFoundError
 from cloudoptim.onboarding import TENANT_TAG
-from cloudoptim.tenants.external_id import check_external_id, new_external_id
+from cloudoptim.tenancy.external_id import check_external_id, new_external_id
 
 SECRET_PREFIX = "cloudoptim"
 

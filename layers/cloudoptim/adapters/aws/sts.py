@@ -2,7 +2,7 @@
 
 Each AssumeRole carries the tenant's ExternalId (read from Secrets Manager, where only the assume-role path may
 look), a session tag naming the tenant (the customer's trust policy requires it) and a session policy holding only
-the purpose's actions (cloudoptim.tenants.actions): the session can do no more than what its caller needs, whatever
+the purpose's actions (cloudoptim.tenancy.actions): the session can do no more than what its caller needs, whatever
 the role allows.
 """
 
@@ -19,8 +19,8 @@ from cloudoptim.adapters.aws.clients import Credentials, TenantSession, client
 from cloudoptim.adapters.aws.errors import translate
 from cloudoptim.interruptions.ports import TenantRecord
 from cloudoptim.onboarding import TENANT_TAG
-from cloudoptim.tenants.actions import SESSION_ACTIONS, Purpose
-from cloudoptim.tenants.ports import ExternalIds
+from cloudoptim.tenancy.actions import SESSION_ACTIONS, Purpose
+from cloudoptim.tenancy.ports import ExternalIds
 
 REFRESH_MARGIN_SECONDS = 300
 

@@ -54,6 +54,8 @@ class RegistryItem(Model):
     ca_data = UnicodeAttribute(null=True)
     credentials: MapAttribute[str, Any] = MapAttribute(null=True)  # type: ignore[no-untyped-call]
     node_groups: MapAttribute[str, Any] = MapAttribute(null=True)  # type: ignore[no-untyped-call]
+    # TENANT#<tenant>/CLUSTER#<cluster> written by the API: the cluster document (cloudoptim.adapters.aws.documents)
+    doc = UnicodeAttribute(null=True)
 
 
 class ByRegion(GlobalSecondaryIndex["HiveMindItem"]):  # type: ignore[no-untyped-call]
@@ -88,21 +90,21 @@ class IdempotencyItem(Model):
     owner = UnicodeAttribute(null=True)
 
 
-def _bind(base: type[Model], table: str, host: str | None, region: str | None) -> type[Model]:
+def bind(base: type[Model], table: str, host: str | None, region: str | None) -> type[Model]:
     name = f"{base.__name__}_{table}"
     return type(name, (base,), {"Meta": _meta(table, host, region), "__module__": __name__})
 
 
 @functools.cache
 def registry_model(table: str, host: str | None = None, region: str | None = None) -> type[RegistryItem]:
-    return _bind(RegistryItem, table, host, region)  # type: ignore[return-value]
+    return bind(RegistryItem, table, host, region)  # type: ignore[return-value]
 
 
 @functools.cache
 def hive_mind_model(table: str, host: str | None = None, region: str | None = None) -> type[HiveMindItem]:
-    return _bind(HiveMindItem, table, host, region)  # type: ignore[return-value]
+    return bind(HiveMindItem, table, host, region)  # type: ignore[return-value]
 
 
 @functools.cache
 def idempotency_model(table: str, host: str | None = None, region: str | None = None) -> type[IdempotencyItem]:
-    return _bind(IdempotencyItem, table, host, region)  # type: ignore[return-value]
+    return bind(IdempotencyItem, table, host, region)  # type: ignore[return-value]

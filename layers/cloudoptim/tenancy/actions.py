@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Literal
 
-Purpose = Literal["locate", "launch", "terminate", "cluster"]
+Purpose = Literal["locate", "launch", "terminate", "cluster", "check"]
 
 # Purpose -> the actions its session may use.
 SESSION_ACTIONS: Mapping[Purpose, tuple[str, ...]] = MappingProxyType(
@@ -25,16 +25,19 @@ SESSION_ACTIONS: Mapping[Purpose, tuple[str, ...]] = MappingProxyType(
         "terminate": ("ec2:DescribeInstances", "ec2:TerminateInstances"),
         # EKS tokens are presigned sts:GetCallerIdentity URLs, which no policy can deny: nothing else is needed.
         "cluster": ("sts:GetCallerIdentity",),
+        # The API's connectivity check: the cluster's endpoint and CA, then a call to its API (purpose "cluster").
+        "check": ("eks:DescribeCluster",),
     }
 )
 
 # Purpose -> the Lambdas that assume the tenant role for it.
 PURPOSE_FUNCTIONS: Mapping[Purpose, tuple[str, ...]] = MappingProxyType(
     {
-        "locate": ("ingest",),
+        "locate": ("ingest", "api"),  # the API's account verification tries these reads (DryRun)
         "launch": ("launch_replacement",),
         "terminate": ("terminate_replacement",),
-        "cluster": ("node_status", "cordon_node", "evict_pods"),
+        "cluster": ("node_status", "cordon_node", "evict_pods", "api"),
+        "check": ("api",),
     }
 )
 

@@ -1,6 +1,6 @@
 """The customer role's policies: who may assume it (trust) and what it may do (access), per tenant.
 
-Each action is there because code calls it (cloudoptim.tenants.actions; tests/infrastructure/test_customer_actions.py
+Each action is there because code calls it (cloudoptim.tenancy.actions; tests/infrastructure/test_customer_actions.py
 holds the two together) and docs/onboarding.md says why.
 """
 
@@ -47,7 +47,7 @@ def trust_statements(request: OnboardingRequest) -> list[dict[str, Any]]:
 
 def access_statements(request: OnboardingRequest) -> list[dict[str, Any]]:
     """Every statement of the access role; docs/onboarding.md gives the reason for each action, and
-    cloudoptim.tenants.actions the code that calls it. RunInstances only from the tenant's launch templates, with
+    cloudoptim.tenancy.actions the code that calls it. RunInstances only from the tenant's launch templates, with
     the image, security groups, key pair and network interfaces the template names (only instance type, subnet and
     market options may be overridden); PassRole only on named node roles."""
     regions = list(request.regions)
@@ -60,6 +60,13 @@ def access_statements(request: OnboardingRequest) -> list[dict[str, Any]]:
             "Effect": "Allow",
             "Action": ["ec2:DescribeAvailabilityZones", "ec2:DescribeInstances"],
             "Resource": "*",  # EC2 Describe* calls support no resource-level permissions
+            "Condition": in_regions,
+        },
+        {
+            "Sid": "DescribeClusters",
+            "Effect": "Allow",
+            "Action": "eks:DescribeCluster",
+            "Resource": {"Fn::Sub": "arn:${AWS::Partition}:eks:*:${AWS::AccountId}:cluster/*"},
             "Condition": in_regions,
         },
         {

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from cloudoptim.errors import InvalidArgumentError
 from cloudoptim.interruptions.ports import TenantRecord
 from cloudoptim.onboarding import ACCESS_ROLE_PREFIX
-from cloudoptim.tenants.ports import BusPolicy, ExternalIds, RoleCheck, TenantDirectory
+from cloudoptim.tenancy.ports import BusPolicy, ExternalIds, RoleCheck, TenantDirectory
 
 _ACCOUNT = re.compile(r"^\d{12}$")
 

@@ -1,1 +1,0 @@
-"""Tenants and their AWS accounts: ExternalIds, what CloudOptim may do in a customer account, registration."""
