@@ -105,3 +105,17 @@ def test_checkpoints_are_stored_once_per_seq() -> None:
                   "signature": "s"}  # fmt: skip
     assert log.add_checkpoint("acme", checkpoint) and not log.add_checkpoint("acme", checkpoint)
     assert log.checkpoints("acme") == [checkpoint] and log.checkpoints("other") == []
+
+
+def test_the_pipeline_reads_the_tenants_safe_mode_from_the_apis_settings_document() -> None:
+    from cloudoptim.adapters.aws.registry import DynamoRegistry
+    from cloudoptim.adapters.aws.tables import registry_model
+    from cloudoptim.interruptions.ports import TenantRecord
+
+    registry = DynamoRegistry(registry_model("Registry", region=REGION))
+    registry.register_tenant(TenantRecord("acme", "111122223333", "arn:aws:iam::111122223333:role/x", (REGION,)))
+    assert registry.tenant("acme").safe_mode is False
+    DynamoDocuments(document_model("Registry", region=REGION)).create(
+        "acme", "settings", "current", {"safe_mode": True}, 1
+    )
+    assert registry.tenant("acme").safe_mode is True

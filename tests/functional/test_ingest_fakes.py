@@ -178,6 +178,14 @@ def test_dry_run_reaches_the_execution_input() -> None:
     assert INSTANCE in str(w.executions.started)
 
 
+def test_the_tenants_safe_mode_makes_the_workflow_dry_whatever_the_deployment_says() -> None:
+    w = world()
+    tenant = w.registry.tenants["acme"]
+    w.registry.add_tenant(replace(tenant, safe_mode=True))
+    handle(sqs_batch(spot_warning()), Root(w.ingest_deps(), POLICY, w.redelivery), NOW)
+    assert POLICY.dry_run is False and next(iter(w.executions.started.values()))["dry_run"] is True
+
+
 def test_unknown_instance_whose_account_role_is_refused_is_dropped_not_retried() -> None:
     w = world()
     w.locator.fail("locate", AccessDeniedError("AssumeRole: AccessDenied"))

@@ -118,8 +118,9 @@ def _handle(
                             (*decided.reasons, why))  # fmt: skip
     name = execution_name(key)
     payload = _execution_input(received, decided, node, policy).model_copy(
-        update={"replacement_under_way": guard, "claims": tuple(claims), "claim_owner": key}
-    )
+        update={"replacement_under_way": guard, "claims": tuple(claims), "claim_owner": key,
+                "dry_run": policy.dry_run or tenant.safe_mode}
+    )  # fmt: skip
     try:
         started = deps.executions.start(name, payload.wire())
     except Exception:
@@ -131,6 +132,8 @@ def _handle(
     reasons = decided.reasons + (() if pool else ("registry item has no az_id: pool not flagged",))
     if guard:
         reasons += ("an earlier workflow launches the replacement: this one cordons and drains now",)
+    if tenant.safe_mode:
+        reasons += ("the tenant's safe mode is on: the workflow decides and records, and changes nothing",)
     status: Status = "started" if started == "started" else "duplicate"
     return IngestResult(status, key, notice.instance_id, decided.kind, name, pool.key if pool else None, level, reasons)
 

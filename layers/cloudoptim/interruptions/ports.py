@@ -40,6 +40,7 @@ class TenantRecord:
     account_id: str
     role_arn: str
     regions: tuple[str, ...] = ()
+    safe_mode: bool = False  # the tenant's switch (PUT /v1/settings/safe-mode): every workflow runs dry
 
     def for_account(self, account_id: str, regions: tuple[str, ...] | None = None) -> TenantRecord:
         """The same tenant in another of its accounts: that account's CloudOptimAccess-<tenant> role."""
@@ -47,7 +48,9 @@ class TenantRecord:
             return self
         partition = self.role_arn.split(":")[1] if self.role_arn.count(":") >= 5 else "aws"
         role = f"arn:{partition}:iam::{account_id}:role/{ACCESS_ROLE_PREFIX}{self.tenant_id}"
-        return TenantRecord(self.tenant_id, account_id, role, self.regions if regions is None else regions)
+        return TenantRecord(
+            self.tenant_id, account_id, role, self.regions if regions is None else regions, self.safe_mode
+        )
 
 
 @dataclass(frozen=True, slots=True)

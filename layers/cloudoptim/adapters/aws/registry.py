@@ -89,11 +89,14 @@ class DynamoRegistry:
         item = self._get(f"TENANT#{tenant_id}", "META")
         if item is None:
             raise RecordNotFoundError(f"tenant {tenant_id!r} is not registered")
+        settings = self._get(f"TENANT#{tenant_id}", "SETTINGS#current")  # the API's settings document
+        safe = bool(json.loads(settings.doc).get("safe_mode")) if settings is not None and settings.doc else False
         return TenantRecord(
             tenant_id=tenant_id,
             account_id=item.account_id or "",
             role_arn=item.role_arn or "",
             regions=tuple(item.regions or ()),
+            safe_mode=safe,
         )
 
     def cluster(self, tenant_id: str, cluster: str) -> ClusterRecord:
