@@ -11,13 +11,14 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 # Dependency layers in the order they are attached (later layers never repeat an earlier one's packages).
-DEPS_LAYERS: tuple[str, ...] = ("core", "kube", "numeric")
+DEPS_LAYERS: tuple[str, ...] = ("core", "kube", "numeric", "api")
 
 DEPS_LAYER_DESCRIPTIONS: Mapping[str, str] = MappingProxyType(
     {
         "core": "powertools, pydantic, pynamodb (boto3/botocore from the Lambda runtime)",
         "kube": "the official kubernetes client and its dependencies",
         "numeric": "numpy for the Spot engine",
+        "api": "FastAPI, Mangum and PyJWT (cryptography) for the API function",
     }
 )
 
@@ -49,9 +50,12 @@ FUNCTION_LAYERS: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "choose_replacement": ("core", "numeric"),
         "launch_replacement": ("core",),
         "node_status": ("core", "kube"),
+        "terminate_replacement": ("core",),
         "cordon_node": ("core", "kube"),
         "evict_pods": ("core", "kube"),
         "record_outcome": ("core",),
+        "api": ("core", "kube", "api"),  # kube: the connectivity check reaches the cluster's API
+        "audit_checkpoint": ("core",),
     }
 )
 
@@ -62,12 +66,15 @@ FUNCTION_NAMES: tuple[str, ...] = tuple(FUNCTION_LAYERS)
 RUNTIME_INCLUDED: tuple[str, ...] = (
     "__init__.py",
     "adapters",
+    "api",
+    "audit",
     "data",
     "errors.py",
     "interruptions",
     "observability.py",
     "onboarding.py",
     "settings.py",
+    "tenancy",
     "wiring",
 )
 RUNTIME_EXCLUDED: tuple[str, ...] = ()

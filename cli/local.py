@@ -28,12 +28,37 @@ def add_commands(areas: Any) -> None:
     drill.add_argument("--rate", type=float, default=20.0, help="notices per second at most (default 20)")
     drill.add_argument("--max-in-flight", type=int, default=16, help="unfinished workflows at most (default 16)")
     drill.add_argument("--spot-only", action="store_true", help="interrupt Spot nodes only (AWS's own rule)")
+    drill.add_argument(
+        "--faults",
+        type=float,
+        default=0.0,
+        metavar="FRACTION",
+        help="share of unique notices with a fault: ingest or a task crashing after its claim and before its side "
+        "effect, DynamoDB throttling, a Lambda timing out (default 0)",
+    )
+    drill.add_argument(
+        "--hostile",
+        type=int,
+        default=0,
+        metavar="N",
+        help="hostile messages to put in front of ingest: forged account, foreign region, foreign source, stale, "
+        "malformed, oversized, deeply nested, unknown instance (default 0)",
+    )
+    drill.add_argument(
+        "--event-age", type=float, default=0.0, help="date notices this many seconds earlier (late delivery)"
+    )
     drill.add_argument("--format", choices=FORMATS, default="json")
     _stack_options(drill)
     drill.set_defaults(run=run_drill)
     up = commands.add_parser("up", help="start the local stack and keep it running until Ctrl-C")
     _stack_options(up)
+    up.add_argument("--api-port", type=int, default=8080, help="serve the API at http://127.0.0.1:PORT (default 8080)")
     up.set_defaults(run=run_up)
+    token = commands.add_parser("token", help="print a bearer token for the local API (a new tenant signs up)")
+    token.add_argument("--tenant", required=True, help="tenant id: lowercase letters, digits and '-'")
+    token.add_argument("--role", choices=("admin", "operator", "viewer"), default="admin")
+    token.add_argument("--hours", type=float, default=12.0, help="validity (default 12 h)")
+    token.set_defaults(run=run_token)
 
 
 def _stack_options(parser: argparse.ArgumentParser) -> None:
@@ -77,6 +102,8 @@ def run_drill(args: argparse.Namespace) -> str:
 
     if args.events < 1 or not 0 <= args.duplicates < 1 or args.rate <= 0 or args.max_in_flight < 1:
         raise InvalidArgumentError("--events >= 1, 0 <= --duplicates < 1, --rate > 0 and --max-in-flight >= 1")
+    if not 0 <= args.faults <= 1 or args.hostile < 0 or not 0 <= args.event_age < 3600:
+        raise InvalidArgumentError("0 <= --faults <= 1, --hostile >= 0 and 0 <= --event-age < 3600")
     settings = DrillSettings(
         events=args.events,
         duplicates=args.duplicates,
@@ -84,6 +111,9 @@ def run_drill(args: argparse.Namespace) -> str:
         rate_per_second=args.rate,
         max_in_flight=args.max_in_flight,
         spot_only=args.spot_only,
+        faults=args.faults,
+        hostile=args.hostile,
+        event_age_seconds=args.event_age,
     )
     with _stdout_to_stderr():
         stack = _stack(args, metrics=args.verbose)
@@ -96,16 +126,39 @@ def run_drill(args: argparse.Namespace) -> str:
 
 
 def run_up(args: argparse.Namespace) -> str:
+    from localmode.api import LocalApiServer, local_app
+
+    if not 1 <= args.api_port <= 65535:
+        raise InvalidArgumentError(f"--api-port {args.api_port}: a TCP port, 1-65535")
     stack = _stack(args, metrics=True)
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    server = None
     try:
         endpoints = stack.start()
+        app = local_app(stack.deployed.tables, stack.aws.endpoint_url, stack.aws.region, args.api_port)
+        server = LocalApiServer(app, args.api_port)
+        endpoints["api"] = server.start()
+        endpoints["openapi"] = f"{endpoints['api']}/openapi.json"
+        endpoints["token"] = "cloudoptim local token --tenant NAME --role admin|operator|viewer"
         print(json.dumps(endpoints, indent=2), flush=True)
         print("local stack running; Ctrl-C to stop", file=sys.stderr, flush=True)
         stopped.wait()
     except KeyboardInterrupt:
         pass
     finally:
+        if server is not None:
+            server.stop()
         stack.stop()
     return "stopped"
+
+
+def run_token(args: argparse.Namespace) -> str:
+    from cloudoptim.tenancy.principal import TENANT_ID
+    from localmode.api import token
+
+    if not TENANT_ID.match(args.tenant):
+        raise InvalidArgumentError(f"--tenant {args.tenant!r}: 1-47 lowercase letters, digits or '-', first not '-'")
+    if not 0 < args.hours <= 24 * 7:
+        raise InvalidArgumentError("--hours: more than 0, at most 168")
+    return token(args.tenant, args.role, int(args.hours * 3600))

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from pydantic import ValidationError
 
-from cli import consolidate, events, local, ml, onboarding, rightsize, spot
+from cli import audit, consolidate, events, local, ml, onboarding, rightsize, spot
 from cloudoptim.errors import CloudOptimError
 from ml.artifact import ModelArtifactError
 
@@ -25,6 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     ml.add_commands(commands)
     onboarding.add_commands(commands)
     local.add_commands(commands)
+    audit.add_commands(commands)
     return parser
 
 
@@ -38,6 +39,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValidationError as exc:
         print(f"cloudoptim: error: {_first_validation_problem(exc)}", file=sys.stderr)
         return EXIT_ERROR
+    except audit.TamperedError as exc:
+        print(f"cloudoptim: {exc}", file=sys.stderr)
+        return audit.EXIT_TAMPERED
     try:
         sys.stdout.write(output if output.endswith("\n") else output + "\n")
         sys.stdout.flush()

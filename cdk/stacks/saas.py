@@ -7,6 +7,8 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from cdk.bundling import AssetFolders
+from cdk.constructs.alarms import Alarms
+from cdk.constructs.api import Api
 from cdk.constructs.events import InterruptionEvents
 from cdk.constructs.interruptions import QUEUE_VISIBILITY_TIMEOUT, Interruptions
 from cdk.constructs.layers import Layers
@@ -61,25 +63,57 @@ class SaasStack(Stack):
             },
             log_retention=_retention(settings.log_retention_days),
         )
+        api = Api(
+            self,
+            "Api",
+            storage=storage,
+            layers=layers,
+            code=assets.functions,
+            environment=environment,
+            log_retention=_retention(settings.log_retention_days),
+        )
+        Alarms(
+            self,
+            "Alarms",
+            dead_letter_queues={
+                "InterruptionDLQ": intake.dead_letters,
+                "EventDeliveryDLQ": intake.delivery_dead_letters,
+            },
+            functions={
+                **{_pascal(name): fn.function for name, fn in interruptions.functions.items()},
+                "Api": api.function.function,
+                "AuditCheckpoint": api.checkpoint.function,
+            },
+            state_machine=interruptions.state_machine,
+        )
         outputs = {
             "EventBusName": EVENT_BUS_NAME,  # literal: moto's CloudFormation resolves the bus's Ref to an object
             "EventBusArn": intake.bus.event_bus_arn,
             "InterruptionQueueUrl": intake.queue.queue_url,
             "InterruptionDLQUrl": intake.dead_letters.queue_url,
+            "EventDeliveryDLQUrl": intake.delivery_dead_letters.queue_url,
             "RegistryTableName": storage.registry.table_name,
             "HiveMindTableName": storage.hive_mind.table_name,
             "IdempotencyTableName": storage.idempotency.table_name,
             "AuditTableName": storage.audit.table_name,
             "DrainAndReplaceArn": interruptions.state_machine.state_machine_arn,
+            "ApiUrl": api.rest_api.url,
+            "UserPoolId": api.user_pool.user_pool_id,
+            "UserPoolClientId": api.client.user_pool_client_id,
+            "AuditSigningKeyArn": api.signing_key.key_arn,
         }
-        for name, fn in interruptions.functions.items():
+        for name, fn in {**interruptions.functions, "api": api.function, "audit_checkpoint": api.checkpoint}.items():
             outputs[_output_name(name)] = fn.function.function_name
         for key, value in outputs.items():
             CfnOutput(self, key, value=value)
 
 
+def _pascal(function: str) -> str:
+    return "".join(part.capitalize() for part in function.split("_"))
+
+
 def _output_name(function: str) -> str:
-    return "".join(part.capitalize() for part in function.split("_")) + "FunctionName"
+    return _pascal(function) + "FunctionName"
 
 
 _RETENTION = {

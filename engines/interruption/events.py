@@ -124,6 +124,18 @@ def _test_event(notice: Notice) -> str | None:
     return None
 
 
+def refusal(notice: Notice, now: int, policy: ClassifyPolicy | None = None) -> str | None:
+    """Why a notice must start nothing whatever it says: dated in the future, or too old to act on (a replay).
+    The ingest Lambda rejects these before reading further; `classify` at `now` ignores them with the same reason.
+
+    >>> warning = Notice(SPOT_INTERRUPTION, "i-1", 1_000)
+    >>> refusal(warning, now=1_500) is None, refusal(warning, now=1_601)
+    (True, 'stale: the event is 601 s old and interruption notices older than 600 s are not acted on (a replay?)')
+    """
+    kind = _kind(notice)
+    return _stale(notice, kind, policy or ClassifyPolicy(), now) if kind else None
+
+
 def _stale(notice: Notice, kind: Kind, policy: ClassifyPolicy, now: int | None) -> str | None:
     if now is None:
         return None
@@ -138,7 +150,7 @@ def _stale(notice: Notice, kind: Kind, policy: ClassifyPolicy, now: int | None) 
         "state-change": policy.state_change_max_age_seconds,
     }.get(kind)
     if limit is not None and age > limit:
-        return f"event is {age} s old: {kind} notices older than {limit} s are not acted on"
+        return f"stale: the event is {age} s old and {kind} notices older than {limit} s are not acted on (a replay?)"
     return None
 
 

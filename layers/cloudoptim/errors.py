@@ -42,6 +42,14 @@ class AccessDeniedError(AwsAdapterError):
     """The customer's role could not be assumed or does not allow the call."""
 
 
+class ClaimInProgressError(CloudOptimError):
+    """Another invocation holds the claim and may still finish: retry shortly, never treat it as a duplicate."""
+
+
+class AccountTakenError(CloudOptimError):
+    """The AWS account is already registered to another tenant."""
+
+
 class RecordNotFoundError(CloudOptimError):
     """A registry item the pipeline needs is missing (tenant, cluster, node group, subnet)."""
 
@@ -88,3 +96,36 @@ class KubeUnavailableError(KubeError):
 
 class KubeApiError(KubeError):
     """Any other refusal (400, 422, ...): retrying the same request will not help."""
+
+
+class NotFoundError(CloudOptimError):
+    """The resource does not exist for this tenant (another tenant's resource answers the same)."""
+
+
+class ConflictError(CloudOptimError):
+    """The request conflicts with what exists: a duplicate name, a reused idempotency key with another body."""
+
+
+class PreconditionFailedError(CloudOptimError):
+    """If-Match names a version that is no longer current: someone else changed the resource first."""
+
+
+class PreconditionRequiredError(CloudOptimError):
+    """An update without If-Match: the caller must say which version it read."""
+
+
+class AuthenticationError(CloudOptimError):
+    """No token, or a token that does not verify (signature, issuer, audience, expiry, claims)."""
+
+
+class PermissionDeniedError(CloudOptimError):
+    """The caller's role does not allow this action on its own tenant's resources."""
+
+
+class FieldError(CloudOptimError):
+    """A request field has a value the domain refuses; `field` names it (dotted path)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.reason = message

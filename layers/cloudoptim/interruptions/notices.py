@@ -1,6 +1,7 @@
 """EventBridge models of the four notices (powertools parser) and their translation into engine Notices.
 
-The envelope delivered through SQS may lack `account` (moto drops it), so it is optional here.
+`account` is optional in the model so an envelope without it parses and is then refused by name
+(cloudoptim.interruptions.admission) rather than dropped as malformed.
 """
 
 from __future__ import annotations
@@ -87,6 +88,7 @@ class ReceivedNotice:
     account: str | None
     region: str
     notice: Notice
+    source: str = ""
 
 
 def _epoch(moment: datetime) -> int:
@@ -110,7 +112,7 @@ def to_notices(event: SpotWarningEvent | RebalanceEvent | StateChangeEvent | Hea
     base = Notice(DETAIL_TYPES[0], "", _epoch(event.time), source=event.source, account=event.account)
 
     def received(notice: Notice) -> ReceivedNotice:
-        return ReceivedNotice(event.id, event.account, event.region, notice)
+        return ReceivedNotice(event.id, event.account, event.region, notice, event.source)
 
     if isinstance(event, SpotWarningEvent):
         return [received(replace(base, detail_type=SPOT_INTERRUPTION, instance_id=event.detail.instance_id,

@@ -1,0 +1,57 @@
+"""The API's composition: tenancy use cases on DynamoDB, Secrets Manager, STS/EKS, EventBridge, Cognito and KMS."""
+
+from __future__ import annotations
+
+import time
+
+from cloudoptim.adapters.aws import clients
+from cloudoptim.adapters.aws.account_probe import StsAccountProbe
+from cloudoptim.adapters.aws.bus_policy import EventBusPolicy
+from cloudoptim.adapters.aws.cluster_probe import EksClusterProbe
+from cloudoptim.adapters.aws.cluster_tokens import SecretsClusterTokens
+from cloudoptim.adapters.aws.cognito import CognitoDirectory
+from cloudoptim.adapters.aws.documents import DynamoDocuments, DynamoRequestLog, document_model
+from cloudoptim.adapters.aws.secrets import SecretsExternalIds
+from cloudoptim.adapters.aws.sts import StsSessions
+from cloudoptim.adapters.kube.connector import ClusterConnector
+from cloudoptim.api.auth import JwtVerifier
+from cloudoptim.api.context import ApiDeps
+from cloudoptim.onboarding import EVENT_BUS_NAME
+from cloudoptim.settings import ApiSettings
+from cloudoptim.tenancy.deps import SaasIdentity, TenancyDeps
+from cloudoptim.tenancy.ports import Signer, UserDirectory
+from cloudoptim.wiring.stores import registry
+from cloudoptim.wiring.tenancy import audit_log, kms_signer
+
+
+def tenancy(settings: ApiSettings, users: UserDirectory | None = None, signer: Signer | None = None) -> TenancyDeps:
+    """Local mode passes its own user directory and signer (no Cognito, a key on disk); the rest is the same."""
+    secrets = clients.client("secretsmanager", settings.region, settings.endpoint_url)
+    external_ids = SecretsExternalIds(secrets)
+    sessions = StsSessions(external_ids, clients.client("sts", settings.region, settings.endpoint_url))
+    connector = ClusterConnector(sessions, settings.endpoint_url, secrets)
+    documents = document_model(settings.registry_table, settings.endpoint_url, settings.region)
+    if users is None:
+        cognito = clients.client("cognito-idp", settings.region, settings.endpoint_url)
+        users = CognitoDirectory(cognito, settings.user_pool_id or "")
+    events = clients.client("events", settings.region, settings.endpoint_url)
+    return TenancyDeps(
+        documents=DynamoDocuments(documents),
+        audit=audit_log(settings),
+        requests=DynamoRequestLog(documents),
+        external_ids=external_ids,
+        accounts=StsAccountProbe(sessions, settings.endpoint_url),
+        clusters=EksClusterProbe(sessions, connector, settings.endpoint_url),
+        tokens=SecretsClusterTokens(secrets),
+        users=users,
+        registry=registry(settings),
+        bus=EventBusPolicy(events, EVENT_BUS_NAME),
+        role_check=sessions,
+        signer=signer or kms_signer(settings, settings.audit_key_id),
+        saas=SaasIdentity(account_id=settings.saas_account_id, region=settings.region or "eu-west-1"),
+    )
+
+
+def api_deps(settings: ApiSettings, tenancy_deps: TenancyDeps | None = None) -> ApiDeps:
+    verifier = JwtVerifier(settings.issuer, settings.audience, settings.keys_url)
+    return ApiDeps(tenancy=tenancy_deps or tenancy(settings), verifier=verifier, clock=time.time)

@@ -1,0 +1,95 @@
+"""The API in the SaaS template: REST API with the Cognito authorizer on every method but health, WAF, throttling,
+access logs, the hourly checkpoint, the signing key, and each function's exact grants (no Scan, no Update or Delete
+on Audit, tenant roles only with a session tag)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.infrastructure.conftest import SynthesizedSaas
+from tests.infrastructure.test_saas_iam import EXTERNAL_IDS, KEYED_READ, TENANT_ROLE, TOKENS, XRAY, grants
+
+SECRET_WRITES = frozenset({"secretsmanager:CreateSecret", "secretsmanager:TagResource"})
+EXPECTED = {
+    "ApiFunction": {
+        ("Registry", KEYED_READ | {"dynamodb:PutItem", "dynamodb:DeleteItem"}, "TENANT#*,ACCOUNT#*"),
+        ("Audit", frozenset({"dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem"}), "TENANT#*"),
+        *TENANT_ROLE,
+        (TOKENS, frozenset({"secretsmanager:GetSecretValue"}), None),
+        (EXTERNAL_IDS, SECRET_WRITES, None),
+        (TOKENS, SECRET_WRITES | {"secretsmanager:PutSecretValue", "secretsmanager:DeleteSecret"}, None),
+        ("AuditSigningKey", frozenset({"kms:GetPublicKey"}), None),
+        ("EventBus", frozenset({"events:DescribeEventBus", "events:PutPermission"}), None),
+        (
+            "UserPool",
+            frozenset(
+                {
+                    "cognito-idp:AdminCreateUser",
+                    "cognito-idp:AdminUpdateUserAttributes",
+                    "cognito-idp:AdminDeleteUser",
+                    "cognito-idp:ListUsers",
+                }
+            ),
+            None,
+        ),
+    },
+    "AuditCheckpointFunction": {
+        ("Audit", frozenset({"dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem"}), "TENANT#*"),
+        ("Registry", KEYED_READ, "TENANT#*"),
+        ("AuditSigningKey", frozenset({"kms:Sign", "kms:GetPublicKey"}), None),
+    },
+}
+
+
+def methods(saas: SynthesizedSaas) -> dict[str, dict[str, Any]]:
+    return saas.resources("AWS::ApiGateway::Method")
+
+
+def test_each_api_function_gets_exactly_what_it_calls(saas: SynthesizedSaas) -> None:
+    for function, expected in EXPECTED.items():
+        plumbing, found = grants(saas, function)
+        assert plumbing == XRAY | {"logs:CreateLogStream", "logs:PutLogEvents"}, function
+        assert found == expected, function
+
+
+def test_every_method_but_health_has_the_cognito_authorizer(saas: SynthesizedSaas) -> None:
+    found = methods(saas)
+    public = [lid for lid, m in found.items() if m["Properties"]["AuthorizationType"] == "NONE"]
+    assert len(public) == 1 and "health" in public[0].lower() and found[public[0]]["Properties"]["HttpMethod"] == "GET"
+    protected = [m for lid, m in found.items() if lid not in public]
+    assert protected and all(m["Properties"]["AuthorizationType"] == "COGNITO_USER_POOLS" for m in protected)
+    (authorizer,) = saas.resources("AWS::ApiGateway::Authorizer").values()
+    assert authorizer["Properties"]["Type"] == "COGNITO_USER_POOLS"
+
+
+def test_the_stage_throttles_logs_access_and_traces(saas: SynthesizedSaas) -> None:
+    (stage,) = saas.resources("AWS::ApiGateway::Stage").values()
+    props = stage["Properties"]
+    settings = props["MethodSettings"][0]
+    assert settings["ThrottlingRateLimit"] == 50 and settings["ThrottlingBurstLimit"] == 100
+    assert props["AccessLogSetting"]["DestinationArn"] and "$context.status" in props["AccessLogSetting"]["Format"]
+    assert props["TracingEnabled"] is True
+
+
+def test_a_waf_web_acl_guards_the_stage(saas: SynthesizedSaas) -> None:
+    acl = saas.properties("ApiWebAcl")
+    names = {rule["Name"] for rule in acl["Rules"]}
+    assert names == {"RatePerIp", "AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet"}
+    (association,) = saas.resources("AWS::WAFv2::WebACLAssociation").values()
+    assert association["Properties"]["WebACLArn"] == {"Fn::GetAtt": ["ApiWebAcl", "Arn"]}
+
+
+def test_users_carry_tenant_and_role_that_the_console_cannot_write(saas: SynthesizedSaas) -> None:
+    pool = saas.properties("UserPool")
+    custom = {a["Name"] for a in pool["Schema"]}
+    assert {"tenant_id", "role"} <= custom and pool["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True
+    assert pool["MfaConfiguration"] == "ON"
+    (client,) = saas.resources("AWS::Cognito::UserPoolClient").values()
+    assert not [a for a in client["Properties"]["WriteAttributes"] if a.startswith("custom:")]
+
+
+def test_checkpoints_are_signed_hourly_with_an_asymmetric_key(saas: SynthesizedSaas) -> None:
+    key = saas.properties("AuditSigningKey")
+    assert (key["KeySpec"], key["KeyUsage"]) == ("ECC_NIST_P256", "SIGN_VERIFY")
+    rules = [r for r in saas.resources("AWS::Events::Rule").values() if "ScheduleExpression" in r["Properties"]]
+    assert any(r["Properties"]["ScheduleExpression"] == "rate(1 hour)" for r in rules)
