@@ -50,6 +50,7 @@ FUNCTION_LAYERS: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "choose_replacement": ("core", "numeric"),
         "launch_replacement": ("core",),
         "node_status": ("core", "kube"),
+        "terminate_replacement": ("core",),
         "cordon_node": ("core", "kube"),
         "evict_pods": ("core", "kube"),
         "record_outcome": ("core",),

@@ -116,6 +116,14 @@ def _ranked(args: argparse.Namespace) -> tuple[SpotInputs, RankResult]:
     offerings = build_offerings(inputs.history, inputs.catalog, inputs.on_demand, inputs.advisor, at)
     result = rank_pools(offerings, requirements, _strategy(args, inputs, at), at, args.region, RankPolicy())
     if not len(result.compatible):
+        older = requirements.model_copy(update={"allow_previous_generation": True})
+        names = sorted({o.instance_type for o in offerings.compatible(older)})
+        if names and not requirements.allow_previous_generation:
+            shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+            raise NoPoolFitsError(
+                f"only previous-generation types priced in {args.region} at that time meet {_describe(requirements)} "
+                f"({shown}); pass --allow-previous-generation to consider them"
+            )
         raise NoPoolFitsError(f"no instance type priced in {args.region} at that time meets {_describe(requirements)}")
     ages = _ages(args, inputs, at)
     pools = tuple(dataclasses.replace(p, reasons=(*p.reasons, *ages)) for p in result.pools)

@@ -60,7 +60,7 @@ def local_app(tables: dict[str, str], endpoint_url: str, region: str, port: int)
         }
     )
     signer = LocalSigner.load()
-    app = create_app(api_deps(settings, tenancy(settings, directory=LocalDirectory(), signer=signer)))
+    app = create_app(api_deps(settings, tenancy(settings, users=LocalDirectory(), signer=signer)))
     issuer = LocalIssuer.load(ISSUER)
 
     def jwks() -> Any:

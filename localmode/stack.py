@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import shutil
 import sys
+import tempfile
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -26,6 +28,7 @@ from localmode.node_groups import install as install_node_groups
 from localmode.pricing import PricingStandIn, install_spot_history, publish_advisor
 from localmode.sqs_poller import SqsPoller
 from localmode.tenant import LocalTenant, prepare_tenant, register_tenant
+from localmode.tls import Certificate, self_signed
 from localmode.ttl import TtlSweeper
 
 REPLACES_TAG = "cloudoptim:replaces"
@@ -64,7 +67,7 @@ class LocalSettings:
     node_boot_seconds: float = 0.2
     node_ready_seconds: float = 0.5
     pod_ready_seconds: float = 0.5
-    poller_threads: int = 4
+    poller_threads: int = 8
     log_level: str = "WARNING"
     metrics: bool = True
 
@@ -112,6 +115,7 @@ class LocalStack:
     node_groups: NodeGroupController | None = None
     pricing: PricingStandIn | None = None
     _undo: list[Callable[[], None]] = field(default_factory=list)
+    certificate: Certificate | None = None
 
     def __post_init__(self) -> None:
         extra = {} if self.settings.metrics else {"POWERTOOLS_METRICS_DISABLED": "true"}
@@ -131,9 +135,15 @@ class LocalStack:
         publish_advisor(self.aws)
         seed = self.seed if self.seed is not None else load_seed()
         self.tenant = prepare_tenant(self.aws, seed, self.settings.tenant_id, self.settings.cluster)
-        self.kube = KubeEmulator(self.tenant.seed, pod_ready_seconds=self.settings.pod_ready_seconds)
+        # https like every real cluster: endpoints must be (ClusterAccess), and the client pins this CA
+        self.certificate = self_signed(Path(tempfile.mkdtemp(prefix="cloudoptim-kube-tls-")))
+        certificate = (self.certificate.cert_file, self.certificate.key_file)
+        self.kube = KubeEmulator(
+            self.tenant.seed, pod_ready_seconds=self.settings.pod_ready_seconds, certificate=certificate
+        )
         kube_url = self.kube.start()
-        register_tenant(self.aws, self.deployed.tables["REGISTRY_TABLE"], self.tenant, kube_url)
+        registry, bus = self.deployed.tables["REGISTRY_TABLE"], self.deployed.event_bus_name
+        register_tenant(self.aws, registry, bus, self.tenant, kube_url, self.certificate.ca_data)
         self.node_groups = NodeGroupController(self.aws, self.tenant, self.kube)
         self.node_groups.create()
         self._undo.append(install_node_groups(self.node_groups))
@@ -169,6 +179,8 @@ class LocalStack:
             self.pricing.stop()
         if self.kube is not None:
             self.kube.stop()
+        if self.certificate is not None:
+            shutil.rmtree(self.certificate.cert_file.parent, ignore_errors=True)
         self.aws.stop()
 
     def _start_bridge(self) -> None:

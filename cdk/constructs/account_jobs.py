@@ -10,13 +10,14 @@ from aws_cdk import Duration
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from cdk.constructs import grants
 from cdk.constructs.functions import ContractFunction
 from cdk.constructs.hibernation import AUDIT_ACTIONS, DOCUMENT_ACTIONS
 from cdk.constructs.layers import Layers
 from cdk.constructs.schedules import every
 from cdk.constructs.storage import Storage
-from cdk.constructs.tenant_access import grant_tenant_access
 from cdk.manifest import FUNCTION_LAYERS
+from cloudoptim.tenancy.customer_role import SAAS_ASSUMER_PATH
 
 
 class AccountJobs(Construct):
@@ -37,15 +38,18 @@ class AccountJobs(Construct):
             return ContractFunction(
                 self, name, name=name, code=code[name], layers=layers.for_function(FUNCTION_LAYERS[name]),
                 environment=environment, timeout=timeout, memory_mb=memory, log_retention=log_retention,
+                role_path=SAAS_ASSUMER_PATH,  # both assume tenant roles, whose trust names this path
             )  # fmt: skip
 
         self.discover = function("discover_clusters", Duration.minutes(10), 512)
         self.waste = function("waste_scan", Duration.minutes(15), 1024)
         # Documents (clusters, findings, first-seen records) and, for discovery, INSTANCE# items: Puts and Queries.
+        grants.table_actions(self.discover, storage.registry, DOCUMENT_ACTIONS, ["TENANT#", "INSTANCE#"])
+        grants.table_actions(self.waste, storage.registry, DOCUMENT_ACTIONS, ["TENANT#"])
         for fn in (self.discover, self.waste):
-            storage.registry.grant(fn.role, *DOCUMENT_ACTIONS)
-            grant_tenant_access(fn)
-        storage.audit.grant(self.waste.role, *AUDIT_ACTIONS)
-        storage.prices.grant(self.waste.role, "dynamodb:GetItem")  # the scraped On-Demand list
+            grants.assume_tenant_roles(fn)
+            grants.read_cluster_tokens(fn)
+        grants.table_actions(self.waste, storage.audit, AUDIT_ACTIONS, ["TENANT#"])
+        grants.table_actions(self.waste, storage.prices, ["dynamodb:GetItem"])  # the scraped On-Demand list
         every(self, "DiscoverClustersSchedule", self.discover, Duration.hours(1))
         every(self, "WasteScanSchedule", self.waste, Duration.days(1))

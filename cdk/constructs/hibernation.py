@@ -13,12 +13,13 @@ from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from cdk.constructs._cfn import acknowledge, name_logical_id
+from cdk.constructs import grants
 from cdk.constructs.functions import ContractFunction
 from cdk.constructs.layers import Layers
 from cdk.constructs.schedules import every
 from cdk.constructs.storage import Storage
-from cdk.constructs.tenant_access import grant_tenant_access
 from cdk.manifest import FUNCTION_LAYERS
+from cloudoptim.tenancy.customer_role import SAAS_ASSUMER_PATH
 
 DOCUMENT_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query")  # conditional Puts, Queries, no Scan
 AUDIT_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:ConditionCheckItem")
@@ -44,7 +45,7 @@ class Hibernation(Construct):
             return ContractFunction(
                 self, name, name=name, code=code[name], layers=layers.for_function(FUNCTION_LAYERS[name]),
                 environment={**environment, **(extra or {})}, timeout=timeout, memory_mb=512,
-                log_retention=log_retention,
+                log_retention=log_retention, role_path=SAAS_ASSUMER_PATH if name == "hibernation_step" else None,
             )  # fmt: skip
 
         self.step = function("hibernation_step", Duration.minutes(5))
@@ -55,11 +56,12 @@ class Hibernation(Construct):
             {"HIBERNATE_STATE_MACHINE_ARN": self.state_machine.state_machine_arn,
              "HIBERNATE_WAIT_SECONDS": str(wait_seconds)},
         )  # fmt: skip
-        storage.registry.grant(self.tick.role, *DOCUMENT_ACTIONS)
+        grants.table_actions(self.tick, storage.registry, DOCUMENT_ACTIONS, ["TENANT#"])
         self.state_machine.grant_start_execution(self.tick.function)
-        storage.registry.grant(self.step.role, *DOCUMENT_ACTIONS)
-        storage.audit.grant(self.step.role, *AUDIT_ACTIONS)  # append-only: no Update, no Delete
-        grant_tenant_access(self.step)
+        grants.table_actions(self.step, storage.registry, DOCUMENT_ACTIONS, ["TENANT#"])
+        grants.table_actions(self.step, storage.audit, AUDIT_ACTIONS, ["TENANT#"])  # append-only: no Update, Delete
+        grants.assume_tenant_roles(self.step)
+        grants.read_cluster_tokens(self.step)
         every(self, "HibernationTickSchedule", self.tick, Duration.minutes(5))
 
 

@@ -12,6 +12,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from cdk.constructs._cfn import acknowledge
+from cdk.constructs import grants
 from cdk.constructs.functions import ContractFunction
 from cdk.constructs.layers import Layers
 from cdk.constructs.schedules import every
@@ -65,7 +66,7 @@ class Scraping(Construct):
         storage.prices.grant(
             fn.role, "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:BatchWriteItem"
         )
-        storage.registry.grant(fn.role, "dynamodb:Query")  # the tenants' regions, through the tenant index
+        grants.table_actions(fn, storage.registry, ["dynamodb:Query"], ["TENANT#"])  # tenants' regions, via the index
         archive = storage.price_archive
         fn.role.add_to_policy(iam.PolicyStatement(actions=["s3:GetObject", "s3:PutObject"],
                                                   resources=[archive.arn_for_objects("*")]))  # fmt: skip

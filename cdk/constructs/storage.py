@@ -1,5 +1,6 @@
-"""The DynamoDB tables of the platform contract (on-demand, encrypted, point-in-time recovery, TTL) and the price
-archive bucket."""
+"""The DynamoDB tables of the platform contract: on-demand, encrypted, point-in-time recovery, TTL, and deletion
+protection on every one (a stack deletion or a stray `DeleteTable` cannot take tenant data or the audit trail with
+it); and the price archive bucket."""
 
 from __future__ import annotations
 
@@ -11,16 +12,24 @@ from constructs import Construct
 from cdk.constructs._cfn import acknowledge, name_logical_id
 
 _S = dynamodb.AttributeType.STRING
+HIVE_MIND_REGION_INDEX = "ByRegion"  # cloudoptim.adapters.aws.tables.HIVE_MIND_REGION_INDEX
 
 
 class Storage(Construct):
-    """`Registry`, `HiveMind` (TTL `expires_at`), `Idempotency` (TTL `expiration`) and `Audit`."""
+    """`Registry`, `HiveMind` (TTL `expires_at`, index `ByRegion`), `Idempotency` (TTL `expiration`) and `Audit`."""
 
     def __init__(self, scope: Construct, construct_id: str) -> None:
         super().__init__(scope, construct_id)
         self.registry = _table(self, "Registry", "pk", "sk")
         self.hive_mind = _table(self, "HiveMind", "pool", "tenant_id", ttl="expires_at")
-        self.idempotency = _table(self, "Idempotency", "id", None, ttl="expiration", keep=False)
+        # choose_replacement reads a region's live flags with one Query here instead of a Scan of every flag.
+        self.hive_mind.add_global_secondary_index(
+            index_name=HIVE_MIND_REGION_INDEX,
+            partition_key=dynamodb.Attribute(name="region", type=_S),
+            sort_key=dynamodb.Attribute(name="expires_at", type=dynamodb.AttributeType.NUMBER),
+            projection_type=dynamodb.ProjectionType.ALL,
+        )
+        self.idempotency = _table(self, "Idempotency", "id", None, ttl="expiration")
         self.audit = _table(self, "Audit", "pk", "sk")
         # Latest prices the engines read and the pricing jobs' state (re-creatable from the archive: not kept).
         self.prices = _table(self, "Prices", "pk", "sk", keep=False)
@@ -49,22 +58,21 @@ def _archive(scope: Construct) -> s3.Bucket:
     return bucket
 
 
-def _table(
-    scope: Construct, name: str, partition: str, sort: str | None, *, ttl: str | None = None, keep: bool = True
-) -> dynamodb.Table:
+def _table(scope: Construct, name: str, partition: str, sort: str | None, *, ttl: str | None = None) -> dynamodb.Table:
     table = dynamodb.Table(
         scope,
         name,
         partition_key=dynamodb.Attribute(name=partition, type=_S),
         sort_key=dynamodb.Attribute(name=sort, type=_S) if sort else None,
         billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+        # AWS managed keys (aws/dynamodb), not customer-managed ones: decision 71 says why.
         encryption=dynamodb.TableEncryption.AWS_MANAGED,
         point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
             point_in_time_recovery_enabled=True
         ),
         time_to_live_attribute=ttl,
-        # Tenant data outlives a stack deletion; idempotency records are disposable.
-        removal_policy=RemovalPolicy.RETAIN if keep else RemovalPolicy.DESTROY,
+        deletion_protection=True,
+        removal_policy=RemovalPolicy.RETAIN,
     )
     name_logical_id(table, name)
     return table

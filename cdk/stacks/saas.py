@@ -8,6 +8,7 @@ from constructs import Construct
 
 from cdk.bundling import AssetFolders
 from cdk.constructs.account_jobs import AccountJobs
+from cdk.constructs.alarms import Alarms
 from cdk.constructs.api import Api
 from cdk.constructs.events import InterruptionEvents
 from cdk.constructs.hibernation import Hibernation
@@ -96,11 +97,27 @@ class SaasStack(Stack):
             "scrape_prices": scraping.scrape, "fill_price_gaps": scraping.fill, "hibernation_tick": hibernation.tick,
             "hibernation_step": hibernation.step, "discover_clusters": jobs.discover, "waste_scan": jobs.waste,
         }  # fmt: skip
+        Alarms(
+            self,
+            "Alarms",
+            dead_letter_queues={
+                "InterruptionDLQ": intake.dead_letters,
+                "EventDeliveryDLQ": intake.delivery_dead_letters,
+            },
+            functions={
+                **{_pascal(name): fn.function for name, fn in interruptions.functions.items()},
+                "Api": api.function.function,
+                "AuditCheckpoint": api.checkpoint.function,
+                **{_pascal(name): fn.function for name, fn in scheduled.items()},
+            },
+            state_machine=interruptions.state_machine,
+        )
         outputs = {
             "EventBusName": EVENT_BUS_NAME,  # literal: moto's CloudFormation resolves the bus's Ref to an object
             "EventBusArn": intake.bus.event_bus_arn,
             "InterruptionQueueUrl": intake.queue.queue_url,
             "InterruptionDLQUrl": intake.dead_letters.queue_url,
+            "EventDeliveryDLQUrl": intake.delivery_dead_letters.queue_url,
             "RegistryTableName": storage.registry.table_name,
             "HiveMindTableName": storage.hive_mind.table_name,
             "IdempotencyTableName": storage.idempotency.table_name,
@@ -121,8 +138,12 @@ class SaasStack(Stack):
             CfnOutput(self, key, value=value)
 
 
+def _pascal(function: str) -> str:
+    return "".join(part.capitalize() for part in function.split("_"))
+
+
 def _output_name(function: str) -> str:
-    return "".join(part.capitalize() for part in function.split("_")) + "FunctionName"
+    return _pascal(function) + "FunctionName"
 
 
 _RETENTION = {

@@ -49,9 +49,15 @@ class AuditSettings(AwsSettings):
     audit_table: str = Field(alias="AUDIT_TABLE")
 
 
-class IngestSettings(RegistrySettings, HiveMindSettings):
+class IdempotencySettings(AwsSettings):
     idempotency_table: str = Field("Idempotency", alias="IDEMPOTENCY_TABLE")
+    # Longer than ingest's timeout, shorter than the queue's visibility timeout (cdk/constructs/interruptions.py).
+    claim_in_progress_seconds: int = Field(20, gt=0, alias="CLAIM_IN_PROGRESS_SECONDS")
+
+
+class IngestSettings(RegistrySettings, HiveMindSettings, IdempotencySettings):
     state_machine_arn: str = Field(alias="STATE_MACHINE_ARN")
+    queue_url: str | None = Field(None, alias="QUEUE_URL")
     hive_mind_ttl_seconds: int = Field(1800, gt=0, alias="HIVE_MIND_TTL_SECONDS")
     idempotency_ttl_seconds: int = Field(86400, gt=0, alias="IDEMPOTENCY_TTL_SECONDS")
     dry_run: bool = Field(False, alias="DRY_RUN")
@@ -72,12 +78,16 @@ class LaunchSettings(RegistrySettings):
     """launch_replacement: the registry (tenant, node group; the new INSTANCE# item) and the tenant's role."""
 
 
+class TerminateSettings(RegistrySettings):
+    """terminate_replacement: the registry (tenant) and the tenant's role."""
+
+
 class KubeTaskSettings(RegistrySettings):
     """node_status, cordon_node, evict_pods: the registry (tenant, cluster) and the cluster's API."""
 
 
-class RecordSettings(AuditSettings):
-    """record_outcome: the audit table only."""
+class RecordSettings(AuditSettings, IdempotencySettings):
+    """record_outcome: the audit log, and the guard claims its failure paths give back."""
 
 
 class ApiSettings(RegistrySettings, AuditSettings, PricesSettings):

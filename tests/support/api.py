@@ -14,14 +14,13 @@ from cloudoptim.api.context import ApiDeps
 from cloudoptim.tenancy.deps import SaasIdentity, TenancyDeps
 from localmode.issuer import AUDIENCE, LocalIssuer
 from localmode.signer import LocalSigner
+from tests.fakes.aws import FakeAudit, FakeBusPolicy, FakeExternalIds, FakeRegistry, FakeRoleCheck
 from tests.fakes.pricing import MemoryPriceTable
 from tests.fakes.tenancy import (
     FakeAccountProbe,
     FakeClusterProbe,
     FakeClusterTokens,
     FakeDirectory,
-    FakeExternalIds,
-    MemoryAuditLog,
     MemoryDocuments,
     MemoryRequestLog,
 )
@@ -57,13 +56,16 @@ def api_world(state: Path) -> ApiWorld:
     external_ids = FakeExternalIds()
     tenancy = TenancyDeps(
         documents=MemoryDocuments(),
-        audit=MemoryAuditLog(),
+        audit=FakeAudit(),
         requests=MemoryRequestLog(),
         external_ids=external_ids,
         accounts=FakeAccountProbe(external_ids),
         clusters=FakeClusterProbe(),
         tokens=FakeClusterTokens(),
-        directory=FakeDirectory(),
+        users=FakeDirectory(),
+        registry=FakeRegistry(),
+        bus=FakeBusPolicy(),
+        role_check=FakeRoleCheck(),
         signer=LocalSigner.load(state),
         saas=SaasIdentity(account_id="123456789012", region="eu-west-1"),
     )

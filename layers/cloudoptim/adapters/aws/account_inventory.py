@@ -33,7 +33,7 @@ class Ec2AccountInventory:
         self._accounts = accounts
 
     def inventory(self, tenant: str, account: Json, region: str) -> Inventory:
-        ec2 = self._accounts.client(tenant, account, "ec2", region)
+        ec2 = self._accounts.client(tenant, account, "ec2", region, "waste")
         where = f"account {account['aws_account_id']} {region}"
         reservations = [r for p in _pages(ec2.describe_instances, "Reservations", f"DescribeInstances {where}")
                         for r in p["Reservations"]]  # fmt: skip
