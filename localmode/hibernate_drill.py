@@ -135,7 +135,7 @@ class HibernateDrill:
             "API_AUDIENCE": "local", "SAAS_ACCOUNT_ID": ACCOUNT_ID, "AUDIT_KEY_ID": "local",
             "AWS_ENDPOINT_URL": aws.endpoint_url, "AWS_REGION": aws.region,
         })  # fmt: skip
-        return tenancy(settings, directory=LocalDirectory(), signer=LocalSigner.load())
+        return tenancy(settings, users=LocalDirectory(), signer=LocalSigner.load())
 
     def tick(self) -> dict[str, Any]:
         """Invoke hibernation_tick as its schedule would; the decision for the local cluster."""

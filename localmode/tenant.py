@@ -22,8 +22,8 @@ from cloudoptim.adapters.aws.registry import DynamoRegistry
 from cloudoptim.adapters.aws.secrets import SecretsExternalIds
 from cloudoptim.adapters.aws.sts import StsSessions
 from cloudoptim.onboarding import OnboardingRequest, onboarding_template
-from cloudoptim.tenancy.tenants import INDEX
 from cloudoptim.tenancy.registration import AccountRegistration, RegistrationDeps, issue_external_id, register_account
+from cloudoptim.tenancy.tenants import INDEX
 from localmode.aws import ACCOUNT_ID, LocalAws
 from localmode.cluster_seed import SeedNode, seed_nodes, with_provider_ids
 

@@ -12,8 +12,8 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
-from cdk.constructs._cfn import acknowledge, name_logical_id
 from cdk.constructs import grants
+from cdk.constructs._cfn import acknowledge, name_logical_id
 from cdk.constructs.functions import ContractFunction
 from cdk.constructs.layers import Layers
 from cdk.constructs.schedules import every

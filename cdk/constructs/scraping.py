@@ -11,8 +11,8 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from cdk.constructs._cfn import acknowledge
 from cdk.constructs import grants
+from cdk.constructs._cfn import acknowledge
 from cdk.constructs.functions import ContractFunction
 from cdk.constructs.layers import Layers
 from cdk.constructs.schedules import every

@@ -31,8 +31,8 @@ class Storage(Construct):
         )
         self.idempotency = _table(self, "Idempotency", "id", None, ttl="expiration")
         self.audit = _table(self, "Audit", "pk", "sk")
-        # Latest prices the engines read and the pricing jobs' state (re-creatable from the archive: not kept).
-        self.prices = _table(self, "Prices", "pk", "sk", keep=False)
+        # Latest prices the engines read and the pricing jobs' state (watermarks: losing them re-scrapes 90 days).
+        self.prices = _table(self, "Prices", "pk", "sk")
         self.price_archive = _archive(self)
 
 

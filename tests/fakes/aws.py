@@ -166,6 +166,10 @@ class FakeAudit(_Faulty):
     def all(self) -> list[AuditEntry]:
         return [entry for log in self.log.values() for entry, _ in log]
 
+    def documents(self, tenant: str) -> list[dict[str, Any]]:
+        """A tenant's entries oldest first, as the log stores them (time ISO, target a mapping)."""
+        return [entry.document() for entry, _ in self.log.get(tenant, [])]
+
     # Readers (cloudoptim.audit.log.AuditReader): entries as stored, plus the tenant's checkpoints.
     def entries(self, tenant: str, after_seq: int = 0, limit: int = 100) -> Sequence[Mapping[str, Any]]:
         return [stored(s.body, s.hash) for _, s in self.log.get(tenant, [])[after_seq : after_seq + limit]]

@@ -22,15 +22,13 @@ from cloudoptim.tenancy.principal import Principal, Role
 from cloudoptim.tenancy.tenants import INDEX, TENANT
 from engines.hibernation.plan import KEDA_PAUSED, Kind, NodeGroupSize, Workload
 from localmode.signer import LocalSigner
-from tests.fakes.aws import FakeExecutions
+from tests.fakes.aws import FakeAudit, FakeBusPolicy, FakeExecutions, FakeExternalIds, FakeRegistry, FakeRoleCheck
 from tests.fakes.hibernation import FakeAccess, FakeCluster
 from tests.fakes.tenancy import (
     FakeAccountProbe,
     FakeClusterProbe,
     FakeClusterTokens,
     FakeDirectory,
-    FakeExternalIds,
-    MemoryAuditLog,
     MemoryDocuments,
     MemoryRequestLog,
 )
@@ -63,14 +61,15 @@ GROUPS = (NodeGroupSize("general", 2, 10, 6), NodeGroupSize("system", 1, 3, 2))
 class World:
     def __init__(self, tmp_path: Path, level: str = "automatic") -> None:
         self.documents = MemoryDocuments()
-        self.audit = MemoryAuditLog()
+        self.audit = FakeAudit()
         self.cluster = FakeCluster.of(WORKLOADS, GROUPS)
         self.executions = FakeExecutions()
         ids = FakeExternalIds()
         self.tenancy = TenancyDeps(
             documents=self.documents, audit=self.audit, requests=MemoryRequestLog(), external_ids=ids,
             accounts=FakeAccountProbe(ids), clusters=FakeClusterProbe(), tokens=FakeClusterTokens(),
-            directory=FakeDirectory(), signer=LocalSigner.load(tmp_path),
+            users=FakeDirectory(), registry=FakeRegistry(), bus=FakeBusPolicy(), role_check=FakeRoleCheck(),
+            signer=LocalSigner.load(tmp_path),
             saas=SaasIdentity("123456789012", "eu-west-1"),
         )  # fmt: skip
         self.deps = HibernationDeps(self.documents, self.audit, FakeAccess({(TENANT_ID, CLUSTER): self.cluster}))
@@ -133,7 +132,7 @@ def test_sleep_then_a_manual_wake_restores_exactly_in_order(tmp_path: Path) -> N
     woke = state_of(w.documents, TENANT_ID, CLUSTER).body
     assert woke["state"] == "awake" and woke["history"][0]["restore_mismatches"] == 0
     assert [e["action"] for e in woke["history"]] == ["wake", "sleep"]
-    actions = [e["action"] for e in w.audit.log[TENANT_ID]]
+    actions = [e["action"] for e in w.audit.documents(TENANT_ID)]
     assert actions == ["hibernation.schedule", "hibernation.sleep", "hibernation.manual_wake", "hibernation.wake"]
     assert (
         visited.index("RestoreNodeGroups") < visited.index("RestoreStatefulSets") < visited.index("RestoreDeployments")
@@ -169,7 +168,7 @@ def test_under_a_recommend_policy_sleep_and_wake_run_dry(tmp_path: Path) -> None
     assert w.cluster.changes == [] and state_of(w.documents, TENANT_ID, CLUSTER).body["dry_run"] is True
     w.tick(MONDAY_0900)
     assert w.execute(MONDAY_0900)[0] == "SUCCEEDED" and w.cluster.changes == []
-    entries = w.audit.log[TENANT_ID]
+    entries = w.audit.documents(TENANT_ID)
     assert [(e["action"], e["dry_run"]) for e in entries[1:]] == [
         ("hibernation.sleep", True),
         ("hibernation.wake", True),
@@ -199,7 +198,7 @@ def test_a_failed_sleep_is_recorded_and_the_next_wake_restores_what_it_changed(t
     state = state_of(w.documents, TENANT_ID, CLUSTER).body
     assert state["state"] == "asleep" and "EKS is busy" in state["error"]
     assert state["history"][0]["outcome"] == "failed"
-    assert w.audit.log[TENANT_ID][-1]["outcome"] == "failed"
+    assert w.audit.documents(TENANT_ID)[-1]["outcome"] == "failed"
     w.cluster._errors.clear()
     w.tick(MONDAY_0900)
     assert w.execute(MONDAY_0900)[0] == "SUCCEEDED"

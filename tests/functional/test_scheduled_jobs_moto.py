@@ -14,8 +14,9 @@ import pytest
 from moto import mock_aws
 
 from cloudoptim.adapters.aws.account_inventory import Ec2AccountInventory
-from cloudoptim.adapters.aws.external_ids import SecretsExternalIds
 from cloudoptim.adapters.aws.node_groups import EksNodeGroups
+from cloudoptim.adapters.aws.secrets import SecretsExternalIds
+from cloudoptim.adapters.aws.sts import StsSessions
 from cloudoptim.adapters.day_zero import ON_DEMAND_FILE, shipped_data_dir
 from cloudoptim.adapters.ebs_prices import load_ebs_prices
 from cloudoptim.adapters.reference_data import load_on_demand
@@ -28,8 +29,8 @@ from cloudoptim.tenancy.ports import Json
 from cloudoptim.tenancy.tenants import INDEX, TENANT
 from cloudoptim.waste.ports import WasteDeps
 from cloudoptim.waste.scan import FINDINGS, FIRST_SEEN, scan_all
-from tests.fakes.aws import FakeRegistry
-from tests.fakes.tenancy import MemoryAuditLog, MemoryDocuments
+from tests.fakes.aws import FakeAudit, FakeRegistry
+from tests.fakes.tenancy import MemoryDocuments
 
 REGION, ACCOUNT, TENANT_ID = "eu-west-1", "123456789012", "acme"
 DAY = 86400
@@ -55,8 +56,8 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
             AssumeRolePolicyDocument='{"Version":"2012-10-17","Statement":[]}',
         )["Role"]["Arn"]
         secrets = boto3.client("secretsmanager")
-        ids = SecretsExternalIds(secrets)
-        ids.create(TENANT_ID, ACCOUNT)
+        ids = StsSessions(SecretsExternalIds(secrets), boto3.client("sts"))
+        SecretsExternalIds(secrets).issue(TENANT_ID)
         ec2 = boto3.client("ec2")
         image = ec2.describe_images(Owners=["amazon"], MaxResults=1)["Images"][0]["ImageId"]
         launched = [ec2.run_instances(ImageId=image, InstanceType=t, MinCount=1, MaxCount=1)["Instances"][0]
@@ -77,7 +78,7 @@ def documents(role: str) -> MemoryDocuments:
 
 
 def test_the_waste_scan_reads_the_account_through_its_role_and_keeps_first_seen(aws: dict[str, Any]) -> None:
-    docs, audit = documents(aws["role"]), MemoryAuditLog()
+    docs, audit = documents(aws["role"]), FakeAudit()
     nodes = Nodes([NodeInfo("ip-10-0-0-1", aws["node"], f"{REGION}a", "m5.large", "on-demand", "general")])
     shipped = load_on_demand(shipped_data_dir() / ON_DEMAND_FILE)
     deps = WasteDeps(docs, audit, Ec2AccountInventory(TenantAccounts(aws["ids"])), nodes,
@@ -101,9 +102,9 @@ def test_the_waste_scan_reads_the_account_through_its_role_and_keeps_first_seen(
         (f["kind"], f["resource_id"], f["monthly_cost"]) for f in stored.body["findings"]
     }
     assert later.monthly_waste == round(first.monthly_waste + 8.8, 2)
-    entries = audit.log[TENANT_ID]
+    entries = audit.documents(TENANT_ID)
     assert [(e["action"], e["dry_run"], e["target"]) for e in entries] == [
-        ("waste.scan", True, f"account/{ACCOUNT}/{REGION}")
+        ("waste.scan", True, {"account": ACCOUNT, "region": REGION})
     ] * 2
 
 
@@ -114,7 +115,7 @@ def test_an_unreachable_cluster_withholds_instance_findings(aws: dict[str, Any])
 
     docs = documents(aws["role"])
     shipped = load_on_demand(shipped_data_dir() / ON_DEMAND_FILE)
-    deps = WasteDeps(docs, MemoryAuditLog(), Ec2AccountInventory(TenantAccounts(aws["ids"])), Down(),
+    deps = WasteDeps(docs, FakeAudit(), Ec2AccountInventory(TenantAccounts(aws["ids"])), Down(),
                      StoredWastePrices(None, shipped, load_ebs_prices()))  # fmt: skip
     scan_all(deps, int(time.time()) + 2 * DAY)
     stored = docs.get(TENANT_ID, FINDINGS, f"{ACCOUNT}@{REGION}")

@@ -16,12 +16,14 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from cloudoptim.adapters.aws.account_inventory import Ec2AccountInventory
 from cloudoptim.adapters.aws.account_probe import StsAccountProbe
 from cloudoptim.adapters.aws.clients import TenantSession
 from cloudoptim.adapters.aws.cluster_probe import EksClusterProbe
 from cloudoptim.adapters.aws.ec2 import CustomerEc2, Ec2PoolLocator
 from cloudoptim.adapters.aws.sts import StsSessions
 from cloudoptim.adapters.kube.connector import ClusterConnector
+from cloudoptim.adapters.tenant_access import TenantAccounts, TenantClusterAccess
 from cloudoptim.errors import KubeUnavailableError
 from cloudoptim.interruptions.ports import ClusterRecord, LaunchSpec, TenantRecord
 from cloudoptim.tenancy.actions import IMPLIED_BY, NO_PERMISSION_NEEDED, SESSION_ACTIONS, Purpose, granted_actions
@@ -97,6 +99,18 @@ def _eks_cluster(name: str) -> None:
     eks.create_cluster(name=name, roleArn=TENANT.role_arn, resourcesVpcConfig={"subnetIds": []})
 
 
+def _node_group(cluster: str, name: str, subnet: str) -> None:
+    creds = boto3.client("sts", region_name=REGION).assume_role(RoleArn=TENANT.role_arn, RoleSessionName="setup")
+    keys = creds["Credentials"]
+    eks = boto3.client(
+        "eks", region_name=REGION, aws_access_key_id=keys["AccessKeyId"],
+        aws_secret_access_key=keys["SecretAccessKey"], aws_session_token=keys["SessionToken"],
+    )  # fmt: skip
+    eks.create_nodegroup(clusterName=cluster, nodegroupName=name, nodeRole=TENANT.role_arn, subnets=[subnet],
+                         scalingConfig={"minSize": 2, "maxSize": 10, "desiredSize": 6},
+                         tags={"cloudoptim.io/hibernate": "true"})  # fmt: skip
+
+
 def test_the_code_calls_exactly_what_the_template_grants(recorded: Recorded) -> None:
     template, subnet = _customer_account()
     sessions = StsSessions(FakeExternalIds({"acme": "x" * 43}), boto3.client("sts", region_name=REGION))
@@ -114,6 +128,16 @@ def test_the_code_calls_exactly_what_the_template_grants(recorded: Recorded) -> 
     account = {"aws_account_id": ACCOUNT, "role_arn": TENANT.role_arn}
     checked = EksClusterProbe(sessions, connector).check("acme", {"name": "prod", "region": REGION}, account)
     assert checked.checks.get("eks:DescribeCluster"), checked  # the cluster check
+    # The scheduled jobs (issue 15): the waste scan's EC2 inventory, discovery's and hibernation's node groups.
+    accounts = TenantAccounts(sessions)
+    account = {**account, "regions": [REGION]}
+    assert Ec2AccountInventory(accounts).inventory("acme", account, REGION).region == REGION  # waste_scan
+    _node_group("prod", "general", subnet)
+    prod = {"name": "prod", "region": REGION}
+    assert "general" in TenantClusterAccess(accounts).describe("acme", prod, account)  # discover_clusters
+    asleep = TenantClusterAccess(accounts, node_group_purpose="hibernate").node_groups("acme", prod, account)
+    asleep.resize("general", 0, 10, 0)  # hibernation_step
+    assert asleep.sizes(["general"])[0].desired == 0
 
     for purpose, actions in recorded.items():  # no session does more than its purpose (session policy, template)
         assert actions <= set(SESSION_ACTIONS[purpose]), purpose  # type: ignore[index]

@@ -10,7 +10,7 @@ import pytest
 from cdk.manifest import FUNCTION_LAYERS
 from cdk.settings import HIBERNATE_ASL
 from tests.infrastructure.conftest import SynthesizedSaas
-from tests.infrastructure.test_saas_iam import ASSUME, SECRETS, XRAY, _statements, _target, access
+from tests.infrastructure.test_saas_iam import ASSUME, EXTERNAL_IDS, TOKENS, XRAY, _statements, _target, grants
 
 JOBS = {
     "scrape_prices": "ScrapePricesFunction",
@@ -27,39 +27,40 @@ SCHEDULES = {
     "HibernationTickSchedule": ("HibernationTickFunction", "rate(5 minutes)"),
     "WasteScanSchedule": ("WasteScanFunction", "rate(1 day)"),
 }
-DOCUMENTS = {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"}
-AUDIT = {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:ConditionCheckItem"}
-PRICES_RW = {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:BatchWriteItem"}
-ARCHIVE = {"s3:GetObject", "s3:PutObject"}
+DOCUMENTS = frozenset({"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"})
+AUDIT = frozenset({"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:ConditionCheckItem"})
+PRICES_RW = frozenset({"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:BatchWriteItem"})
 SPOT = {"ec2:DescribeSpotPriceHistory", "ec2:DescribeAvailabilityZones"}
-TENANT = {ASSUME: {"sts:AssumeRole"}, SECRETS: {"secretsmanager:GetSecretValue"}}
+SECRET = frozenset({"secretsmanager:GetSecretValue"})
+# Tenant roles only with a tenant session tag, the ExternalIds and cluster tokens (Kubernetes API) by kind.
+TENANT = {(ASSUME, frozenset({"sts:AssumeRole", "sts:TagSession"}), "tag"), (EXTERNAL_IDS, SECRET, None),
+          (TOKENS, SECRET, None)}  # fmt: skip
+PRICING = {
+    ("Prices", PRICES_RW, None),
+    ("Registry", frozenset({"dynamodb:Query"}), "TENANT#*"),
+    ("PriceArchive/*", frozenset({"s3:GetObject", "s3:PutObject"}), None),
+    ("PriceArchive", frozenset({"s3:ListBucket"}), None),
+}
 
-EXPECTED: dict[str, dict[str, set[str]]] = {
-    "scrape_prices": {"Prices": PRICES_RW, "Registry": {"dynamodb:Query"}, "PriceArchive/*": ARCHIVE,
-                      "PriceArchive": {"s3:ListBucket"}, "*": XRAY | SPOT | {"pricing:GetProducts"}},
-    "fill_price_gaps": {"Prices": PRICES_RW, "Registry": {"dynamodb:Query"}, "PriceArchive/*": ARCHIVE,
-                        "PriceArchive": {"s3:ListBucket"}, "*": XRAY | SPOT},
-    "hibernation_tick": {"Registry": DOCUMENTS, "Hibernate": {"states:StartExecution"}, "*": XRAY},
-    "hibernation_step": {"Registry": DOCUMENTS, "Audit": AUDIT, **TENANT, "*": XRAY},
-    "discover_clusters": {"Registry": DOCUMENTS, **TENANT, "*": XRAY},
-    "waste_scan": {"Registry": DOCUMENTS, "Audit": AUDIT, "Prices": {"dynamodb:GetItem"}, **TENANT, "*": XRAY},
+# job -> (actions on "*" besides logs and X-Ray, every other (target, actions, LeadingKeys or "tag"))
+EXPECTED: dict[str, tuple[set[str], set[tuple[str, frozenset[str], str | None]]]] = {
+    "scrape_prices": (SPOT | {"pricing:GetProducts"}, PRICING),
+    "fill_price_gaps": (SPOT, PRICING),
+    "hibernation_tick": (set(), {("Registry", DOCUMENTS, "TENANT#*"),
+                                 ("Hibernate", frozenset({"states:StartExecution"}), None)}),
+    "hibernation_step": (set(), {("Registry", DOCUMENTS, "TENANT#*"), ("Audit", AUDIT, "TENANT#*"), *TENANT}),
+    "discover_clusters": (set(), {("Registry", DOCUMENTS, "TENANT#*,INSTANCE#*"), *TENANT}),
+    "waste_scan": (set(), {("Registry", DOCUMENTS, "TENANT#*"), ("Audit", AUDIT, "TENANT#*"),
+                           ("Prices", frozenset({"dynamodb:GetItem"}), None), *TENANT}),
 }  # fmt: skip
-
-
-def _named(granted: dict[str, set[str]]) -> dict[str, set[str]]:
-    """Archive object ARNs (a Join of the bucket's Arn and /*) read as `PriceArchive/*`."""
-    named = {}
-    for target, actions in granted.items():
-        named["PriceArchive/*" if "PriceArchive" in target and "/*" in target else target] = actions
-    return named
 
 
 @pytest.mark.parametrize("name", sorted(JOBS))
 def test_each_job_gets_exactly_what_it_calls(saas: SynthesizedSaas, name: str) -> None:
-    granted = _named(access(saas, JOBS[name]))
-    log_group = saas.properties(JOBS[name])["LoggingConfig"]["LogGroup"]["Ref"]
-    assert granted.pop(log_group) == {"logs:CreateLogStream", "logs:PutLogEvents"}
-    assert granted == EXPECTED[name]
+    plumbing, found = grants(saas, JOBS[name])
+    extra, expected = EXPECTED[name]
+    assert plumbing == XRAY | {"logs:CreateLogStream", "logs:PutLogEvents"} | extra
+    assert found == expected
 
 
 @pytest.mark.parametrize("rule_id", sorted(SCHEDULES))

@@ -18,6 +18,7 @@ from cloudoptim.interruptions.ports import TenantRecord
 from cloudoptim.tenancy.actions import Purpose
 from cloudoptim.tenancy.ports import Json
 
+
 class TenantAccounts:
     """Clients in a tenant's account through `CloudOptimAccess-<tenant>`: one session per tenant, region and
     purpose (cloudoptim.adapters.aws.sts), so each job's credentials hold only its purpose's actions."""
@@ -29,8 +30,7 @@ class TenantAccounts:
     def client(self, tenant: str, account: Json, service: str, region: str, purpose: Purpose) -> Any:
         record = TenantRecord(tenant, str(account["aws_account_id"]), str(account["role_arn"]),
                               tuple(account.get("regions") or (region,)))  # fmt: skip
-        session = self._sessions.session(record, region, purpose)
-        return clients.client(service, region, self._endpoint, session.credentials)
+        return self._sessions.session(record, region, purpose).client(service, region, self._endpoint)
 
 
 class TenantClusterAccess:

@@ -7,7 +7,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
-from cloudoptim.tenancy.ports import AuditLog, Documents, Json
+from cloudoptim.audit.log import AuditLog
+from cloudoptim.tenancy.ports import Documents, Json
 from engines.hibernation.plan import Change, Inventory, Kind, NodeGroupSize
 
 

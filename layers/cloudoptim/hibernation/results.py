@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Protocol
 
+from cloudoptim.audit.log import AuditEntry
 from cloudoptim.hibernation.ports import ClusterWorkloads, HibernationDeps
 from cloudoptim.hibernation.records import ACTOR, Phase, remember, update_state
-from cloudoptim.tenancy.ports import AuditRecord
 from engines.hibernation.plan import Entry, Inventory, verify
 
 State = dict[str, Any]
@@ -33,12 +33,12 @@ def _close(
     deps: HibernationDeps, state: State, event: dict[str, Any], phase: Phase, now: int, error: str | None
 ) -> None:
     tenant, cluster = str(state["tenant"]), str(state["cluster"])
-    record = AuditRecord(
-        tenant, now, ACTOR, f"hibernation.{state['action']}", f"cluster/{cluster}", None,
-        {k: v for k, v in event.items() if k not in ("reasons",)}, event["outcome"], tuple(event["reasons"]),
-        bool(state["dry_run"]),
-    )  # fmt: skip
-    deps.audit.append(record, action_id=f"{state['execution']}:{event['outcome']}")
+    # The execution and outcome name the action: a retried step finds its entry already there.
+    deps.audit.record(AuditEntry(
+        tenant, f"{state['execution']}:{event['outcome']}", ACTOR, now, f"hibernation.{state['action']}",
+        {"cluster": cluster}, None, {k: v for k, v in event.items() if k not in ("reasons",)}, str(event["outcome"]),
+        tuple(event["reasons"]), bool(state["dry_run"]),
+    ))  # fmt: skip
 
     def closed(body: dict[str, Any]) -> dict[str, Any]:
         body.update(state=phase.value, since=now, dry_run=bool(state["dry_run"]), execution=None, error=error)

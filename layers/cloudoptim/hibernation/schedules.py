@@ -77,7 +77,15 @@ def replace_schedule(
     else:
         updated = deps.documents.replace(tenant, SCHEDULE, cluster, schedule, if_match, now)
     before = current.body or None
-    audit(deps, principal, "hibernation.schedule", f"cluster/{cluster}/hibernation", now, before=before, after=schedule)
+    audit(
+        deps,
+        principal,
+        "hibernation.schedule",
+        {"cluster": cluster, "hibernation": "schedule"},
+        now,
+        before=before,
+        after=schedule,
+    )
     return updated
 
 
@@ -95,6 +103,6 @@ def wake(deps: TenancyDeps, principal: Principal, cluster: str, hours: float, no
 
     updated = update_state(deps.documents, principal.tenant_id, cluster, woken, now)
     reason = f"woken by hand for {hours:g} h, until {datetime.fromtimestamp(until, UTC).isoformat()}"
-    audit(deps, principal, "hibernation.manual_wake", f"cluster/{cluster}/hibernation", now,
+    audit(deps, principal, "hibernation.manual_wake", {"cluster": cluster, "hibernation": "manual-wake"}, now,
           after={"manual_wake_until": until}, reasons=(reason,))  # fmt: skip
     return updated

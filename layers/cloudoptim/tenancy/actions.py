@@ -41,8 +41,15 @@ PURPOSE_FUNCTIONS: Mapping[Purpose, tuple[str, ...]] = MappingProxyType(
         "locate": ("ingest", "api"),  # the API's account verification tries these reads (DryRun)
         "launch": ("launch_replacement",),
         "terminate": ("terminate_replacement",),
-        "cluster": ("node_status", "cordon_node", "evict_pods", "api", "discover_clusters", "hibernation_step",
-                    "waste_scan"),  # fmt: skip
+        "cluster": (
+            "node_status",
+            "cordon_node",
+            "evict_pods",
+            "api",
+            "discover_clusters",
+            "hibernation_step",
+            "waste_scan",
+        ),
         "check": ("api",),
         "discover": ("discover_clusters",),
         "hibernate": ("hibernation_step",),

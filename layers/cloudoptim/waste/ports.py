@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from cloudoptim.audit.log import AuditLog
 from cloudoptim.discovery.ports import ClusterNodes
-from cloudoptim.tenancy.ports import AuditLog, Documents, Json
+from cloudoptim.tenancy.ports import Documents, Json
 from engines.waste.model import Inventory, Prices
 
 

@@ -8,9 +8,10 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
+from cloudoptim.audit.log import AuditEntry
 from cloudoptim.errors import CloudOptimError
 from cloudoptim.pricing.regions import tenant_ids
-from cloudoptim.tenancy.ports import AuditRecord, Document
+from cloudoptim.tenancy.ports import Document
 from cloudoptim.waste.ports import WasteDeps
 from engines.waste.model import NotAssessed, WasteKind
 from engines.waste.scan import scan
@@ -92,8 +93,9 @@ def scan_account_region(
     reasons = tuple(
         f"{f.kind.value} {f.resource_id}: ${f.monthly_cost}/month, proposed {f.action}" for f in report.findings[:20]
     )
-    deps.audit.append(AuditRecord(tenant, now, ACTOR, "waste.scan", f"account/{account.id}/{region}", None, summary,
-                                  "ok", reasons, True))  # fmt: skip
+    target = {"account": account.id, "region": region}
+    action = f"waste-scan:{account.id}:{region}:{now}"  # one scan, one entry (a retried record finds it)
+    deps.audit.record(AuditEntry(tenant, action, ACTOR, now, "waste.scan", target, None, summary, "ok", reasons, True))
     return AccountScan(tenant, account.id, region, len(report.findings), report.monthly_waste)
 
 
