@@ -24,6 +24,7 @@ from fastapi.testclient import TestClient  # noqa: E402
 from tests.support.api import ApiWorld, api_world  # noqa: E402
 
 GOAL_P99_MS = 50.0
+TEMPLATE = "lt-0abc12345678def90"
 READS = (
     "/v1/me",
     "/v1/clusters?limit=50",
@@ -38,8 +39,8 @@ READS = (
 def populate(world: ApiWorld) -> None:
     admin = world.headers("bench")
     client = world.client
-    assert client.post("/v1/accounts", json={"aws_account_id": "111122223333", "regions": ["eu-west-1"]},
-                       headers=admin).status_code == 201  # fmt: skip
+    account = {"aws_account_id": "111122223333", "regions": ["eu-west-1"], "launch_template_ids": [TEMPLATE]}
+    assert client.post("/v1/accounts", json=account, headers=admin).status_code == 201
     for n in range(50):
         body = {"account_id": "111122223333", "name": f"c-{n:03d}", "region": "eu-west-1"}
         assert client.post("/v1/clusters", json=body, headers=admin).status_code == 201
@@ -74,7 +75,7 @@ def with_dynamodb(world_factory: Callable[[Path], ApiWorld], requests: int) -> d
     import boto3
     from moto import mock_aws
 
-    from cloudoptim.adapters.aws.audit_log import DynamoAuditLog, audit_log_model
+    from cloudoptim.adapters.aws.audit import DynamoAuditLog
     from cloudoptim.adapters.aws.documents import DynamoDocuments, DynamoRequestLog, document_model
 
     os.environ.update({"AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x", "AWS_DEFAULT_REGION": "eu-west-1"})
@@ -91,7 +92,7 @@ def with_dynamodb(world_factory: Callable[[Path], ApiWorld], requests: int) -> d
         registry = document_model("Registry", region="eu-west-1")
         object.__setattr__(world.tenancy, "documents", DynamoDocuments(registry))
         object.__setattr__(world.tenancy, "requests", DynamoRequestLog(registry))
-        object.__setattr__(world.tenancy, "audit", DynamoAuditLog(audit_log_model("Audit", region="eu-west-1")))
+        object.__setattr__(world.tenancy, "audit", DynamoAuditLog(boto3.client("dynamodb"), "Audit"))
         populate(world)
         return measure(world.client, world.headers("bench"), requests)
 

@@ -1,14 +1,22 @@
 """Consolidation on the standard OpenB clusters: our planner against a Karpenter re-implementation and an exact solver.
 
 Per cluster (100 nodes seeds 1-5, 1,000 nodes seeds 1-2, 5,000 nodes, and 1,000 nodes with 10,000 pods): cost per
-hour before and after for ours (default policy) and for Karpenter's WhenEmptyOrUnderutilized
-(benchmarks/karpenter_baseline.py); on 100-node clusters the CP-SAT optimum and bound
-(benchmarks/exact_consolidation.py). Gap = (ours - best proven bound) / best proven bound, the best proven bound
-being the larger of CP-SAT's bound and our planner's own lower bound; "vs exact" compares with CP-SAT's best
-solution (the optimum when its status is OPTIMAL). Evictions per $/h = pods moved / savings per hour. Our planning
-time is the median of 3 runs pinned to one core; Karpenter's is one run; loading (JSON parse) is reported apart.
-Every plan goes through validate_plan (capacity, constraints, do-not-disrupt, PDBs, every pod moved).
+hour before and after, for each comparison below (COMPARISONS states its settings; the README repeats them):
+- ours: the default ConsolidationPolicy (our candidate rules: kube-system, bare and emptyDir pods stay; splits on);
+- ours, Karpenter's rules: the same planner on Karpenter's candidate set (karpenter_baseline.KARPENTER_RULES);
+- ours, no splits: the default policy with allow_split off (M->1 and 1->1 only, as Karpenter);
+- karpenter: WhenEmptyOrUnderutilized with its own candidate rules, its default 10% budget and its
+  SpotToSpotConsolidation gate at its default (off);
+- karpenter, spot-to-spot on: the same with the gate on (single-node spot replacement needs 15 cheaper types);
+- on 100-node clusters the CP-SAT optimum and bound (benchmarks/exact_consolidation.py).
+Gap = (ours - best proven bound) / best proven bound, the best proven bound being the larger of CP-SAT's bound and
+our planner's lower bound (which holds under the assumptions it states: bound.ASSUMPTIONS); "vs exact" compares with
+CP-SAT's best solution. Evictions per $/h = pods moved / savings per hour. Our planning time is the median of 3 runs
+pinned to one core; Karpenter's is one run; loading (JSON parse) is reported apart. Every plan goes through
+validate_plan under the candidate rules it was made with (capacity in every resource, node and pod-to-pod rules,
+do-not-disrupt, PDBs and their eviction rounds, every pod moved).
 Run: .venv/bin/python benchmarks/consolidation.py [--sizes 100,1000,5000] [--exact-time-limit 60] [--skip-exact]
+     [--skip-variants]
 """
 
 from __future__ import annotations
@@ -28,7 +36,11 @@ sys.path[:0] = [str(Path(__file__).resolve().parent.parent), str(Path(__file__).
 
 from benchmarks._shared import ROOT, require, timed  # noqa: E402
 from benchmarks.exact_consolidation import ExactSettings, solve_exact  # noqa: E402
-from benchmarks.karpenter_baseline import karpenter_consolidation  # noqa: E402
+from benchmarks.karpenter_baseline import (  # noqa: E402
+    KARPENTER_RULES,
+    KarpenterSettings,
+    karpenter_consolidation,
+)
 from benchmarks.traces.openb import NODES_CSV, PODS_CSV, STANDARD, cluster_path  # noqa: E402
 from cloudoptim.adapters.day_zero import load_day_zero  # noqa: E402
 from cloudoptim.adapters.kube.cluster import parse_cluster  # noqa: E402
@@ -37,10 +49,29 @@ from engines.cluster.capacity import PriceBook  # noqa: E402
 from engines.cluster.model import ClusterState  # noqa: E402
 from engines.consolidation.plan import Plan  # noqa: E402
 from engines.consolidation.planner import plan_consolidation  # noqa: E402
+from engines.consolidation.policy import ConsolidationPolicy  # noqa: E402
 from engines.consolidation.validate import validate_plan  # noqa: E402
 
 OUT = ROOT / "benchmarks" / "results" / "consolidation.json"
 PERF = "openb-1000-10kpods"
+DEFAULT = ConsolidationPolicy()
+# name -> (what runs, its settings in words); "ours" and "karpenter" always run, the others unless --skip-variants
+COMPARISONS = {
+    "ours": ("planner", "default policy: our candidate rules, splits on"),
+    "ours_k_rules": ("planner", "Karpenter's candidate rules (kube-system, bare and emptyDir pods may move)"),
+    "ours_no_splits": ("planner", "default policy with allow_split off (M->1 and 1->1 only)"),
+    "ours_k_no_splits": ("planner", "Karpenter's candidate rules and allow_split off: Karpenter's moves and rules"),
+    "karpenter": ("karpenter", "its own candidate rules, 10% budget, spot-to-spot gate off (its default)"),
+    "karpenter_s2s": ("karpenter", "its own candidate rules, 10% budget, spot-to-spot gate on"),
+}
+POLICIES = {
+    "ours": DEFAULT,
+    "ours_k_rules": KARPENTER_RULES,
+    "ours_no_splits": DEFAULT.model_copy(update={"allow_split": False}),
+    "ours_k_no_splits": KARPENTER_RULES.model_copy(update={"allow_split": False}),
+    "karpenter": KARPENTER_RULES,
+    "karpenter_s2s": KARPENTER_RULES,
+}
 
 
 def main() -> None:
@@ -48,6 +79,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="100,1000,5000", help="cluster sizes to run (node counts)")
     parser.add_argument("--exact-time-limit", type=float, default=60.0)
     parser.add_argument("--skip-exact", action="store_true")
+    parser.add_argument("--skip-variants", action="store_true", help="only ours and karpenter, at their defaults")
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args()
     require(NODES_CSV, PODS_CSV)
@@ -57,9 +89,8 @@ def main() -> None:
     rows = []
     for name, (nodes, seed, pods) in STANDARD.items():
         if nodes in sizes:
-            rows.append(
-                run_cluster(name, cluster_path(nodes, seed, pods=pods), prices, exact if nodes <= 100 else None)
-            )
+            path = cluster_path(nodes, seed, pods=pods)
+            rows.append(run_cluster(name, path, prices, exact if nodes <= 100 else None, not args.skip_variants))
             print(f"  {name}: done", flush=True)
     report(rows)
     args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -67,14 +98,15 @@ def main() -> None:
     print(f"wrote {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}")
 
 
-def run_cluster(name: str, path: Path, prices: PriceBook, exact: ExactSettings | None) -> dict[str, Any]:
+def run_cluster(
+    name: str, path: Path, prices: PriceBook, exact: ExactSettings | None, variants: bool
+) -> dict[str, Any]:
     state, load_seconds = timed(lambda: parse_cluster(json.loads(path.read_text()), prices))
     runs = []
     with one_core():
         for _ in range(3):
             runs.append(timed(lambda: plan_consolidation(state, prices)))
     ours = runs[0][0]
-    (karpenter, stats), karpenter_seconds = timed(lambda: karpenter_consolidation(state, prices))
     row: dict[str, Any] = {
         "cluster": name,
         "nodes": len(state.nodes),
@@ -82,10 +114,11 @@ def run_cluster(name: str, path: Path, prices: PriceBook, exact: ExactSettings |
         "cost_before": state.cost_per_hour(),
         "lower_bound": ours.lower_bound_cost_per_hour,
         "load_seconds": load_seconds,
-        "ours": summary(state, ours, prices) | {"seconds": statistics.median(s for _, s in runs)},
-        "karpenter": summary(state, karpenter, prices)
-        | {"seconds": karpenter_seconds, "commands": dict(stats.commands), "simulations": stats.simulations},
+        "ours": summary(state, ours, prices, DEFAULT) | {"seconds": statistics.median(s for _, s in runs)},
     }
+    for variant in ("ours_k_rules", "ours_no_splits", "ours_k_no_splits", "karpenter", "karpenter_s2s"):
+        if variants or variant == "karpenter":
+            row[variant] = run_variant(variant, state, prices)
     best = ours.lower_bound_cost_per_hour
     if exact is not None:
         result = solve_exact(state, prices, settings=exact)
@@ -95,12 +128,23 @@ def run_cluster(name: str, path: Path, prices: PriceBook, exact: ExactSettings |
             row["ours_vs_exact"] = ours.cost_after_per_hour / result.objective - 1
     row["best_bound"] = best
     row["gap"] = (ours.cost_after_per_hour - best) / best if best > 0 else None
-    row["karpenter_gap"] = (karpenter.cost_after_per_hour - best) / best if best > 0 else None
+    row["karpenter_gap"] = (row["karpenter"]["cost_after"] - best) / best if best > 0 else None
     return row
 
 
-def summary(state: ClusterState, plan: Plan, prices: PriceBook) -> dict[str, Any]:
-    problems = validate_plan(state, plan, prices)
+def run_variant(variant: str, state: ClusterState, prices: PriceBook) -> dict[str, Any]:
+    policy = POLICIES[variant]
+    if COMPARISONS[variant][0] == "planner":
+        plan, seconds = timed(lambda: plan_consolidation(state, prices, policy))
+        return summary(state, plan, prices, policy) | {"seconds": seconds}
+    settings = KarpenterSettings(spot_to_spot=variant == "karpenter_s2s")
+    (plan, stats), seconds = timed(lambda: karpenter_consolidation(state, prices, policy, settings))
+    extra = {"seconds": seconds, "commands": dict(stats.commands), "simulations": stats.simulations}
+    return summary(state, plan, prices, policy) | extra
+
+
+def summary(state: ClusterState, plan: Plan, prices: PriceBook, policy: ConsolidationPolicy) -> dict[str, Any]:
+    problems = validate_plan(state, plan, prices, policy)
     savings = plan.savings_per_hour
     return {
         "cost_after": plan.cost_after_per_hour,
@@ -145,7 +189,7 @@ def report(rows: list[dict[str, Any]]) -> None:
             if e
             else f"{o['seconds']:.2f}/{k['seconds']:.1f}"
         )
-        ok = "yes" if not o["problems"] and not k["problems"] else "NO"
+        ok = "yes" if not any(r[v]["problems"] for v in COMPARISONS if v in r) else "NO"
         print(
             f"{r['cluster']:20} {r['nodes']:5d} {r['pods']:6d} {r['cost_before']:9.2f} {o['cost_after']:9.2f} "
             f"{k['cost_after']:9.2f} {exact_cost} {status:>3} {r['best_bound']:9.2f} {_pct(r['gap']):>6} "
@@ -153,6 +197,41 @@ def report(rows: list[dict[str, Any]]) -> None:
         )
     print("-" * len(header))
     _ratios(rows)
+    _comparisons(rows)
+
+
+PAIRS = (
+    ("ours", "karpenter"),
+    ("ours_k_rules", "karpenter"),
+    ("ours_no_splits", "karpenter"),
+    ("ours_k_no_splits", "karpenter"),
+    ("ours", "karpenter_s2s"),
+    ("ours_k_rules", "karpenter_s2s"),
+    ("ours_k_no_splits", "karpenter_s2s"),
+)
+
+
+def _comparisons(rows: list[dict[str, Any]]) -> None:
+    """Cost after per comparison (settings in COMPARISONS), and where each of ours wins or loses."""
+    present = [v for v in COMPARISONS if any(v in r for r in rows)]
+    print("\ncost after, $/h, per comparison:")
+    for variant in present:
+        print(f"  {variant:15} {COMPARISONS[variant][1]}")
+    print(f"{'cluster':20} " + " ".join(f"{v:>15}" for v in present))
+    for r in rows:
+        costs = (f"{r[v]['cost_after']:15.2f}" if v in r else f"{'-':>15}" for v in present)
+        print(f"{r['cluster']:20} " + " ".join(costs))
+    for mine, theirs in PAIRS:
+        pairs = [r for r in rows if mine in r and theirs in r]
+        if not pairs:
+            continue
+        lost = [r["cluster"] for r in pairs if r[mine]["cost_after"] > r[theirs]["cost_after"] + 1e-9]
+        tied = [r["cluster"] for r in pairs if abs(r[mine]["cost_after"] - r[theirs]["cost_after"]) <= 1e-9]
+        print(
+            f"{mine} vs {theirs}: cheaper on {len(pairs) - len(lost) - len(tied)} of {len(pairs)}"
+            + (f"; dearer on {', '.join(lost)}" if lost else "")
+            + (f"; equal on {', '.join(tied)}" if tied else "")
+        )
 
 
 def _ratios(rows: list[dict[str, Any]]) -> None:
@@ -166,8 +245,8 @@ def _ratios(rows: list[dict[str, Any]]) -> None:
             f"{o['savings'] / max(k['savings'], 1e-9):.3f}x, moves {o['pods_moved'] / max(k['pods_moved'], 1):.2f}x; "
             f"ours {'beats' if cheaper else 'does NOT beat'} Karpenter; load {r['load_seconds']:.2f} s"
         )
-        for who, plan in (("ours", o), ("karpenter", k)):
-            for problem in plan["problems"][:5]:
+        for who in (v for v in COMPARISONS if v in r):
+            for problem in r[who]["problems"][:5]:
                 print(f"  {who} INVALID: {problem}")
     for r in rows:
         if r["cluster"] == PERF:

@@ -102,7 +102,7 @@ def build_model(
 def _need(pod: Pod) -> tuple[int, int, int, int]:
     """Requests with memory in MiB rounded down (capacities: rounded up): the rows stay well scaled for the LP,
     and rounding towards feasibility keeps the model a relaxation (by under 1 MiB a pod)."""
-    cpu, memory, gpu, pods = pod.requests.as_tuple()
+    cpu, memory, gpu, pods = pod.requests.vector()  # other resources are relaxed: the model stays a relaxation
     return (cpu, memory // MIB, gpu, pods)
 
 
@@ -153,7 +153,7 @@ def _existing_bins(
     loads: dict[object, list[tuple[Pod, Var]]],
 ) -> None:
     n = placement.count
-    need = np.array(pod.requests.as_tuple(), dtype=np.int64)
+    need = placement.need(pod)
     mask = placement.static_mask(pod, placement.home_zone(pod))[:n] & placement.accepts[:n]
     mask &= (placement.free[:n] >= need).all(axis=1)
     hosts = {placement.location[k] for k in conflicts.avoid[pod.key] if k in placement.location}
@@ -229,7 +229,7 @@ def _menu(template: Template, users: list[Pod], size: int | None) -> Group:
     if not users:
         return Group(template, [], np.zeros((0, 4), dtype=np.int64), users, False)
     demand = np.sum([_need(p) for p in users], axis=0)
-    clipped = np.minimum(_room(np.maximum(template.capacity, 0)), demand)
+    clipped = np.minimum(_room(np.maximum(template.capacity[:, :4], 0)), demand)
     masks = np.array([template.compatible(p) for p in users])  # pod x offer
     requests = np.array([_need(p) for p in users], dtype=np.int64)
     holds = masks & (clipped[None, :, :] >= requests[:, None, :]).all(axis=2)

@@ -23,18 +23,18 @@ The same as Karpenter:
 - spot-to-spot replacement is off (feature gate SpotToSpotConsolidation=false by default): spot candidates may
   be deleted, not replaced; with `spot_to_spot=True` single-node replacement needs 15 cheaper types.
 
+- candidates by Karpenter's own rules (KARPENTER_RULES): a node or pod annotated karpenter.sh/do-not-disrupt, a
+  pod whose PDB allows 0 disruptions now, a pod under two PDBs, or no price blocks a node; kube-system pods, bare
+  pods and emptyDir/hostPath pods do not (ours keep those, by default). A PDB allowing 1 does not block a node
+  holding three of its pods: the drain waits on the Eviction API's 429s, so the action takes three rounds;
+
 Simplified, and why:
-- candidates come from our assess(): Karpenter's own rules (do-not-disrupt on node or pod, a PDB that allows 0,
-  a pod under two PDBs, no price) are the same; ours also keep kube-system pods, bare pods and emptyDir pods in
-  place and count evictions per PDB per node. Both systems then start from the same candidate set;
 - the NodePools are our planner's replacement groups: a NodeClaim template per candidate's (zone, capacity type,
   taints, pool, arch, GPU family), tried in candidate order, launching only what our planner may launch there
   (groups.policy_allows / may_replace: current generation, same arch, a GPU node only within its family); a
   pod joins a NodeClaim only if its node has the claim's zone, capacity type, arch and GPU family, as a
   replacement of ours keeps them. Karpenter would launch in any zone the pods allow (priced at the worst one)
   and pin on-demand candidates' replacement to spot when the NodePool allows spot: not modelled;
-- one command may not evict more pods of a PDB than it allows (our plan's actions are drain steps; Karpenter
-  would start the command and let the drain wait);
 - no 15 s re-validation, timeouts, nomination windows or consolidateAfter delay: the cluster does not change
   between decision and execution here; preferences (soft affinity, ScheduleAnyway) are ignored, as by our planner.
 """
@@ -70,6 +70,14 @@ from engines.consolidation.plan import Action, BlockCode, Blocked, BlockReason, 
 from engines.consolidation.policy import ConsolidationPolicy
 
 MAX_CANDIDATES = 100  # multi-node consolidation's maxParallel
+# Karpenter's candidate rules (ValidateNodeDisruptable / ValidatePodsDisruptable / pdb.Limits.CanEvictPods):
+# its own do-not-disrupt annotation only, no namespace exclusions, bare and local-storage pods evicted.
+KARPENTER_RULES = ConsolidationPolicy(
+    excluded_namespaces=(),
+    do_not_disrupt_annotations=("karpenter.sh/do-not-disrupt",),
+    evict_local_storage=True,
+    evict_bare_pods=True,
+)
 SPOT_TO_SPOT_MIN_TYPES = 15
 _NO_COMMAND = BlockReason(BlockCode.NO_CHEAPER_ARRANGEMENT, "no Karpenter command found for it")
 
@@ -118,7 +126,9 @@ def karpenter_consolidation(
     policy: ConsolidationPolicy | None = None,
     settings: KarpenterSettings | None = None,
 ) -> tuple[Plan, KarpenterStats]:
-    return _Run(state, prices, policy or ConsolidationPolicy(), settings or KarpenterSettings()).run()
+    """Karpenter's consolidation of `state`; `policy` defaults to KARPENTER_RULES (its candidate rules and launchable
+    types: validate the plan with the same policy)."""
+    return _Run(state, prices, policy or KARPENTER_RULES, settings or KarpenterSettings()).run()
 
 
 class _Run:
@@ -130,7 +140,7 @@ class _Run:
         self.daemons = DaemonSets.of(state)
         self.placement = Placement(state, preferred_targets=set())
         zones = tuple(sorted({n.zone for n in state.nodes if n.zone}))
-        self.catalogue = Catalogue(prices, policy, self.daemons, zones)
+        self.catalogue = Catalogue(prices, policy, self.daemons, zones, self.placement.extras)
         self.pods_on: dict[int, list[Pod]] = {
             self.placement.index[name]: list(pods) for name, pods in self.eligibility.movable.items()
         }
@@ -242,9 +252,6 @@ class _Run:
     # -- one probe: simulate, then Karpenter's rules for a valid command ---------------------------------------
     def _compute(self, batch: list[_Candidate], method: str) -> _Command | None:
         pods = [p for c in batch for p in self.pods_on.get(c.index, ())]
-        evictions = Counter(self.eligibility.pdb_of[p.key] for p in pods if p.key in self.eligibility.pdb_of)
-        if any(n > self.eligibility.pdbs[i].disruptions_allowed for i, n in evictions.items()):
-            return None
         self.stats.simulations += 1
         placement = self.placement
         mark = placement.checkpoint()
@@ -293,11 +300,12 @@ class _Run:
             offer = claim.template.offers[command.replacement]
             # "new:<k>": the k-th node this plan launches (plan.py's convention)
             node = launch_node(command.candidates[0].node, offer, f"new:{len(self.launched_slots)}")
-            new_slot = placement.open(node, self.catalogue.daemons.overhead(node).as_tuple())
+            new_slot = placement.open(node, placement.vector(self.catalogue.daemons.overhead(node)))
             self.launched_slots.append(new_slot)
             replacement = Replacement(offer.instance_type, offer.capacity_type, offer.zone, offer.price_per_hour)
         moves = []
-        for pod in pods:
+        order = {key: rank for rank, key in enumerate(command.outcome.targets)}
+        for pod in sorted(pods, key=lambda p: order[p.key]):  # as the simulation scheduled them: spread depends on it
             target = command.outcome.targets[pod.key]
             target = new_slot if claim is not None and target == claim.slot else target
             placement.place(pod, target)
@@ -308,7 +316,8 @@ class _Run:
         verb = "replace" if replacement else "delete"
         names = tuple(c.node.name for c in command.candidates)
         why = f"karpenter {command.method}: {verb} {len(names)} node(s), saves ${command.savings:.4f}/h"
-        self.actions.append(Action(verb, names, replacement, tuple(moves), command.savings, (why,)))
+        rounds = self.eligibility.rounds(pods)
+        self.actions.append(Action(verb, names, replacement, tuple(moves), command.savings, (why,), (), rounds))
 
     def _left(self) -> tuple[Blocked, ...]:
         gone = {n for a in self.actions for n in a.nodes}

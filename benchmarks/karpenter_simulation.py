@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -18,10 +19,11 @@ import numpy.typing as npt
 
 from engines.cluster.capacity import PriceBook
 from engines.cluster.model import HOSTNAME_KEY, ON_DEMAND, SPOT, Node, NodeOffer, Pod, Resources
+from engines.cluster.resources import BASE
 from engines.consolidation.daemons import DaemonSets
 from engines.consolidation.groups import (
     GroupKey,
-    gpu_family,
+    accelerator_family,
     group_key,
     may_replace,
     new_node_template,
@@ -67,8 +69,15 @@ class Catalogue:
     """Templates per replacement group of our planner (zone, capacity type, taints, pool, arch, GPU family), with
     the offers our planner may launch for it (groups.policy_allows and groups.may_replace), cached."""
 
-    def __init__(self, prices: PriceBook, policy: ConsolidationPolicy, daemons: DaemonSets, zones: tuple[str, ...]):
-        self.daemons, self.prices = daemons, prices
+    def __init__(
+        self,
+        prices: PriceBook,
+        policy: ConsolidationPolicy,
+        daemons: DaemonSets,
+        zones: tuple[str, ...],
+        extras: tuple[str, ...] = (),
+    ):
+        self.daemons, self.prices, self.extras = daemons, prices, extras
         self.offers: dict[tuple[str, str], list[NodeOffer]] = {}
         for offer in prices.offers(zones, (ON_DEMAND, SPOT)):
             if policy_allows(policy, prices.instance_types.get(offer.instance_type)):
@@ -84,10 +93,12 @@ class Catalogue:
                 for o in self.offers.get((node.zone, node.capacity_type), [])
                 if may_replace(node, o, types.get(o.instance_type))
             ]
-            alloc = np.array([o.allocatable.as_tuple() for o in offers], dtype=np.int64).reshape(-1, 4)
-            overhead = np.array(
-                [self.daemons.overhead(launch_node(node, o, "claim")).as_tuple() for o in offers], dtype=np.int64
-            ).reshape(-1, 4)
+            width = 4 + len(self.extras)
+            nodes = [launch_node(node, o, "claim") for o in offers]  # the allocatable a replacement of `node` has
+            alloc = np.array([n.allocatable.vector(self.extras) for n in nodes], dtype=np.int64).reshape(-1, width)
+            overhead = np.array([self.daemons.overhead(n).vector(self.extras) for n in nodes], dtype=np.int64).reshape(
+                -1, width
+            )
             prices = np.array([o.price_per_hour for o in offers], dtype=np.float64)
             self._templates[key] = Template(node, offers, alloc - overhead, prices)
         return self._templates[key]
@@ -109,11 +120,12 @@ class Claim:
     template: Template
     slot: int  # its index in the Placement (opened with the largest capacity, for the topology counts)
     options: Mask
-    total: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(4, dtype=np.int64))
+    need: Callable[[Pod], npt.NDArray[np.int64]]  # a pod's requests as a placement row (Placement.need)
+    total: npt.NDArray[np.int64] | int = 0
     pods: list[Pod] = field(default_factory=list)
 
     def narrowed(self, pod: Pod) -> Mask:
-        need = self.total + np.array(pod.requests.as_tuple(), dtype=np.int64)
+        need = self.total + self.need(pod)
         fits: Mask = self.options & self.template.compatible(pod) & (self.template.capacity >= need).all(axis=1)
         return fits
 
@@ -126,7 +138,7 @@ class Outcome:
 
 def kind(node: Node) -> tuple[str, ...]:
     """What a new node keeps of the nodes whose pods it takes: zone, capacity type, arch and GPU family."""
-    return (node.zone, node.capacity_type, node_arch(node), gpu_family(node))
+    return (node.zone, node.capacity_type, node_arch(node), accelerator_family(node))
 
 
 def schedule(
@@ -165,7 +177,7 @@ def schedule(
 
 def _first_fit(placement: Placement, pod: Pod, order: npt.NDArray[np.int64]) -> int | None:
     n = placement.count
-    need = np.array(pod.requests.as_tuple(), dtype=np.int64)
+    need = placement.need(pod)
     mask = placement.static_mask(pod, placement.home_zone(pod))[:n] & placement.accepts[:n]
     mask &= (placement.free[:n] >= need).all(axis=1)
     for index in order[mask[order]]:
@@ -186,7 +198,7 @@ def _add_to_claims(placement: Placement, claims: list[Claim], pod: Pod, source: 
     for claim in sorted(claims, key=lambda c: len(c.pods)):  # least loaded first, as Karpenter
         options = claim.narrowed(pod)
         if options.any() and _allowed_on_claim(placement, claim, pod, source):
-            claim.options, claim.total = options, claim.total + pod.requests.as_tuple()
+            claim.options, claim.total = options, claim.total + placement.need(pod)
             claim.pods.append(pod)
             return claim.slot
     return None
@@ -198,8 +210,9 @@ def _open_claim(
     for template in templates:
         if not template.offers or kind(template.seed) != source:
             continue
-        biggest = Resources(*(int(v) for v in template.capacity.max(axis=0)))
-        probe = Claim(template, -1, np.ones(len(template.offers), dtype=bool))
+        largest = template.capacity.max(axis=0)
+        biggest = Resources.named(dict(zip(BASE + placement.extras, (int(v) for v in largest), strict=True)))
+        probe = Claim(template, -1, np.ones(len(template.offers), dtype=bool), placement.need)
         options = probe.narrowed(pod)
         if not options.any():
             continue
@@ -207,13 +220,13 @@ def _open_claim(
         node = launch_node(template.seed, seed_offer, f"claim:{placement.count}")  # unique per slot
         slot = placement.open(
             Node(node.name, node.instance_type, node.zone, node.capacity_type, biggest, None, node.labels, node.taints),
-            (0, 0, 0, 0),
+            np.zeros(placement.width, dtype=np.int64),
         )
         probe.slot = slot
         if not _allowed_on_claim(placement, probe, pod, source):
             placement.close(slot)  # not a topology domain any more; the caller's rollback removes it
             continue
-        probe.options, probe.total = options, probe.total + pod.requests.as_tuple()
+        probe.options, probe.total = options, probe.total + placement.need(pod)
         probe.pods.append(pod)
         claims.append(probe)
         return slot
@@ -243,9 +256,9 @@ def ensure_room(placement: Placement, spare: int = 64) -> None:
     than that on large clusters, and each probe opens a claim slot, so grow the arrays before they run out."""
     if placement.count + spare < len(placement.alloc):
         return
-    extra = len(placement.alloc)
-    placement.alloc = np.concatenate([placement.alloc, np.zeros((extra, 4), dtype=np.int64)])
-    placement.free = np.concatenate([placement.free, np.zeros((extra, 4), dtype=np.int64)])
+    extra, width = len(placement.alloc), placement.width
+    placement.alloc = np.concatenate([placement.alloc, np.zeros((extra, width), dtype=np.int64)])
+    placement.free = np.concatenate([placement.free, np.zeros((extra, width), dtype=np.int64)])
     placement.accepts = np.concatenate([placement.accepts, np.zeros(extra, dtype=bool)])
     placement.alive = np.concatenate([placement.alive, np.zeros(extra, dtype=bool)])
     placement.tier = np.concatenate([placement.tier, np.full(extra, placement.tier.max(), dtype=np.int8)])
@@ -259,5 +272,5 @@ def name_order(placement: Placement) -> npt.NDArray[np.int64]:
 
 def room_for_any(placement: Placement, slots: list[int], pods: list[Pod]) -> bool:
     """Whether one of `slots` has room (resources only) for one of `pods`."""
-    needs = np.array([p.requests.as_tuple() for p in pods], dtype=np.int64).reshape(-1, 4)
+    needs = np.array([placement.need(p) for p in pods], dtype=np.int64).reshape(-1, placement.width)
     return bool((placement.free[slots][:, None, :] >= needs[None, :, :]).all(axis=2).any())

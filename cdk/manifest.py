@@ -50,11 +50,18 @@ FUNCTION_LAYERS: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "choose_replacement": ("core", "numeric"),
         "launch_replacement": ("core",),
         "node_status": ("core", "kube"),
+        "terminate_replacement": ("core",),
         "cordon_node": ("core", "kube"),
         "evict_pods": ("core", "kube"),
         "record_outcome": ("core",),
         "api": ("core", "kube", "api"),  # kube: the connectivity check reaches the cluster's API
         "audit_checkpoint": ("core",),
+        "scrape_prices": ("core",),
+        "fill_price_gaps": ("core",),
+        "discover_clusters": ("core", "kube"),  # lists each cluster's nodes
+        "hibernation_tick": ("core",),
+        "hibernation_step": ("core", "kube"),  # scales workloads through the cluster's API
+        "waste_scan": ("core", "kube", "numeric"),  # nodes through the cluster's API; On-Demand prices (numpy)
     }
 )
 
@@ -68,12 +75,16 @@ RUNTIME_INCLUDED: tuple[str, ...] = (
     "api",
     "audit",
     "data",
+    "discovery",
     "errors.py",
+    "hibernation",
     "interruptions",
     "observability.py",
     "onboarding.py",
+    "pricing",
     "settings.py",
     "tenancy",
+    "waste",
     "wiring",
 )
 RUNTIME_EXCLUDED: tuple[str, ...] = ()

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DRAIN_AND_REPLACE_ASL = REPO_ROOT / "statemachines" / "drain_and_replace.asl.json"
+HIBERNATE_ASL = REPO_ROOT / "statemachines" / "hibernate.asl.json"
 
 
 class AppSettings(BaseModel):
@@ -37,8 +38,16 @@ class AppSettings(BaseModel):
     hive_mind_ttl_seconds: int = Field(default=1800, gt=0)
     log_retention_days: Literal[7, 14, 30, 90, 365] = 30
     stack_name: str = "CloudOptimSaas"
+    hibernate_asl: Path = HIBERNATE_ASL
+    hibernate_wait_seconds: int = Field(default=30, ge=0)
+    """The Hibernate state machine's waits for nodes and StatefulSets (1 in local mode)."""
+    scrape_every_minutes: int = Field(default=60, ge=5, le=1440)
+    price_regions: tuple[str, ...] = ("eu-west-1", "us-east-1")
+    """Regions scraped even before a tenant uses them (Day Zero); tenants' regions are added at run time."""
+    local_pricing_endpoint_url: str | None = None
+    """Local mode only: the Pricing API stand-in (moto has none)."""
 
-    @field_validator("customer_accounts", mode="before")
+    @field_validator("customer_accounts", "price_regions", mode="before")
     @classmethod
     def _accounts_from_text(cls, value: Any) -> Any:
         # `-c customer_accounts=111111111111,222222222222` arrives as one string.

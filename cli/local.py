@@ -28,9 +28,34 @@ def add_commands(areas: Any) -> None:
     drill.add_argument("--rate", type=float, default=20.0, help="notices per second at most (default 20)")
     drill.add_argument("--max-in-flight", type=int, default=16, help="unfinished workflows at most (default 16)")
     drill.add_argument("--spot-only", action="store_true", help="interrupt Spot nodes only (AWS's own rule)")
+    drill.add_argument(
+        "--faults",
+        type=float,
+        default=0.0,
+        metavar="FRACTION",
+        help="share of unique notices with a fault: ingest or a task crashing after its claim and before its side "
+        "effect, DynamoDB throttling, a Lambda timing out (default 0)",
+    )
+    drill.add_argument(
+        "--hostile",
+        type=int,
+        default=0,
+        metavar="N",
+        help="hostile messages to put in front of ingest: forged account, foreign region, foreign source, stale, "
+        "malformed, oversized, deeply nested, unknown instance (default 0)",
+    )
+    drill.add_argument(
+        "--event-age", type=float, default=0.0, help="date notices this many seconds earlier (late delivery)"
+    )
     drill.add_argument("--format", choices=FORMATS, default="json")
     _stack_options(drill)
     drill.set_defaults(run=run_drill)
+    hibernate = commands.add_parser(
+        "hibernate-drill", help="put the emulated cluster to sleep and wake it; report what came back"
+    )
+    hibernate.add_argument("--format", choices=FORMATS, default="json")
+    _stack_options(hibernate)
+    hibernate.set_defaults(run=run_hibernate_drill)
     up = commands.add_parser("up", help="start the local stack and keep it running until Ctrl-C")
     _stack_options(up)
     up.add_argument("--api-port", type=int, default=8080, help="serve the API at http://127.0.0.1:PORT (default 8080)")
@@ -83,6 +108,8 @@ def run_drill(args: argparse.Namespace) -> str:
 
     if args.events < 1 or not 0 <= args.duplicates < 1 or args.rate <= 0 or args.max_in_flight < 1:
         raise InvalidArgumentError("--events >= 1, 0 <= --duplicates < 1, --rate > 0 and --max-in-flight >= 1")
+    if not 0 <= args.faults <= 1 or args.hostile < 0 or not 0 <= args.event_age < 3600:
+        raise InvalidArgumentError("0 <= --faults <= 1, --hostile >= 0 and 0 <= --event-age < 3600")
     settings = DrillSettings(
         events=args.events,
         duplicates=args.duplicates,
@@ -90,12 +117,28 @@ def run_drill(args: argparse.Namespace) -> str:
         rate_per_second=args.rate,
         max_in_flight=args.max_in_flight,
         spot_only=args.spot_only,
+        faults=args.faults,
+        hostile=args.hostile,
+        event_age_seconds=args.event_age,
     )
     with _stdout_to_stderr():
         stack = _stack(args, metrics=args.verbose)
         try:
             stack.start()
             report = drill(stack, settings)
+        finally:
+            stack.stop()
+    return json.dumps(report, indent=2)
+
+
+def run_hibernate_drill(args: argparse.Namespace) -> str:
+    from localmode.hibernate_drill import run_hibernate_drill as drill
+
+    with _stdout_to_stderr():
+        stack = _stack(args, metrics=args.verbose)
+        try:
+            stack.start()
+            report = drill(stack)
         finally:
             stack.stop()
     return json.dumps(report, indent=2)

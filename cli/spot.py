@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cli import render
 from cli.inputs import SpotInputs, load_spot_inputs
-from cli.timeparse import parse_time
+from cli.timeparse import parse_time, wall_clock
+from cloudoptim.adapters.price_ages import on_demand_age, spot_age
 from cloudoptim.errors import InvalidArgumentError, NoPoolFitsError
+from engines.pricing.freshness import PriceSource
 from engines.spot.backtest import BacktestSettings, get_selector, run_backtest, selector_names
 from engines.spot.fleet import FleetPolicy, plan_fleet
 from engines.spot.offerings import build_offerings
@@ -113,8 +116,27 @@ def _ranked(args: argparse.Namespace) -> tuple[SpotInputs, RankResult]:
     offerings = build_offerings(inputs.history, inputs.catalog, inputs.on_demand, inputs.advisor, at)
     result = rank_pools(offerings, requirements, _strategy(args, inputs, at), at, args.region, RankPolicy())
     if not len(result.compatible):
+        older = requirements.model_copy(update={"allow_previous_generation": True})
+        names = sorted({o.instance_type for o in offerings.compatible(older)})
+        if names and not requirements.allow_previous_generation:
+            shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+            raise NoPoolFitsError(
+                f"only previous-generation types priced in {args.region} at that time meet {_describe(requirements)} "
+                f"({shown}); pass --allow-previous-generation to consider them"
+            )
         raise NoPoolFitsError(f"no instance type priced in {args.region} at that time meets {_describe(requirements)}")
-    return inputs, result
+    ages = _ages(args, inputs, at)
+    pools = tuple(dataclasses.replace(p, reasons=(*p.reasons, *ages)) for p in result.pools)
+    return inputs, dataclasses.replace(result, pools=pools)
+
+
+def _ages(args: argparse.Namespace, inputs: SpotInputs, at: int) -> tuple[str, ...]:
+    """How old the prices behind the decision are: at --at when given, else now (the shipped ones are old)."""
+    now = at if args.at else wall_clock()
+    source = PriceSource.FILE if args.prices else PriceSource.SHIPPED
+    spot = spot_age(inputs.history, at, now, source)
+    on_demand = on_demand_age(inputs.on_demand, args.region, now, PriceSource.SHIPPED)
+    return spot.reason, on_demand.reason
 
 
 def _model(args: argparse.Namespace) -> RiskModel | None:
@@ -148,7 +170,10 @@ def run_plan(args: argparse.Namespace) -> str:
         min_azs=args.min_azs, max_pool_share=args.max_pool_share, min_on_demand_share=args.on_demand_share
     )
     inputs, result = _ranked(args)
-    return render.plan(result, plan_fleet(result, args.nodes, policy), inputs.describe(), args.format)
+    fleet = plan_fleet(result, args.nodes, policy)
+    ages = _ages(args, inputs, result.at)
+    fleet = dataclasses.replace(fleet, reasons=(*fleet.reasons, *ages))
+    return render.plan(result, fleet, inputs.describe(), args.format)
 
 
 def run_backtest_command(args: argparse.Namespace) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 
 from cloudoptim.errors import InvalidArgumentError
@@ -20,3 +21,8 @@ def parse_time(text: str, option: str) -> int:
 
 def iso(epoch: int) -> str:
     return datetime.fromtimestamp(epoch, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def wall_clock() -> int:
+    """Now, for commands that say how old their data is (engines never read a clock)."""
+    return int(time.time())

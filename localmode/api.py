@@ -56,10 +56,11 @@ def local_app(tables: dict[str, str], endpoint_url: str, region: str, port: int)
             "AUDIT_KEY_ID": "local",
             "AWS_ENDPOINT_URL": endpoint_url,
             "AWS_REGION": region,
+            **({"PRICES_TABLE": tables["PRICES_TABLE"]} if "PRICES_TABLE" in tables else {}),
         }
     )
     signer = LocalSigner.load()
-    app = create_app(api_deps(settings, tenancy(settings, directory=LocalDirectory(), signer=signer)))
+    app = create_app(api_deps(settings, tenancy(settings, users=LocalDirectory(), signer=signer)))
     issuer = LocalIssuer.load(ISSUER)
 
     def jwks() -> Any:

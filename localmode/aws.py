@@ -21,8 +21,8 @@ from moto.awslambda.models import LambdaFunction
 from moto.core.config import default_user_config
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
-from localmode import environ, event_targets, moto_speedups, transport
-from localmode.lambda_runner import InvocationJournal, make_invoke_patch
+from localmode import environ, event_targets, moto_speedups, moto_threads, transport
+from localmode.lambda_runner import BeforeHook, InvocationJournal, make_invoke_patch
 
 ACCOUNT_ID = "123456789012"  # moto's default account
 FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
@@ -50,6 +50,7 @@ class LocalAws:
     in_process_transport: bool = True  # in-process callers skip HTTP (see transport.py)
     journal: InvocationJournal = field(default_factory=InvocationJournal)
     tap: event_targets.DeliveryTap = field(default_factory=event_targets.DeliveryTap)
+    before_invoke: BeforeHook | None = None  # fault injection (localmode.faults), None normally
     _server: ThreadedMotoServer | None = None
     _restore: list[Callable[[], None]] = field(default_factory=list)
     _clients: dict[str, Any] = field(default_factory=dict)
@@ -67,6 +68,7 @@ class LocalAws:
         self._patch_lambda()
         self._restore.append(event_targets.install(self.tap))
         self._restore.append(moto_speedups.install())
+        self._restore.append(moto_threads.install())
         if self.in_process_transport:
             self._restore.append(transport.install(self.host, self.port))
         # One access-log line per request would drown the drill's output.
@@ -140,7 +142,9 @@ class LocalAws:
 
     def _patch_lambda(self) -> None:
         original = LambdaFunction._invoke_lambda
-        LambdaFunction._invoke_lambda = make_invoke_patch(self.function_environment, self.journal)  # type: ignore[method-assign,assignment]
+        LambdaFunction._invoke_lambda = make_invoke_patch(  # type: ignore[method-assign,assignment]
+            self.function_environment, self.journal, lambda: self.before_invoke
+        )
 
         def restore() -> None:
             LambdaFunction._invoke_lambda = original  # type: ignore[method-assign]

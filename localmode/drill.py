@@ -1,8 +1,9 @@
 """`cloudoptim local drill`: notices through the real bus into the deployed pipeline, figures out.
 
 Runs on a started `LocalStack`: sends the plan's notices with PutEvents on the SaaS bus (duplicates are
-re-deliveries of an already delivered event to the queue), waits until every unique notice's execution
-has ended, then reports what happened, read from the emulators' own state and the execution history.
+re-deliveries of an already delivered event to the queue), injects the planned faults (localmode.faults) and
+hostile messages (localmode.hostile), waits until every unique notice's execution has ended, then reports what
+happened, read from the emulators' own state and the execution history (localmode.drill_report).
 """
 
 from __future__ import annotations
@@ -10,17 +11,28 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
+from cloudoptim.adapters.aws import tables
 from cloudoptim.errors import CloudOptimError
 from localmode.aws import ACCOUNT_ID
 from localmode.drill_events import DrillPlan, notice_entry
-from localmode.drill_report import Timeline, drained_at, execution_times, ingest_starts
+from localmode.drill_report import (
+    TERMINAL,
+    DrillFacts,
+    Timeline,
+    drained_at,
+    execution_times,
+    ingest_starts,
+    outcomes,
+    summarise,
+)
+from localmode.faults import FaultInjector
+from localmode.hostile import hostile_messages
 from localmode.kube_emulator.objects import ApiError
 from localmode.reclaim import Reclaimer
 from localmode.stack import LocalStack
-
-TERMINAL = frozenset({"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"})
 
 
 class DrillError(CloudOptimError):
@@ -36,6 +48,10 @@ class DrillSettings:
     max_in_flight: int = 48  # unique notices whose execution has not ended, at most
     settle_timeout_seconds: float = 300.0
     spot_only: bool = False  # AWS sends these notices to Spot instances only; the pipeline never checks
+    faults: float = 0.0  # share of unique notices with a fault injected
+    hostile: int = 0  # hostile messages put in front of ingest
+    event_age_seconds: float = 0.0  # notices dated this much earlier (EventBridge delivering late)
+    rebalance_share: float = 0.3  # of unique notices, rebalance recommendations (the rest: interruption warnings)
 
 
 @dataclass
@@ -53,34 +69,53 @@ class DrillRun:
     timeline: Timeline = field(default_factory=Timeline)
     targeted: set[str] = field(default_factory=set)
     duplicates_sent: int = 0
+    hostile_ids: set[str] = field(default_factory=set)
+    hostile_sent: int = 0
+    faults: FaultInjector = field(default_factory=FaultInjector)
     _outcomes_before: int = 0
 
     def run(self) -> dict[str, Any]:
         assert self.stack.deployed is not None
-        plan = DrillPlan.make(self.settings.events, self.settings.duplicates, self.settings.seed)
+        s = self.settings
+        plan = DrillPlan.make(
+            s.events, s.duplicates, s.seed, s.rebalance_share, fault_fraction=s.faults, hostile=s.hostile
+        )
         self._outcomes_before = self.stack.aws.journal.count("record_outcome")
         baseline = _Baseline(self.stack.kube.stats().as_dict(), self.stack.live.replacements, self._flags())
         began = self.clock()
         reclaimer = Reclaimer(self.stack.aws, self.stack.kube)
         reclaimer.start()
+        restore = self.faults.install(self.stack.aws, [self._registry_client()])
         try:
             self._send_all(plan, began)
             statuses = self._settle(began)
         finally:
+            restore()
             reclaimer.stop()
         report = self._report(plan, baseline, statuses, self.clock() - began)
         return {**report, "instances_reclaimed": reclaimer.reclaimed}
 
+    def _registry_client(self) -> Any:
+        """The botocore client pynamodb made for the registry table (shared by every in-process ingest)."""
+        assert self.stack.deployed is not None
+        aws = self.stack.aws
+        model = tables.registry_model(self.stack.deployed.tables["REGISTRY_TABLE"], aws.endpoint_url, aws.region)
+        return model._get_connection().connection.client
+
     def _send_all(self, plan: DrillPlan, began: float) -> None:
         events, sqs = self.stack.aws.client("events"), self.stack.aws.client("sqs")
         unique = 0
+        hostile = list(plan.hostile_after)
         for position in range(plan.events):
             self._pace(began, position)
             if position in plan.duplicate_at:
                 self._send_duplicate(sqs, position)
             else:
-                self._send_notice(events, plan.kinds[unique])
+                self._send_notice(events, plan.kinds[unique], plan.faults.get(unique))
                 unique += 1
+            while hostile and hostile[0] <= position:
+                hostile.pop(0)
+                self._send_hostile(sqs)
 
     def _pace(self, began: float, position: int) -> None:
         due = began + position / self.settings.rate_per_second
@@ -112,17 +147,20 @@ class DrillRun:
             return True
         return bool(found.get("spec", {}).get("unschedulable"))
 
-    def _send_notice(self, events: Any, detail_type: str) -> None:
+    def _send_notice(self, events: Any, detail_type: str, fault: str | None) -> None:
         assert self.stack.deployed is not None
         instance_id, _ = self._target()
-        entry = notice_entry(
-            self.stack.deployed.event_bus_name, detail_type, instance_id, self.stack.aws.region, ACCOUNT_ID
-        )
+        if fault is not None:  # planned before the notice exists, so ingest cannot see it first
+            self.faults.plan(instance_id, fault)
         sent = self.clock()
+        dated = datetime.fromtimestamp(sent - self.settings.event_age_seconds, UTC)
+        entry = notice_entry(
+            self.stack.deployed.event_bus_name, detail_type, instance_id, self.stack.aws.region, ACCOUNT_ID, dated
+        )
         answer = events.put_events(Entries=[entry])
         if answer.get("FailedEntryCount"):
             raise DrillError(f"the bus refused a notice: {answer['Entries']}")
-        self.timeline.put_at[str(answer["Entries"][0]["EventId"])] = sent
+        self.timeline.put_at[str(answer["Entries"][0]["EventId"])] = sent - self.settings.event_age_seconds
 
     def _send_duplicate(self, sqs: Any, position: int) -> None:
         """Deliver an earlier event again, as EventBridge may: the same body, so the same event id."""
@@ -133,6 +171,17 @@ class DrillRun:
             raise DrillError("an event the drill sent never reached the queue")
         sqs.send_message(QueueUrl=self.stack.deployed.queue_url, MessageBody=delivered[1])
         self.duplicates_sent += 1
+
+    def _send_hostile(self, sqs: Any) -> None:
+        """One hostile message, aimed at a live node no genuine notice has targeted yet, straight onto the queue."""
+        assert self.stack.deployed is not None
+        live = [i for i in self.stack.live.snapshot() if i not in self.targeted] or list(self.stack.live.snapshot())
+        index = self.hostile_sent
+        [(_, body, event_id)] = hostile_messages(index + 1, live, self.stack.aws.region, ACCOUNT_ID, self.clock())[-1:]
+        sqs.send_message(QueueUrl=self.stack.deployed.queue_url, MessageBody=body)
+        self.hostile_sent += 1
+        if event_id is not None:
+            self.hostile_ids.add(event_id)
 
     def _executions(self) -> list[dict[str, Any]]:
         assert self.stack.deployed is not None
@@ -146,7 +195,7 @@ class DrillRun:
 
     def _settle(self, began: float) -> dict[str, str]:
         """Wait until each unique notice's execution ended (or the timeout). Returns name -> status of every
-        execution started since the drill began, so a duplicate that slipped through would be counted."""
+        execution started since the drill began, so a duplicate or a hostile message that slipped through counts."""
         deadline = self.clock() + self.settings.settle_timeout_seconds
         wanted = set(self.timeline.put_at)
         while True:
@@ -190,21 +239,30 @@ class DrillRun:
         wanted = set(self.timeline.put_at)
         self.timeline.ingest_at = {k: v for k, v in ingest_starts(journal.records("ingest")).items() if k in wanted}
         self.timeline.drained = {k: v for k, v in drained_at(journal.records("evict_pods")).items() if k in wanted}
+        facts = DrillFacts(self.timeline, statuses, outcomes(journal.records("record_outcome")), self.hostile_ids,
+                           self.hostile_sent)  # fmt: skip
+        counted = summarise(facts)
         kube = self.stack.kube.stats().as_dict()
         return {
             "events_sent": plan.events,
             "unique_events": len(wanted),
             "duplicates_sent": self.duplicates_sent,
-            "executions_started": len(statuses),
-            "executions_succeeded": sum(1 for s in statuses.values() if s == "SUCCEEDED"),
-            "executions_unfinished": sum(1 for s in statuses.values() if s not in TERMINAL),
+            "executions_started": counted["executions_started"],
+            "executions_succeeded": counted["executions_succeeded"],
+            "executions_unfinished": counted["executions_unfinished"],
+            "drains_incomplete": counted["drains_incomplete"],
+            "deadline_misses": counted["deadline_misses"],
+            "faults_injected": self.faults.injected,
+            "faults_by_kind": dict(sorted(self.faults.fired.items())),
+            "hostile_sent": counted["hostile_sent"],
+            "hostile_started": counted["hostile_started"],
             "pods_evicted": kube["evictions_granted"] - baseline.kube["evictions_granted"],
             "evictions_refused_by_pdb": kube["evictions_refused"] - baseline.kube["evictions_refused"],
             "pdb_violations": kube["pdb_violations"] - baseline.kube["pdb_violations"],
             "replacements_launched": self.stack.live.replacements - baseline.replacements,
             "hive_mind_flags": self._flags(),
             "dlq_messages": self._dlq_messages(),
-            "latency_ms": self.timeline.latency_ms(),
+            "latency_ms": counted["latency_ms"],
             "duration_seconds": round(seconds, 1),
         }
 

@@ -1,8 +1,11 @@
-"""The drill's figures, measured from timestamps the pieces record themselves.
+"""The drill's figures, measured from timestamps and results the pieces record themselves.
 
 PutEvents time (taken by the drill just before the call) -> ingest start (the in-process runner's journal,
 first invocation whose SQS batch carries the event id) -> execution start (Step Functions' startDate) ->
-drained (end of the first `evict_pods` invocation of that event that returned step "done").
+drain end (end of the first `evict_pods` invocation of that event that returned "done" or "give-up"; for a
+workflow that never got there, the end of its RecordOutcome: every drain counts, finished or not).
+
+`summarise` turns those facts into the report's counters; tests/unit/test_drill_report.py makes each one fire.
 """
 
 from __future__ import annotations
@@ -41,23 +44,32 @@ def ingest_starts(records: Iterable[Invocation]) -> dict[str, float]:
         for message in (record.event or {}).get("Records", []) if isinstance(record.event, dict) else []:
             try:
                 event_id = str(json.loads(message.get("body", "{}")).get("id"))
-            except ValueError:
+            except (ValueError, AttributeError, RecursionError):  # hostile bodies: malformed, deeply nested
                 continue
             first[event_id] = min(first.get(event_id, record.started), record.started)
     return first
 
 
 def drained_at(records: Iterable[Invocation]) -> dict[str, float]:
-    """Event id -> end of the first `evict_pods` invocation that finished the drain."""
+    """Event id -> end of the first `evict_pods` invocation that ended the drain (done, or given up)."""
     done: dict[str, float] = {}
     for record in records:
         result, event = record.result, record.event
         if record.errored or not isinstance(result, dict) or not isinstance(event, dict):
             continue
-        if result.get("step") == "done" and event.get("event_id"):
+        if result.get("step") in ("done", "give-up") and event.get("event_id"):
             key = str(event["event_id"])
             done[key] = min(done.get(key, record.ended), record.ended)
     return done
+
+
+def outcomes(records: Iterable[Invocation]) -> dict[str, tuple[dict[str, Any], float]]:
+    """Event id -> (the Outcome RecordOutcome returned last, when it returned)."""
+    found: dict[str, tuple[dict[str, Any], float]] = {}
+    for record in sorted(records, key=lambda r: r.ended):
+        if not record.errored and isinstance(record.result, dict) and isinstance(record.event, dict):
+            found[str(record.event.get("event_id"))] = (record.result, record.ended)
+    return found
 
 
 @dataclass
@@ -73,7 +85,7 @@ class Timeline:
             self.started_at[i] - self.ingest_at[i] for i in ids if i in self.started_at and i in self.ingest_at
         ]
         to_ingest = [self.ingest_at[i] - self.put_at[i] for i in ids if i in self.ingest_at]
-        to_drained = [self.drained[i] - self.put_at[i] for i in ids if i in self.drained]
+        to_drained = [self.drained[i] - self.put_at[i] for i in ids if i in self.drained]  # every drain that ended
         return {
             "ingest_to_start_p50": _ms(ingest_to_start, 0.5),
             "ingest_to_start_p99": _ms(ingest_to_start, 0.99),
@@ -94,3 +106,45 @@ def execution_times(executions: Iterable[Mapping[str, Any]]) -> tuple[dict[str, 
             started[str(execution["name"])] = start.timestamp()
         status[str(execution["name"])] = str(execution.get("status"))
     return started, status
+
+
+TERMINAL = frozenset({"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"})
+SPOT_WARNING_SECONDS = 120.0
+
+
+@dataclass
+class DrillFacts:
+    """What the drill observed, keyed by event id (= execution name for the drill's UUID event ids)."""
+
+    timeline: Timeline
+    statuses: dict[str, str]  # every execution started since the drill began -> its status
+    results: dict[str, tuple[dict[str, Any], float]]  # event id -> RecordOutcome's Outcome and when
+    hostile_ids: set[str] = field(default_factory=set)
+    hostile_sent: int = 0
+
+
+def summarise(facts: DrillFacts) -> dict[str, Any]:
+    """The report's counters. An execution succeeded only if it ended SUCCEEDED *and* drained the node; a
+    genuine notice misses its deadline when its execution started more than 120 s after the event, or never."""
+    genuine = set(facts.timeline.put_at)
+    ended = {n for n, s in facts.statuses.items() if s in TERMINAL}
+    drained = {
+        n
+        for n in ended
+        if facts.statuses[n] == "SUCCEEDED" and facts.results.get(n, ({}, 0.0))[0].get("drained") is True
+    }
+    timeline = facts.timeline
+    for event_id in genuine - set(timeline.drained):  # a drain that never ended: at the workflow's end
+        if event_id in facts.results:
+            timeline.drained[event_id] = facts.results[event_id][1]
+    late = [i for i in genuine if timeline.started_at.get(i, float("inf")) - timeline.put_at[i] > SPOT_WARNING_SECONDS]
+    return {
+        "executions_started": len(facts.statuses),
+        "executions_succeeded": len(drained),
+        "executions_unfinished": len(facts.statuses) - len(ended),
+        "drains_incomplete": len(ended - drained),
+        "deadline_misses": len(late),
+        "hostile_sent": facts.hostile_sent,
+        "hostile_started": len(facts.hostile_ids & set(facts.statuses)),
+        "latency_ms": timeline.latency_ms(),
+    }

@@ -1,9 +1,11 @@
 """EventBridge rule delivery for the targets moto lacks, and a tap on what the bus delivered to SQS.
 
 moto raises NotImplementedError (HTTP 500 on PutEvents) for Lambda and Step Functions targets, and it lets
-scheduled rules (no pattern) match every event, which real EventBridge never does. The tap keeps the exact
-message body each event became on its SQS target, so the drill can replay an at-least-once duplicate
-(the same event id delivered twice), which PutEvents itself cannot produce: it always assigns a new id.
+scheduled rules (no pattern) match every event, which real EventBridge never does. Its default target input also
+drops the event's `account` (real EventBridge delivers the whole event): ingest refuses an event without one, so
+the account is put back. The tap keeps the exact message body each event became on its SQS target, so the drill
+can replay an at-least-once duplicate (the same event id delivered twice), which PutEvents itself cannot produce:
+it always assigns a new id.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from moto.stepfunctions.parser.models import stepfunctions_parser_backends
 from moto.utilities.arns import parse_arn
 
 _ASYNC_SERVICES = ("lambda", "states")
+_SENDING = threading.local()  # the event being delivered by this thread, for its account
 
 
 @dataclass
@@ -65,6 +68,7 @@ def install(tap: DeliveryTap) -> Callable[[], None]:
     def send_to_targets(rule: Rule, original_event: Any, transform_input: bool = True) -> None:
         if rule.scheduled_expression or not rule.event_pattern.matches_event(original_event):
             return
+        _SENDING.account = original_event.get("account") if isinstance(original_event, dict) else None
         extra = [t for t in rule.targets if parse_arn(t["Arn"]).service in _ASYNC_SERVICES]
         for target in extra:
             _deliver_async(rule, target, copy.deepcopy(original_event))
@@ -74,6 +78,9 @@ def install(tap: DeliveryTap) -> Callable[[], None]:
             original_send(native, original_event, transform_input)
 
     def send_to_sqs_queue(rule: Rule, resource_id: str, event: dict[str, Any], group_id: str | None = None) -> None:
+        account = getattr(_SENDING, "account", None)
+        if "id" in event and "account" not in event and account:
+            event = {**event, "account": account}
         original_sqs(rule, resource_id, event, group_id)
         # moto rewrote `time` in place before serialising: this body is byte-identical to the delivered one.
         if "id" in event:

@@ -23,6 +23,29 @@ from typing import Any
 from localmode.environ import environment_overlay
 
 Handler = Callable[[Any, Any], Any]
+# Called before each invocation's handler with (code name, event, configured timeout seconds); may raise a
+# SimulatedFailure (local mode's fault injection: localmode.faults).
+BeforeHook = Callable[[str, Any, float], None]
+
+
+class SimulatedFailure(BaseException):
+    """What the Lambda runtime reports when the invocation dies, not when the handler raises.
+
+    A BaseException so that no `except Exception` of the handler (ingest's claim release, powertools' batch
+    processor) sees it: a crashed or timed-out process runs no cleanup code.
+    """
+
+    error_type = "Runtime.ExitError"
+
+
+class LambdaCrash(SimulatedFailure):
+    """The process exited mid-invocation (out of memory, a segfault, a killed sandbox)."""
+
+
+class LambdaTimeout(SimulatedFailure):
+    """The invocation ran past the function's timeout and was stopped."""
+
+    error_type = "Sandbox.Timedout"
 
 
 @dataclass(frozen=True)
@@ -147,6 +170,8 @@ def run_handler(
             return _error_payload("Runtime.ImportModuleError", f"{handler_path}: {exc}"), True, None
         try:
             result = handler(event, context)
+        except SimulatedFailure as failure:
+            return _error_payload(failure.error_type, str(failure)), True, None
         except Exception as exc:
             return _error_payload(type(exc).__name__, str(exc) or repr(exc), traceback.format_exc()), True, None
     return json.dumps(result, default=str), False, result
@@ -174,11 +199,12 @@ EnvironmentFor = Callable[[Mapping[str, str]], Mapping[str, str]]
 def make_invoke_patch(
     environment_for: EnvironmentFor,
     journal: InvocationJournal,
+    before: Callable[[], BeforeHook | None] = lambda: None,
 ) -> Callable[[Any, Any], tuple[str, bool, str]]:
     """Build the replacement for `moto.awslambda.models.LambdaFunction._invoke_lambda`.
 
     `environment_for` turns the deployed function's variables into the invocation's whole overlay
-    (adding the endpoint, region and fake credentials of local mode).
+    (adding the endpoint, region and fake credentials of local mode); `before` gives the current hook, if any.
     """
 
     loader = HandlerLoader()
@@ -200,9 +226,16 @@ def make_invoke_patch(
             aws_request_id=str(uuid.uuid4()),
             deadline=started + float(function.timeout or 3),
         )
-        body, errored, result = run_handler(function.handler, payload, context, environment, loader)
-        ended, cpu = time.time(), time.thread_time() - cpu
         name = code_name(function.handler)
+        hook = before()
+        try:
+            if hook is not None:
+                hook(name, payload, float(function.timeout or 3))
+        except SimulatedFailure as failure:
+            body, errored, result = _error_payload(failure.error_type, str(failure)), True, None
+        else:
+            body, errored, result = run_handler(function.handler, payload, context, environment, loader)
+        ended, cpu = time.time(), time.thread_time() - cpu
         journal.add(Invocation(name, function.function_name, started, ended, errored, payload, result, cpu))
         logs = f"invoked {function.handler} in {int((ended - started) * 1000)} ms" + (" (error)" if errored else "")
         return body, errored, logs

@@ -4,8 +4,9 @@ moto's own event source mapping invokes the function inside SendMessage, one rec
 `batchItemFailures` and never retries, so a failure would neither reach the DLQ nor be measured.
 Here a few threads long-poll the queue, invoke the function through the Lambda API (so the in-process
 runner and its journal see it), delete what succeeded and leave the rest to come back; moto's SQS moves
-a message to the DLQ once its receive count passes `maxReceiveCount`. Local mode compresses time: a
-failed message becomes visible again after `retry_after_seconds`, not after the queue's visibility timeout.
+a message to the DLQ once its receive count passes `maxReceiveCount`. Time is not compressed: a failed message
+comes back after the queue's visibility timeout (30 s), or sooner when the function shortened it itself
+(ChangeMessageVisibility on a transient error), exactly as in AWS, so the drill's deadline figures are honest.
 """
 
 from __future__ import annotations
@@ -64,7 +65,6 @@ class SqsPoller:
     mapping: EventSourceMapping
     threads: int = 4
     wait_seconds: int = 1
-    retry_after_seconds: int = 2
     invocations: int = 0
     failures: int = 0
     _stop: threading.Event = field(default_factory=threading.Event)
@@ -120,10 +120,3 @@ class SqsPoller:
                 {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done[start : start + 10])
             ]
             sqs.delete_message_batch(QueueUrl=queue_url, Entries=entries)
-        for message in messages:
-            if message["MessageId"] in failed:
-                sqs.change_message_visibility(
-                    QueueUrl=queue_url,
-                    ReceiptHandle=message["ReceiptHandle"],
-                    VisibilityTimeout=self.retry_after_seconds,
-                )

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import shutil
 import sys
+import tempfile
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -21,18 +23,23 @@ from localmode.aws import LocalAws
 from localmode.cluster_seed import SeedNode
 from localmode.deploy import DeployedStack, deploy
 from localmode.kubelet import KubeletBridge, LaunchedNode
+from localmode.node_groups import NodeGroupController
+from localmode.node_groups import install as install_node_groups
+from localmode.pricing import PricingStandIn, install_spot_history, publish_advisor
 from localmode.sqs_poller import SqsPoller
 from localmode.tenant import LocalTenant, prepare_tenant, register_tenant
+from localmode.tls import Certificate, self_signed
 from localmode.ttl import TtlSweeper
 
 REPLACES_TAG = "cloudoptim:replaces"
-TemplateSource = Callable[[str, int], Mapping[str, Any]]
+NODE_GROUP_TAG = "eks:nodegroup-name"
+TemplateSource = Callable[..., Mapping[str, Any]]
 
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
-def synthesized_template(endpoint_url: str, wait_seconds: int) -> Mapping[str, Any]:
+def synthesized_template(endpoint_url: str, wait_seconds: int, pricing_url: str | None = None) -> Mapping[str, Any]:
     """The SaaS template from the CDK app, offline (imports aws_cdk: starts node, ~5-15 s)."""
     if importlib.util.find_spec("cdk") is None and (REPO_ROOT / "cdk" / "synth.py").is_file():
         # The CDK app is not an installed package: from any working directory, use the repository's.
@@ -41,7 +48,14 @@ def synthesized_template(endpoint_url: str, wait_seconds: int) -> Mapping[str, A
 
     os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")  # node 20's banner on stderr
 
-    return synth_saas_template(bundle=False, context={"local_endpoint_url": endpoint_url, "wait_seconds": wait_seconds})
+    context: dict[str, Any] = {
+        "local_endpoint_url": endpoint_url,
+        "wait_seconds": wait_seconds,
+        "hibernate_wait_seconds": wait_seconds,
+    }
+    if pricing_url:
+        context["local_pricing_endpoint_url"] = pricing_url
+    return synth_saas_template(bundle=False, context=context)
 
 
 @dataclass(frozen=True)
@@ -53,7 +67,7 @@ class LocalSettings:
     node_boot_seconds: float = 0.2
     node_ready_seconds: float = 0.5
     pod_ready_seconds: float = 0.5
-    poller_threads: int = 4
+    poller_threads: int = 8
     log_level: str = "WARNING"
     metrics: bool = True
 
@@ -98,6 +112,10 @@ class LocalStack:
     bridge: KubeletBridge | None = None
     pollers: list[SqsPoller] = field(default_factory=list)
     sweeper: TtlSweeper | None = None
+    node_groups: NodeGroupController | None = None
+    pricing: PricingStandIn | None = None
+    _undo: list[Callable[[], None]] = field(default_factory=list)
+    certificate: Certificate | None = None
 
     def __post_init__(self) -> None:
         extra = {} if self.settings.metrics else {"POWERTOOLS_METRICS_DISABLED": "true"}
@@ -108,12 +126,27 @@ class LocalStack:
         from localmode.kube_emulator import KubeEmulator, load_seed
 
         endpoint = self.aws.start()
-        self.deployed = deploy(self.aws, self.template_source(endpoint, self.settings.wait_seconds))
+        self.pricing = PricingStandIn()
+        pricing_url = self.pricing.start()
+        self._undo.append(install_spot_history())
+        self.deployed = deploy(
+            self.aws, self.template_source(endpoint, self.settings.wait_seconds, pricing_url=pricing_url)
+        )
+        publish_advisor(self.aws)
         seed = self.seed if self.seed is not None else load_seed()
         self.tenant = prepare_tenant(self.aws, seed, self.settings.tenant_id, self.settings.cluster)
-        self.kube = KubeEmulator(self.tenant.seed, pod_ready_seconds=self.settings.pod_ready_seconds)
+        # https like every real cluster: endpoints must be (ClusterAccess), and the client pins this CA
+        self.certificate = self_signed(Path(tempfile.mkdtemp(prefix="cloudoptim-kube-tls-")))
+        certificate = (self.certificate.cert_file, self.certificate.key_file)
+        self.kube = KubeEmulator(
+            self.tenant.seed, pod_ready_seconds=self.settings.pod_ready_seconds, certificate=certificate
+        )
         kube_url = self.kube.start()
-        register_tenant(self.aws, self.deployed.tables["REGISTRY_TABLE"], self.tenant, kube_url)
+        registry, bus = self.deployed.tables["REGISTRY_TABLE"], self.deployed.event_bus_name
+        register_tenant(self.aws, registry, bus, self.tenant, kube_url, self.certificate.ca_data)
+        self.node_groups = NodeGroupController(self.aws, self.tenant, self.kube)
+        self.node_groups.create()
+        self._undo.append(install_node_groups(self.node_groups))
         for instance_id, node in self.tenant.instances.items():
             self.live.add(instance_id, node, replacement=False)
         self._start_bridge()
@@ -140,8 +173,14 @@ class LocalStack:
             self.sweeper.stop()
         if self.bridge is not None:
             self.bridge.restore()
+        while self._undo:
+            self._undo.pop()()
+        if self.pricing is not None:
+            self.pricing.stop()
         if self.kube is not None:
             self.kube.stop()
+        if self.certificate is not None:
+            shutil.rmtree(self.certificate.cert_file.parent, ignore_errors=True)
         self.aws.stop()
 
     def _start_bridge(self) -> None:
@@ -170,21 +209,17 @@ class LocalStack:
         replaced = node.tags.get(REPLACES_TAG)
         return self.live.snapshot().get(replaced) if replaced else None
 
-    def _labels(self, node: LaunchedNode) -> dict[str, str]:
+    def _group_name(self, node: LaunchedNode) -> str:
         previous = self._group_of(node)
+        return previous.node_group if previous else node.tags.get(NODE_GROUP_TAG, "default")
+
+    def _labels(self, node: LaunchedNode) -> dict[str, str]:
         return {
-            "eks.amazonaws.com/nodegroup": previous.node_group if previous else "default",
+            "eks.amazonaws.com/nodegroup": self._group_name(node),
             "eks.amazonaws.com/capacityType": "SPOT" if node.capacity_type == "spot" else "ON_DEMAND",
         }
 
     def _discovered(self, node: LaunchedNode) -> None:
         """A joined instance becomes a drill target. Its `INSTANCE#<id>` item was written by LaunchReplacement."""
-        previous = self._group_of(node)
-        joined = SeedNode(
-            node.node_name,
-            node.zone,
-            node.instance_type,
-            node.capacity_type,
-            previous.node_group if previous else "default",
-        )
+        joined = SeedNode(node.node_name, node.zone, node.instance_type, node.capacity_type, self._group_name(node))
         self.live.add(node.instance_id, joined, replacement=REPLACES_TAG in node.tags)

@@ -16,6 +16,14 @@ from typing import Any
 
 from boto3.dynamodb.types import TypeSerializer
 
+from cloudoptim.adapters.aws import clients, tables
+from cloudoptim.adapters.aws.bus_policy import EventBusPolicy
+from cloudoptim.adapters.aws.registry import DynamoRegistry
+from cloudoptim.adapters.aws.secrets import SecretsExternalIds
+from cloudoptim.adapters.aws.sts import StsSessions
+from cloudoptim.onboarding import OnboardingRequest, onboarding_template
+from cloudoptim.tenancy.registration import AccountRegistration, RegistrationDeps, issue_external_id, register_account
+from cloudoptim.tenancy.tenants import INDEX
 from localmode.aws import ACCOUNT_ID, LocalAws
 from localmode.cluster_seed import SeedNode, seed_nodes, with_provider_ids
 
@@ -107,34 +115,35 @@ def _run_node_instances(
     return instances
 
 
+def external_ids(aws: LocalAws) -> SecretsExternalIds:
+    return SecretsExternalIds(clients.client("secretsmanager", aws.region, aws.endpoint_url))
+
+
 def prepare_tenant(aws: LocalAws, seed: Mapping[str, Any], tenant_id: str, cluster: str) -> LocalTenant:
-    """Customer-side AWS for the seeded cluster: network, launch templates, one instance per node, role."""
+    """Customer-side AWS for the seeded cluster: network, launch templates, one instance per node, and the role
+    the onboarding template creates, trusting the ExternalId the SaaS issued."""
     ec2 = aws.client("ec2")
     subnets, az_ids = _network(ec2)
     nodes = seed_nodes(seed, default_zone=next(iter(subnets)))
     nodes = [n if n.zone in subnets else _in_zone(n, next(iter(subnets))) for n in nodes]
     groups = _launch_templates(ec2, cluster, nodes, subnets)
     instances = _run_node_instances(ec2, cluster, nodes, groups)
+    external_id = issue_external_id(tenant_id, external_ids(aws))
+    request = OnboardingRequest(
+        tenant_id=tenant_id,
+        saas_account_id=ACCOUNT_ID,
+        external_id=external_id,
+        launch_template_ids=tuple(g.launch_template_id for g in groups.values()),
+        saas_region=aws.region,
+    )
+    access_role = onboarding_template(request)["Resources"]["AccessRole"]["Properties"]
     role_arn = aws.client("iam").create_role(
-        RoleName=f"CloudOptimAccess-{tenant_id}",
-        AssumeRolePolicyDocument=json.dumps(
-            {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Effect": "Allow",
-                        "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT_ID}:root"},
-                        "Action": "sts:AssumeRole",
-                        "Condition": {"StringEquals": {"sts:ExternalId": f"ext-{tenant_id}"}},
-                    }
-                ],
-            }
-        ),
+        RoleName=access_role["RoleName"], AssumeRolePolicyDocument=json.dumps(access_role["AssumeRolePolicyDocument"])
     )["Role"]["Arn"]
     patched = with_provider_ids(
         seed, {n.name: i for i, n in instances.items()}, {n.name: n.zone for n in instances.values()}
     )
-    return LocalTenant(tenant_id, cluster, aws.region, role_arn, f"ext-{tenant_id}", az_ids, groups, patched, instances)
+    return LocalTenant(tenant_id, cluster, aws.region, role_arn, external_id, az_ids, groups, patched, instances)
 
 
 def _in_zone(node: SeedNode, zone: str) -> SeedNode:
@@ -158,7 +167,8 @@ def node_item(tenant: LocalTenant, instance_id: str, node: SeedNode) -> dict[str
     }
 
 
-def registry_items(tenant: LocalTenant, endpoint: str) -> list[dict[str, Any]]:
+def registry_items(tenant: LocalTenant, endpoint: str, ca_data: str = "") -> list[dict[str, Any]]:
+    """The cluster item and one `INSTANCE#` item per node (the tenant's own items come from registration)."""
     node_groups = {
         name: {
             "launch_template_id": g.launch_template_id,
@@ -169,31 +179,56 @@ def registry_items(tenant: LocalTenant, endpoint: str) -> list[dict[str, Any]]:
         }
         for name, g in tenant.node_groups.items()
     }
-    meta = {
-        "pk": f"TENANT#{tenant.tenant_id}",
-        "sk": "META",
-        "account_id": ACCOUNT_ID,
-        "role_arn": tenant.role_arn,
-        "external_id": tenant.external_id,
-        "regions": [tenant.region],
-    }
     cluster = {
         "pk": f"TENANT#{tenant.tenant_id}",
         "sk": f"CLUSTER#{tenant.cluster}",
         "endpoint": endpoint,
-        "ca_data": "",
+        "ca_data": ca_data,
         "credentials": {"kind": "secret", "secret_arn": tenant.secret_arn},
         "node_groups": node_groups,
     }
-    return [meta, cluster, *(node_item(tenant, i, n) for i, n in tenant.instances.items())]
+    # The account's document as `POST /v1/accounts` writes it, and the tenant in the index the scheduled jobs walk.
+    account = {
+        "pk": f"TENANT#{tenant.tenant_id}",
+        "sk": f"ACCOUNT#{ACCOUNT_ID}",
+        **document(
+            {
+                "aws_account_id": ACCOUNT_ID,
+                "regions": [tenant.region],
+                "role_arn": tenant.role_arn,
+                "status": "verified",
+                "verification": None,
+            }
+        ),
+    }
+    listed = {"pk": f"TENANT#{INDEX}", "sk": f"TENANT#{tenant.tenant_id}", **document({"created_at": 0})}
+    return [cluster, account, listed, *(node_item(tenant, i, n) for i, n in tenant.instances.items())]
 
 
-def register_tenant(aws: LocalAws, registry_table: str, tenant: LocalTenant, endpoint: str) -> None:
-    """Write the tenant's registry items; the cluster token sits in Secrets Manager as in AWS."""
+def document(body: dict[str, Any]) -> dict[str, Any]:
+    """The attributes of a version-1 tenancy document (cloudoptim.adapters.aws.documents)."""
+    return {"doc": json.dumps(body, sort_keys=True, separators=(",", ":")), "version": 1, "created_at": 0,
+            "updated_at": 0}  # fmt: skip
+
+
+def register_tenant(
+    aws: LocalAws, registry_table: str, bus_name: str, tenant: LocalTenant, endpoint: str, ca_data: str
+) -> None:
+    """Register the account as the SaaS does, then the cluster (its token in Secrets Manager, as in AWS)."""
+    endpoint_url, region = aws.endpoint_url, aws.region
+    registry = DynamoRegistry(tables.registry_model(registry_table, endpoint_url, region))
+    ids = external_ids(aws)
+    deps = RegistrationDeps(
+        external_ids=ids,
+        directory=registry,
+        bus=EventBusPolicy(clients.client("events", region, endpoint_url), bus_name),
+        role_check=StsSessions(ids, clients.client("sts", region, endpoint_url), endpoint_url=endpoint_url),
+    )
+    register_account(AccountRegistration(tenant.tenant_id, ACCOUNT_ID, (tenant.region,)), deps)
     tenant.secret_arn = aws.client("secretsmanager").create_secret(
         Name=f"cloudoptim/{tenant.tenant_id}/{tenant.cluster}/token", SecretString=LOCAL_TOKEN
     )["ARN"]
-    put_items(aws, registry_table, registry_items(tenant, endpoint))
+    put_items(aws, registry_table, registry_items(tenant, endpoint, ca_data))
 
 
 def put_items(aws: LocalAws, table: str, items: list[dict[str, Any]]) -> None:

@@ -55,7 +55,7 @@ from engines.spot.model import InstanceType
 OPENB = SHARED / "workload-traces" / "alibaba-openb-k8s-2023"
 NODES_CSV, PODS_CSV = OPENB / "openb_node_list_all_node.csv", OPENB / "openb_pod_list_default.csv"
 CACHE = ROOT / "benchmarks" / "results" / "clusters"
-FORMAT = 1  # bump when the output changes, so cached clusters are rebuilt
+FORMAT = 2  # bump when the output changes, so cached clusters are rebuilt (2: no pod names shared in a namespace)
 REGION, ZONES = "eu-west-1", ("eu-west-1a", "eu-west-1b", "eu-west-1c")
 SKIPPED_FAMILIES = {"dl1", "g4ad", "hpc6a", "hpc6id", "hpc7a"}  # Gaudi and Radeon (no nvidia.com/gpu); HPC: no Spot
 PATIENCE = 100

@@ -70,12 +70,20 @@ class Ids:
         self.used.add(name)
         return name
 
-    def workload_name(self, namespace: str) -> str:
+    def workload_name(self, namespace: str, ordinals: int = 0) -> str:
+        """A workload name unused in the namespace; `ordinals` > 0 for a StatefulSet, whose pods are
+        `<name>-<i>`: those names are reserved too, so no bare pod and no StatefulSet pod ever share a name."""
         a, b = WORDS[0][self.rng.integers(len(WORDS[0]))], WORDS[1][self.rng.integers(len(WORDS[1]))]
         base, n = f"{a}-{b}", 1
-        while (name := base if n == 1 else f"{base}-{n}") in self.used or f"{namespace}/{name}" in self.used:
+
+        def taken(name: str) -> bool:
+            pods = [f"{namespace}/{name}-{i}" for i in range(ordinals)]
+            return name in self.used or f"{namespace}/{name}" in self.used or any(p in self.used for p in pods)
+
+        while taken(name := base if n == 1 else f"{base}-{n}"):
             n += 1
         self.used.add(f"{namespace}/{name}")
+        self.used.update(f"{namespace}/{name}-{i}" for i in range(ordinals))
         return name
 
     def uid(self) -> str:
@@ -121,7 +129,7 @@ def draw_workload(ids: Ids, cpu_m: int, mem_mi: int, gpus: int, max_replicas: in
     kind = "Pod" if u < 0.03 else "StatefulSet" if u < 0.11 else "Deployment"
     replicas = min(1 if kind == "Pod" else int(rng.geometric(0.4)), 10, max_replicas)
     namespace = NAMESPACES[rng.integers(len(NAMESPACES))]
-    name = ids.workload_name(namespace)
+    name = ids.workload_name(namespace, replicas if kind == "StatefulSet" else 0)
     deployment, multi = kind == "Deployment", kind == "Deployment" and replicas >= 2
     f = rng.random(9)
     w = Workload(namespace, name, kind, replicas, cpu_m, mem_mi or 256, gpus, {"app": name}, ids.token(10), ids.uid())

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from aws_cdk import ArnFormat, Duration, RemovalPolicy, Stack
+from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_events as events
@@ -17,13 +17,14 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
+from cdk.constructs import grants
 from cdk.constructs._cfn import acknowledge, name_logical_id
 from cdk.constructs.functions import ContractFunction
 from cdk.constructs.layers import Layers
 from cdk.constructs.storage import Storage
 from cdk.manifest import FUNCTION_LAYERS
+from cloudoptim.onboarding import EVENT_BUS_NAME, SAAS_ASSUMER_PATH
 
-CUSTOMER_ROLE_PATTERN = "arn:aws:iam::*:role/CloudOptimAccess-*"
 PUBLIC_PATHS = ("v1/health",)
 THROTTLE_RATE, THROTTLE_BURST = 50, 100  # requests per second per stage; WAF adds a per-IP limit
 
@@ -56,6 +57,7 @@ class Api(Construct):
         shared = {**environment, "AUDIT_KEY_ID": self.signing_key.key_arn}
         self.function = ContractFunction(
             self, "Function", name="api", code=code["api"], layers=layers.for_function(FUNCTION_LAYERS["api"]),
+            role_path=SAAS_ASSUMER_PATH,
             environment={
                 **shared, "API_ISSUER": issuer, "API_AUDIENCE": self.client.user_pool_client_id,
                 "USER_POOL_ID": self.user_pool.user_pool_id, "SAAS_ACCOUNT_ID": Stack.of(self).account,
@@ -74,61 +76,34 @@ class Api(Construct):
         rule.add_target(targets.LambdaFunction(self.checkpoint.function, retry_attempts=2))
 
     def _grant(self, storage: Storage) -> None:
+        """Exactly what the API and the checkpoint job call: keyed reads and conditional writes of the tenant's
+        documents (never Scan), appends to the audit log (never Update or Delete), its tenants' roles with a session
+        tag (account verification, cluster checks), the bus policy, the tenant users, the signing key."""
         api, checkpoint = self.function, self.checkpoint
-        # Documents: conditional Put/Delete and Query within a tenant's keys; never Scan (no grant for it).
-        storage.registry.grant(
-            api.role, "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:Query"
-        )
-        # The audit log only grows: Put (inside TransactWriteItems) and reads; no Update, no Delete.
+        documents = [*grants.KEYED_READ, "dynamodb:PutItem", "dynamodb:DeleteItem"]
+        grants.table_actions(api, storage.registry, documents, ["TENANT#", "ACCOUNT#"])
+        audit = ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem"]
         for fn in (api, checkpoint):
-            storage.audit.grant(
-                fn.role, "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:ConditionCheckItem"
-            )
-        storage.registry.grant(checkpoint.role, "dynamodb:Query")
+            grants.table_actions(fn, storage.audit, audit, ["TENANT#"])
+        grants.table_actions(checkpoint, storage.registry, grants.KEYED_READ, ["TENANT#"])
+        grants.assume_tenant_roles(api)
+        grants.read_cluster_tokens(api)
+        grants.write_secrets(
+            api, grants.EXTERNAL_ID_SECRETS, ["secretsmanager:CreateSecret", "secretsmanager:TagResource"]
+        )
+        grants.write_secrets(
+            api, grants.CLUSTER_TOKEN_SECRETS,
+            ["secretsmanager:CreateSecret", "secretsmanager:PutSecretValue", "secretsmanager:DeleteSecret",
+             "secretsmanager:TagResource"],
+        )  # fmt: skip
         self.signing_key.grant(api.role, "kms:GetPublicKey")
         self.signing_key.grant(checkpoint.role, "kms:Sign", "kms:GetPublicKey")
-        api.role.add_to_policy(iam.PolicyStatement(actions=["sts:AssumeRole"], resources=[CUSTOMER_ROLE_PATTERN]))
-        api.role.add_to_policy(
-            iam.PolicyStatement(
-                actions=[
-                    "secretsmanager:CreateSecret",
-                    "secretsmanager:GetSecretValue",
-                    "secretsmanager:PutSecretValue",
-                    "secretsmanager:DeleteSecret",
-                    "secretsmanager:TagResource",
-                ],
-                resources=[_secrets(self, "cloudoptim/*")],
-            )
-        )
-        api.role.add_to_policy(
-            iam.PolicyStatement(
-                actions=[
-                    "cognito-idp:AdminCreateUser",
-                    "cognito-idp:AdminUpdateUserAttributes",
-                    "cognito-idp:AdminDeleteUser",
-                    "cognito-idp:ListUsers",
-                ],
-                resources=[self.user_pool.user_pool_arn],
-            )
-        )
-        acknowledge(
-            api.role,
-            f"AwsSolutions-IAM5[Resource::{CUSTOMER_ROLE_PATTERN}]",
-            "Verify and connectivity checks assume the tenant's role; only roles named CloudOptimAccess-<tenant>, each "
-            "trusting its own generated ExternalId.",
-        )
-        acknowledge(
-            api.role,
-            "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:"
-            "cloudoptim/*]",
-            "ExternalIds and cluster tokens are created per tenant at onboarding under CloudOptim's own prefix.",
-        )
-
-
-def _secrets(scope: Construct, name: str) -> str:
-    return Stack.of(scope).format_arn(
-        service="secretsmanager", resource="secret", resource_name=name, arn_format=ArnFormat.COLON_RESOURCE_NAME
-    )
+        bus = Stack.of(self).format_arn(service="events", resource="event-bus", resource_name=EVENT_BUS_NAME)
+        api.role.add_to_policy(iam.PolicyStatement(actions=["events:DescribeEventBus", "events:PutPermission"],
+                                                   resources=[bus]))  # fmt: skip
+        users = ["cognito-idp:AdminCreateUser", "cognito-idp:AdminUpdateUserAttributes", "cognito-idp:AdminDeleteUser",
+                 "cognito-idp:ListUsers"]  # fmt: skip
+        api.role.add_to_policy(iam.PolicyStatement(actions=users, resources=[self.user_pool.user_pool_arn]))
 
 
 def _users(scope: Construct) -> tuple[cognito.UserPool, cognito.UserPoolClient]:

@@ -1,4 +1,9 @@
-"""Customer events in: the bus `cloudoptim-events`, rule `interruption-events` -> `InterruptionQueue` (+ DLQ)."""
+"""Customer events in: the bus `cloudoptim-events`, rule `interruption-events` -> `InterruptionQueue` (+ DLQ).
+
+Two dead-letter queues: `InterruptionDLQ` for messages ingest failed on three times, `EventDeliveryDLQ` for events
+EventBridge could not deliver to the queue within EVENT_MAX_AGE (a Spot warning is worthless after two minutes).
+Redrive: docs/platform-contract.md.
+"""
 
 from __future__ import annotations
 
@@ -12,18 +17,21 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from cdk.constructs._cfn import name_logical_id
-from cloudoptim.onboarding import EVENT_BUS_NAME, INTERRUPTION_EVENT_PATTERNS
+from cdk.constructs._cfn import acknowledge, name_logical_id
+from cloudoptim.onboarding import EVENT_BUS_NAME, INTERRUPTION_EVENT_PATTERNS, bus_conditions
 
 RULE_NAME = "interruption-events"
 MAX_RECEIVE_COUNT = 3
+EVENT_MAX_AGE = Duration.seconds(120)
+EVENT_RETRY_ATTEMPTS = 8
 
 
 class InterruptionEvents(Construct):
     """The bus customers forward to, and the queue the ingest Lambda drains.
 
-    Customer accounts known at deploy time get PutEvents in the bus policy; later tenants are added by
-    onboarding (events:PutPermission) without a redeploy.
+    Customer accounts known at deploy time get PutEvents in the bus policy, for the four notices only (source and
+    detail-type conditions); later tenants are added the same way by registration (cloudoptim.tenancy.registration,
+    events:PutPermission) without a redeploy.
     """
 
     def __init__(
@@ -32,13 +40,14 @@ class InterruptionEvents(Construct):
         super().__init__(scope, construct_id)
         self.bus = events.EventBus(self, "Bus", event_bus_name=EVENT_BUS_NAME)
         name_logical_id(self.bus, "EventBus")
-        if customer_accounts:
+        for account in customer_accounts:
             self.bus.add_to_resource_policy(
                 iam.PolicyStatement(
-                    sid="RegisteredCustomersPutEvents",
+                    sid=f"account-{account}",
                     actions=["events:PutEvents"],
-                    principals=[iam.AccountPrincipal(account) for account in customer_accounts],
+                    principals=[iam.AccountPrincipal(account)],
                     resources=[self.bus.event_bus_arn],
+                    conditions=bus_conditions(),
                 )
             )
         self.dead_letters = sqs.Queue(
@@ -60,6 +69,25 @@ class InterruptionEvents(Construct):
             dead_letter_queue=sqs.DeadLetterQueue(queue=self.dead_letters, max_receive_count=MAX_RECEIVE_COUNT),
         )
         name_logical_id(self.queue, "InterruptionQueue")
+        self.delivery_dead_letters = sqs.Queue(
+            self,
+            "EventDeliveryDLQ",
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            retention_period=Duration.days(14),
+        )
+        name_logical_id(self.delivery_dead_letters, "EventDeliveryDLQ")
+        acknowledge(
+            self.delivery_dead_letters,
+            "AwsSolutions-SQS3",
+            "This queue is itself a dead-letter queue: the rule's target DLQ for events EventBridge could not deliver.",
+        )
+        target = targets.SqsQueue(
+            self.queue,
+            dead_letter_queue=self.delivery_dead_letters,
+            max_event_age=EVENT_MAX_AGE,
+            retry_attempts=EVENT_RETRY_ATTEMPTS,
+        )
         self.rule = events.Rule(
             self,
             "InterruptionEventsRule",
@@ -68,7 +96,7 @@ class InterruptionEvents(Construct):
             description="Spot warnings, rebalance recommendations, state changes and EC2 scheduled changes",
             # Placeholder replaced below: the typed EventPattern cannot express `$or`.
             event_pattern=events.EventPattern(source=["aws.ec2"]),
-            targets=[targets.SqsQueue(self.queue)],
+            targets=[target],
         )
         name_logical_id(self.rule, "InterruptionEventsRule")
         cfn_rule = cast(events.CfnRule, self.rule.node.default_child)

@@ -34,6 +34,8 @@ class ContractFunction(Construct):
         timeout: Duration,
         memory_mb: int = 256,
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
+        role_path: str | None = None,
+        reserved_concurrency: int | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.contract_name = name
@@ -42,6 +44,8 @@ class ContractFunction(Construct):
             "Role",
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
             description=f"CloudOptim Lambda {name}",
+            # Roles that assume tenant roles sit under one path, which the customers' trust policies name.
+            path=role_path,
         )
         self.log_group = logs.LogGroup(self, "Logs", retention=log_retention)
         self.function = lambda_.Function(
@@ -59,6 +63,7 @@ class ContractFunction(Construct):
             memory_size=memory_mb,
             environment=dict(environment),
             description=f"CloudOptim {name}",
+            reserved_concurrent_executions=reserved_concurrency,
         )
         self.log_group.grant_write(self.role)
         name_logical_id(self.function, f"{_pascal(name)}Function")

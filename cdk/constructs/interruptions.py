@@ -1,4 +1,11 @@
-"""Interruption handling: `ingest` (SQS -> dedupe -> hive mind -> start) and the `DrainAndReplace` workflow."""
+"""Interruption handling: `ingest` (SQS -> dedupe -> hive mind -> start) and the `DrainAndReplace` workflow.
+
+Deadline arithmetic (a Spot warning leaves 120 s): ingest times out after INGEST_TIMEOUT_SECONDS; a claim it holds
+counts as in progress for CLAIM_IN_PROGRESS_SECONDS (longer than the timeout, so a live invocation keeps it); the
+queue hides a failed message for QUEUE_VISIBILITY_SECONDS (longer than the claim, so the retry finds it free). A
+message whose invocation crashed is retried at +30 s and, if that crashes too, at +60 s, each retry done by +75 s;
+transient errors shorten the wait to a few seconds (ChangeMessageVisibility). tests/infrastructure asserts it.
+"""
 
 from __future__ import annotations
 
@@ -6,40 +13,53 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
-from aws_cdk import ArnFormat, Duration, Stack
+from aws_cdk import Duration
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
+from cdk.constructs import grants
 from cdk.constructs._cfn import acknowledge, name_logical_id
-from cdk.constructs.events import InterruptionEvents
+from cdk.constructs.events import MAX_RECEIVE_COUNT, InterruptionEvents
 from cdk.constructs.functions import ContractFunction
 from cdk.constructs.layers import Layers
 from cdk.constructs.storage import Storage
 from cdk.manifest import FUNCTION_LAYERS
+from cloudoptim.onboarding import SAAS_ASSUMER_PATH
+from cloudoptim.tenancy.actions import PURPOSE_FUNCTIONS
 
-INGEST_TIMEOUT_SECONDS = 30
-# AWS's advice for SQS event sources: visibility timeout at least six times the function timeout.
-QUEUE_VISIBILITY_TIMEOUT = Duration.seconds(6 * INGEST_TIMEOUT_SECONDS)
-CUSTOMER_ROLE_PATTERN = "arn:aws:iam::*:role/CloudOptimAccess-*"
+SPOT_WARNING_SECONDS = 120
+INGEST_TIMEOUT_SECONDS = 15
+CLAIM_IN_PROGRESS_SECONDS = INGEST_TIMEOUT_SECONDS + 5
+QUEUE_VISIBILITY_SECONDS = 30
+QUEUE_VISIBILITY_TIMEOUT = Duration.seconds(QUEUE_VISIBILITY_SECONDS)
+# Ingest always has this many concurrent executions, whatever other functions of the account do, and never more:
+# the event source mapping's maximum concurrency matches it, so the poller never runs into throttles.
+INGEST_RESERVED_CONCURRENCY = 20
+# One notice per invocation: a crash or timeout fails its whole batch and costs every message in it a receive (three,
+# then the DLQ), so in ten-message batches two neighbours' crashes could push a healthy notice to the DLQ. Notices
+# are rare and ingest takes tens of milliseconds: 20 concurrent single-message invocations keep up with a burst.
+INGEST_BATCH_SIZE = 1
 
-# Step function name -> (definition substitution, timeout seconds, memory MB).
+# Step function name -> (definition substitution, timeout seconds, memory MB). Timeouts are short because the
+# steps run inside a two-minute warning; a timed-out step is retried by the state machine.
 DRAIN_STEPS: Mapping[str, tuple[str, int, int]] = {
-    "choose_replacement": ("ChooseReplacementFunctionArn", 60, 1024),
-    "launch_replacement": ("LaunchReplacementFunctionArn", 30, 256),
-    "node_status": ("NodeStatusFunctionArn", 30, 256),
-    "cordon_node": ("CordonNodeFunctionArn", 30, 256),
-    "evict_pods": ("EvictPodsFunctionArn", 60, 256),
-    "record_outcome": ("RecordOutcomeFunctionArn", 15, 256),
+    "choose_replacement": ("ChooseReplacementFunctionArn", 20, 1024),
+    "launch_replacement": ("LaunchReplacementFunctionArn", 20, 256),
+    "node_status": ("NodeStatusFunctionArn", 15, 256),
+    "terminate_replacement": ("TerminateReplacementFunctionArn", 15, 256),
+    "cordon_node": ("CordonNodeFunctionArn", 15, 256),
+    "evict_pods": ("EvictPodsFunctionArn", 30, 256),
+    "record_outcome": ("RecordOutcomeFunctionArn", 10, 256),
 }
-# Functions that act in the customer's account or cluster assume the tenant role: ingest looks up instances
-# the registry does not know (DescribeInstances), the Kubernetes steps sign EKS tokens with it.
-ASSUMES_CUSTOMER_ROLE = ("ingest", "launch_replacement", "node_status", "cordon_node", "evict_pods")
+# Functions that act in the customer's account or cluster assume the tenant role, each for one purpose
+# (cloudoptim.tenancy.actions): ingest locates unknown instances, launch/terminate run EC2, the Kubernetes steps
+# sign EKS tokens with it.
+ASSUMES_CUSTOMER_ROLE = tuple(sorted({f for functions in PURPOSE_FUNCTIONS.values() for f in functions}))
 # Clusters registered with `{"kind": "secret"}` credentials keep a service-account token in Secrets Manager.
-READS_CLUSTER_TOKENS = ("node_status", "cordon_node", "evict_pods")
-CLUSTER_TOKEN_SECRETS = "cloudoptim/*"
+READS_CLUSTER_TOKENS = PURPOSE_FUNCTIONS["cluster"]
 
 
 class AslSubstitutionError(ValueError):
@@ -47,7 +67,7 @@ class AslSubstitutionError(ValueError):
 
 
 class Interruptions(Construct):
-    """The seven functions, their least-privilege grants and the state machine routing the six steps."""
+    """The eight functions, their least-privilege grants and the state machine routing the seven steps."""
 
     def __init__(
         self,
@@ -65,7 +85,9 @@ class Interruptions(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
 
-        def function(name: str, timeout: int, memory: int, extra: Mapping[str, str] | None = None) -> ContractFunction:
+        def function(
+            name: str, timeout: int, memory: int, extra: Mapping[str, str] | None = None, reserved: int | None = None
+        ) -> ContractFunction:
             return ContractFunction(
                 self,
                 name,
@@ -76,20 +98,37 @@ class Interruptions(Construct):
                 timeout=Duration.seconds(timeout),
                 memory_mb=memory,
                 log_retention=log_retention,
+                role_path=SAAS_ASSUMER_PATH if name in ASSUMES_CUSTOMER_ROLE else None,
+                reserved_concurrency=reserved,
             )
 
-        self.steps = {name: function(name, timeout, memory) for name, (_, timeout, memory) in DRAIN_STEPS.items()}
+        record_env = {"IDEMPOTENCY_TABLE": storage.idempotency.table_name}
+        self.steps = {
+            name: function(name, timeout, memory, record_env if name == "record_outcome" else None)
+            for name, (_, timeout, memory) in DRAIN_STEPS.items()
+        }
         self.state_machine = _drain_and_replace(self, asl, self.steps, log_retention)
 
         self.ingest = function(
             "ingest",
             INGEST_TIMEOUT_SECONDS,
             256,
-            {"STATE_MACHINE_ARN": self.state_machine.state_machine_arn, **ingest_environment},
+            {
+                "STATE_MACHINE_ARN": self.state_machine.state_machine_arn,
+                "QUEUE_URL": events.queue.queue_url,
+                "CLAIM_IN_PROGRESS_SECONDS": str(CLAIM_IN_PROGRESS_SECONDS),
+                **ingest_environment,
+            },
+            reserved=INGEST_RESERVED_CONCURRENCY,
         )
         self._grant(storage)
         self.ingest.function.add_event_source(
-            sources.SqsEventSource(events.queue, batch_size=10, report_batch_item_failures=True)
+            sources.SqsEventSource(
+                events.queue,
+                batch_size=INGEST_BATCH_SIZE,
+                report_batch_item_failures=True,
+                max_concurrency=INGEST_RESERVED_CONCURRENCY,
+            )
         )
 
     @property
@@ -98,51 +137,30 @@ class Interruptions(Construct):
 
     def _grant(self, storage: Storage) -> None:
         """Exactly the reads and writes of the platform contract's Lambda table."""
-        steps = {name: step.function for name, step in self.steps.items()}
-        storage.registry.grant_read_data(self.ingest.function)
-        # The contract says "write"; ingest also queries the pool's live flags to escalate (spec S6).
-        storage.hive_mind.grant_read_write_data(self.ingest.function)
-        storage.idempotency.grant_read_write_data(self.ingest.function)
-        self.state_machine.grant_start_execution(self.ingest.function)
-        for name in ("choose_replacement", "launch_replacement", "node_status", "cordon_node", "evict_pods"):
-            storage.registry.grant_read_data(steps[name])
-        storage.hive_mind.grant_read_data(steps["choose_replacement"])
-        # the replacement's INSTANCE# item, so its own notices resolve (no update or delete)
-        storage.registry.grant(steps["launch_replacement"], "dynamodb:PutItem")
-        storage.audit.grant_write_data(steps["record_outcome"])
+        steps, ingest = self.steps, self.ingest
+        grants.table_actions(ingest, storage.registry, grants.KEYED_READ, ["INSTANCE#", "TENANT#", "ACCOUNT#"])
+        grants.table_actions(ingest, storage.hive_mind, [*grants.KEYED_READ, "dynamodb:PutItem"])
+        claims = [*grants.KEYED_READ, "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]
+        grants.table_actions(ingest, storage.idempotency, claims)
+        self.state_machine.grant_start_execution(ingest.function)
+        for name in ("choose_replacement", "launch_replacement", "node_status", "terminate_replacement",
+                     "cordon_node", "evict_pods"):  # fmt: skip
+            grants.table_actions(steps[name], storage.registry, grants.KEYED_READ, ["TENANT#"])
+        grants.table_actions(
+            steps["choose_replacement"], storage.hive_mind, ["dynamodb:DescribeTable", "dynamodb:Query"], indexes=True
+        )
+        # the replacement's INSTANCE# item, so its own notices resolve (no update or delete, no other item kind)
+        grants.table_actions(steps["launch_replacement"], storage.registry, ["dynamodb:PutItem"], ["INSTANCE#"])
+        # append-only: PutItem (in a transaction) and reads; no UpdateItem, DeleteItem or BatchWriteItem
+        audit = ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:Query"]
+        grants.table_actions(steps["record_outcome"], storage.audit, audit, ["TENANT#"])
+        guards = ["dynamodb:DescribeTable", "dynamodb:DeleteItem"]  # give back an instance's guard claims
+        grants.table_actions(steps["record_outcome"], storage.idempotency, guards, ["INSTANCE#"])
         for name, fn in self.functions.items():
             if name in ASSUMES_CUSTOMER_ROLE:
-                _assume_customer_role(fn)
+                grants.assume_tenant_roles(fn)
             if name in READS_CLUSTER_TOKENS:
-                _read_cluster_tokens(fn)
-
-
-def _assume_customer_role(fn: ContractFunction) -> None:
-    fn.role.add_to_policy(iam.PolicyStatement(actions=["sts:AssumeRole"], resources=[CUSTOMER_ROLE_PATTERN]))
-    acknowledge(
-        fn.role,
-        f"AwsSolutions-IAM5[Resource::{CUSTOMER_ROLE_PATTERN}]",
-        "Tenant accounts register at runtime; only roles named CloudOptimAccess-<tenant> can be assumed, "
-        "and each one's trust policy demands the tenant's ExternalId.",
-    )
-
-
-def _read_cluster_tokens(fn: ContractFunction) -> None:
-    stack = Stack.of(fn)
-    secrets = stack.format_arn(
-        service="secretsmanager",
-        resource="secret",
-        resource_name=CLUSTER_TOKEN_SECRETS,
-        arn_format=ArnFormat.COLON_RESOURCE_NAME,
-    )
-    fn.role.add_to_policy(iam.PolicyStatement(actions=["secretsmanager:GetSecretValue"], resources=[secrets]))
-    acknowledge(
-        fn.role,
-        "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:"
-        f"{CLUSTER_TOKEN_SECRETS}]",
-        "Cluster tokens are stored per tenant and cluster at registration (cloudoptim/<tenant>/<cluster>/token); "
-        "the prefix limits reads to CloudOptim's own secrets in this account.",
-    )
+                grants.read_cluster_tokens(fn)
 
 
 def _drain_and_replace(
@@ -154,13 +172,13 @@ def _drain_and_replace(
     if unknown:
         raise AslSubstitutionError(f"{asl.name} uses placeholders the stack does not provide: {', '.join(unknown)}")
     log_group = logs.LogGroup(scope, "DrainAndReplaceLogs", retention=log_retention)
+    # No `timeout=` here: CDK drops it for a definition given as a string. The ASL carries TimeoutSeconds.
     machine = sfn.StateMachine(
         scope,
         "DrainAndReplace",
         definition_body=sfn.DefinitionBody.from_string(definition),
         definition_substitutions=substitutions,
         state_machine_type=sfn.StateMachineType.STANDARD,
-        timeout=Duration.hours(1),
         tracing_enabled=True,
         logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=True),
     )
@@ -177,3 +195,6 @@ def _drain_and_replace(
         "resource-level permissions; CDK adds exactly those for logging and tracing.",
     )
     return machine
+
+
+__all__ = ["MAX_RECEIVE_COUNT", "QUEUE_VISIBILITY_TIMEOUT", "Interruptions"]

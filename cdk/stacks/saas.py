@@ -7,10 +7,14 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from cdk.bundling import AssetFolders
+from cdk.constructs.account_jobs import AccountJobs
+from cdk.constructs.alarms import Alarms
 from cdk.constructs.api import Api
 from cdk.constructs.events import InterruptionEvents
+from cdk.constructs.hibernation import Hibernation
 from cdk.constructs.interruptions import QUEUE_VISIBILITY_TIMEOUT, Interruptions
 from cdk.constructs.layers import Layers
+from cdk.constructs.scraping import Scraping
 from cdk.constructs.storage import Storage
 from cdk.settings import AppSettings
 from cloudoptim.onboarding import EVENT_BUS_NAME
@@ -41,6 +45,7 @@ class SaasStack(Stack):
             "REGISTRY_TABLE": storage.registry.table_name,
             "HIVE_MIND_TABLE": storage.hive_mind.table_name,
             "AUDIT_TABLE": storage.audit.table_name,
+            "PRICES_TABLE": storage.prices.table_name,
             "POWERTOOLS_SERVICE_NAME": "cloudoptim",
         }
         if settings.local_endpoint_url:
@@ -71,11 +76,48 @@ class SaasStack(Stack):
             environment=environment,
             log_retention=_retention(settings.log_retention_days),
         )
+        # The engines and the API read the freshest prices the scraping job stored (Gets and Queries only).
+        for reader in (interruptions.steps["choose_replacement"], api.function):
+            storage.prices.grant(reader.role, "dynamodb:GetItem", "dynamodb:Query")
+        retention = _retention(settings.log_retention_days)
+        scraping = Scraping(
+            self, "Scraping", storage=storage, layers=layers, code=assets.functions, environment=environment,
+            log_retention=retention, every_minutes=settings.scrape_every_minutes, regions=settings.price_regions,
+            pricing_endpoint_url=settings.local_pricing_endpoint_url,
+        )  # fmt: skip
+        hibernation = Hibernation(
+            self, "Hibernation", storage=storage, layers=layers, code=assets.functions, environment=environment,
+            asl=settings.hibernate_asl, wait_seconds=settings.hibernate_wait_seconds, log_retention=retention,
+        )  # fmt: skip
+        jobs = AccountJobs(
+            self, "AccountJobs", storage=storage, layers=layers, code=assets.functions, environment=environment,
+            log_retention=retention,
+        )  # fmt: skip
+        scheduled = {
+            "scrape_prices": scraping.scrape, "fill_price_gaps": scraping.fill, "hibernation_tick": hibernation.tick,
+            "hibernation_step": hibernation.step, "discover_clusters": jobs.discover, "waste_scan": jobs.waste,
+        }  # fmt: skip
+        Alarms(
+            self,
+            "Alarms",
+            dead_letter_queues={
+                "InterruptionDLQ": intake.dead_letters,
+                "EventDeliveryDLQ": intake.delivery_dead_letters,
+            },
+            functions={
+                **{_pascal(name): fn.function for name, fn in interruptions.functions.items()},
+                "Api": api.function.function,
+                "AuditCheckpoint": api.checkpoint.function,
+                **{_pascal(name): fn.function for name, fn in scheduled.items()},
+            },
+            state_machine=interruptions.state_machine,
+        )
         outputs = {
             "EventBusName": EVENT_BUS_NAME,  # literal: moto's CloudFormation resolves the bus's Ref to an object
             "EventBusArn": intake.bus.event_bus_arn,
             "InterruptionQueueUrl": intake.queue.queue_url,
             "InterruptionDLQUrl": intake.dead_letters.queue_url,
+            "EventDeliveryDLQUrl": intake.delivery_dead_letters.queue_url,
             "RegistryTableName": storage.registry.table_name,
             "HiveMindTableName": storage.hive_mind.table_name,
             "IdempotencyTableName": storage.idempotency.table_name,
@@ -85,15 +127,23 @@ class SaasStack(Stack):
             "UserPoolId": api.user_pool.user_pool_id,
             "UserPoolClientId": api.client.user_pool_client_id,
             "AuditSigningKeyArn": api.signing_key.key_arn,
+            "HibernateArn": hibernation.state_machine.state_machine_arn,
+            "PricesTableName": storage.prices.table_name,
+            "PriceArchiveBucket": storage.price_archive.bucket_name,
         }
-        for name, fn in {**interruptions.functions, "api": api.function, "audit_checkpoint": api.checkpoint}.items():
+        functions = {**interruptions.functions, "api": api.function, "audit_checkpoint": api.checkpoint, **scheduled}
+        for name, fn in functions.items():
             outputs[_output_name(name)] = fn.function.function_name
         for key, value in outputs.items():
             CfnOutput(self, key, value=value)
 
 
+def _pascal(function: str) -> str:
+    return "".join(part.capitalize() for part in function.split("_"))
+
+
 def _output_name(function: str) -> str:
-    return "".join(part.capitalize() for part in function.split("_")) + "FunctionName"
+    return _pascal(function) + "FunctionName"
 
 
 _RETENTION = {

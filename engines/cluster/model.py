@@ -1,7 +1,8 @@
 """Value objects of a Kubernetes cluster as the efficiency engines see it: nodes, pods, PDBs, prices.
 
-Resources are integers in the units Kubernetes accounts in (millicores, bytes, whole GPUs, pod slots), so a
-plan's capacity checks are exact: a pod either fits a node or it does not, with no float rounding.
+Resources (resources.py) are integers in the units Kubernetes accounts in (millicores, bytes, whole devices, pod
+slots), over every resource a pod requests, so a plan's capacity checks are exact: a pod either fits a node or
+it does not, with no float rounding.
 """
 
 from __future__ import annotations
@@ -9,51 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
+from engines.cluster.resources import Resources as Resources
+from engines.cluster.resources import extra_names
 from engines.cluster.selectors import LabelSelector, NodeSelectorTerm, Taint, Toleration, node_terms_match
 
 ON_DEMAND = "on-demand"
 SPOT = "spot"
 HOSTNAME_KEY = "kubernetes.io/hostname"
 ZONE_KEY = "topology.kubernetes.io/zone"
-
-
-@dataclass(frozen=True, slots=True)
-class Resources:
-    """Requests or capacity: CPU millicores, memory bytes, GPUs, pod slots."""
-
-    cpu_m: int = 0
-    memory: int = 0
-    gpu: int = 0
-    pods: int = 0
-
-    def __add__(self, other: Resources) -> Resources:
-        return Resources(
-            self.cpu_m + other.cpu_m, self.memory + other.memory, self.gpu + other.gpu, self.pods + other.pods
-        )
-
-    def __sub__(self, other: Resources) -> Resources:
-        return Resources(
-            self.cpu_m - other.cpu_m, self.memory - other.memory, self.gpu - other.gpu, self.pods - other.pods
-        )
-
-    def fits_in(self, capacity: Resources) -> bool:
-        return (
-            self.cpu_m <= capacity.cpu_m
-            and self.memory <= capacity.memory
-            and self.gpu <= capacity.gpu
-            and self.pods <= capacity.pods
-        )
-
-    def as_tuple(self) -> tuple[int, int, int, int]:
-        return (self.cpu_m, self.memory, self.gpu, self.pods)
-
-    def shortfall(self, capacity: Resources) -> str | None:
-        """Which dimension does not fit, in words; None when everything fits."""
-        labels = ("cpu", "memory", "gpu", "pods")
-        for label, need, have in zip(labels, self.as_tuple(), capacity.as_tuple(), strict=True):
-            if need > have:
-                return f"{label} needs {need} > {have} available"
-        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,10 +68,11 @@ class Pod:
     persistent_volume: bool = False  # a PVC: EBS volumes are zonal, so the pod stays in its zone
     phase: str = "Running"
     priority: int = 0
+    # "namespace/name", computed once: the planner reads it hundreds of thousands of times on a large cluster
+    key: str = field(init=False, repr=False, compare=False, default="")
 
-    @property
-    def key(self) -> str:
-        return f"{self.namespace}/{self.name}"
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", f"{self.namespace}/{self.name}")
 
     @property
     def is_daemon(self) -> bool:
@@ -200,7 +165,21 @@ class ClusterState:
         return placed
 
     def cost_per_hour(self) -> float:
+        """The priced nodes' cost: an unpriced node is left out (`unpriced` says which), never counted as free."""
         return sum(n.price_per_hour or 0.0 for n in self.nodes)
+
+    @property
+    def unpriced(self) -> tuple[str, ...]:
+        return tuple(n.name for n in self.nodes if n.price_per_hour is None)
+
+    @property
+    def extra_resources(self) -> tuple[str, ...]:
+        """Resources beyond cpu, memory, nvidia.com/gpu and pods that some active pod requests (sorted)."""
+        cached: tuple[str, ...] | None = self.__dict__.get("_extras")
+        if cached is None:
+            cached = extra_names(p.requests for p in self.pods if p.is_active)
+            object.__setattr__(self, "_extras", cached)
+        return cached
 
     def __iter__(self) -> Iterator[Node]:
         return iter(self.nodes)

@@ -1,4 +1,4 @@
-"""A proven lower bound on the hourly cost any consolidation of this cluster can reach.
+"""A proven lower bound on the hourly cost any consolidation of this cluster can reach, under ASSUMPTIONS.
 
 Relaxation: pods on blocked nodes stay; every other pod's requests become fluid (CPU, memory, GPUs may be
 split across nodes), each candidate node may be kept fractionally, and new nodes of any offered type may be
@@ -24,6 +24,17 @@ from engines.consolidation.groups import GroupKey, group_nodes, may_replace, new
 from engines.consolidation.policy import ConsolidationPolicy
 
 _GRID = 24  # directions per axis on the simplex of (cpu, memory, gpu) weights
+# What the bound holds under: a plan breaking one of these (draining a node a rule keeps, launching a type a
+# replacement may not be) can go below it. Stated with the bound in the plan's JSON and table.
+ASSUMPTIONS = (
+    "nodes a rule keeps (the blocked list) stay, at their price",
+    "new nodes are only types a replacement may be: the zone, capacity type, architecture and accelerator family "
+    "of the nodes it replaces, within the policy's generations and families",
+    "pods keep their node selectors, node affinity, tolerations and volume zones; pod-to-pod rules, minimum "
+    "savings and budgets' pace are relaxed, and a pod's cpu, memory and GPUs may come from several nodes",
+    "resources other than cpu, memory and nvidia.com/gpu are not counted",
+    "unpriced nodes are left out, as from the costs",
+)
 
 
 def lower_bound(
@@ -56,14 +67,18 @@ def lower_bound(
         compatible.append(fits)
         for g in fits:
             parent[find(len(groups) + c)] = find(g)
-    total = sum(
-        n.price_per_hour or 0.0 for n in state.nodes if n.name in eligibility.blocked or not policy.allow_delete
-    )
+    total = sum(n.price_per_hour or 0.0 for n in state.nodes if _fixed(n, eligibility, policy))
     for root in {find(g) for g in range(len(groups))}:
         part_groups = [g for g in range(len(groups)) if find(g) == root]
         part_classes = [c for c in range(len(classes)) if find(len(groups) + c) == root]
         total += _part_bound(part_groups, part_classes, groups, classes, on_node, eligibility, prices, daemons, policy)
     return total
+
+
+def _fixed(node: Node, eligibility: Eligibility, policy: ConsolidationPolicy) -> bool:
+    """Kept whatever the plan: blocked, or no action may remove it (a replacement removes a node too, so a
+    replace-only policy such as node rightsizing still frees its candidates)."""
+    return node.name in eligibility.blocked or not (policy.allow_delete or policy.allow_replace)
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,14 +144,14 @@ def _part_bound(
     for g in part_groups:
         key, members = groups[g].key, groups[g].members
         for node in members:
-            alloc = np.array(node.allocatable.as_tuple()[:3], dtype=float)
+            alloc = np.array(node.allocatable.vector()[:3], dtype=float)
             pods = (
                 on_node[node.name]
                 if node.name in eligibility.blocked
                 else [p for p in on_node[node.name] if p.is_daemon]
             )
-            used = sum((np.array(p.requests.as_tuple()[:3], dtype=float) for p in pods), np.zeros(3))
-            if node.name in eligibility.blocked or not policy.allow_delete:
+            used = sum((np.array(p.requests.vector()[:3], dtype=float) for p in pods), np.zeros(3))
+            if _fixed(node, eligibility, policy):
                 spare += np.maximum(alloc - used, 0)
             else:
                 caps.append(np.maximum(alloc - used, 0))  # its DaemonSets stay if it is kept
@@ -177,9 +192,9 @@ def _group_offers(
         node = new_node_template(seed, offer, 0)
         if not any(p.static_fit(node) is None for p in samples):
             continue
-        overhead = np.array(daemons.overhead(node).as_tuple()[:3], dtype=float)
+        overhead = np.array(daemons.overhead(node).vector()[:3], dtype=float)
         found.append(
-            (np.maximum(np.array(offer.allocatable.as_tuple()[:3], dtype=float) - overhead, 0), offer.price_per_hour)
+            (np.maximum(np.array(offer.allocatable.vector()[:3], dtype=float) - overhead, 0), offer.price_per_hour)
         )
     return found
 

@@ -2,11 +2,19 @@
 
 A node is a candidate only if every pod on it can be evicted safely now. The reason for the first rule that
 fails is kept, so every node left alone says why in the plan.
+
+PodDisruptionBudgets as Kubernetes applies them: the Eviction API takes one pod while the budget allows a
+disruption and answers 429 until the evicted pod's replacement is Ready, so `kubectl drain` and Karpenter drain a
+node holding three replicas under maxUnavailable 1 in three rounds. A budget blocks a node only when it allows no
+disruption at all now (or a pod is under two budgets, which the API refuses); otherwise the drain takes
+`rounds` rounds, and the plan says so.
 """
 
 from __future__ import annotations
 
+import math
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from engines.cluster.model import ClusterState, Node, Pdb, Pod
@@ -23,6 +31,34 @@ class Eligibility:
     blocked: dict[str, BlockReason]  # node -> reason
     pdb_of: dict[str, int]  # pod key -> index into pdbs (pods covered by exactly one PDB)
     pdbs: tuple[Pdb, ...]
+
+    def rounds(self, pods: Iterable[Pod]) -> int:
+        """Eviction rounds to drain `pods`: per budget ceil(its pods / its allowance), at least 1 if any pod."""
+        per_pdb: Counter[int] = Counter()
+        found = False
+        for pod in pods:
+            found = True
+            if pod.key in self.pdb_of:
+                per_pdb[self.pdb_of[pod.key]] += 1
+        need = [math.ceil(n / max(self.pdbs[i].disruptions_allowed, 1)) for i, n in per_pdb.items()]
+        return max(need, default=1) if found else 0
+
+    def rounds_reason(self, pods: Iterable[Pod]) -> str | None:
+        """Why a drain takes more than one round, naming the budget that sets the pace; None for one round."""
+        per_pdb = Counter(self.pdb_of[p.key] for p in pods if p.key in self.pdb_of)
+        slowest = max(per_pdb, key=lambda i: (math.ceil(per_pdb[i] / max(self.pdbs[i].disruptions_allowed, 1)), -i),
+                      default=None)  # fmt: skip
+        if slowest is None:
+            return None
+        pdb, evicted = self.pdbs[slowest], per_pdb[slowest]
+        rounds = math.ceil(evicted / max(pdb.disruptions_allowed, 1))
+        if rounds <= 1:
+            return None
+        return (
+            f"drains in {rounds} eviction rounds: PodDisruptionBudget {pdb.namespace}/{pdb.name} allows "
+            f"{pdb.disruptions_allowed} disruption(s) at a time for its {evicted} pod(s) here, and each round waits "
+            "for the evicted pods to be Ready elsewhere"
+        )
 
 
 def assess(state: ClusterState, policy: ConsolidationPolicy) -> Eligibility:
@@ -69,12 +105,12 @@ def _pods_reason(
             per_pdb[pdb_of[pod.key]] += 1
     for index, evictions in per_pdb.items():
         pdb = pdbs[index]
-        if evictions > pdb.disruptions_allowed:
-            # Draining would need more evictions at once than the budget allows: the drain would stall.
+        if pdb.disruptions_allowed <= 0:
+            # No eviction of its pods succeeds now: a drain would wait for ever (the budget is at its floor).
             budget = f"PodDisruptionBudget {pdb.namespace}/{pdb.name}"
             return BlockReason(
                 BlockCode.PDB_TOO_TIGHT,
-                f"{budget} allows {pdb.disruptions_allowed} disruption(s), draining this node needs {evictions}",
+                f"{budget} allows 0 disruptions now, and draining this node evicts {evictions} of its pods",
                 budget,  # alike reasons count per budget
             )
     return None

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from engines.cluster.model import HOSTNAME_KEY, Node, NodeOffer
+from engines.cluster.capacity import ACCELERATORS, INHERITED
+from engines.cluster.model import HOSTNAME_KEY, Node, NodeOffer, Resources
 from engines.cluster.selectors import Taint
 from engines.consolidation.policy import ConsolidationPolicy
 from engines.spot.model import InstanceType
@@ -34,11 +35,19 @@ class GroupKey:
     taints: tuple[Taint, ...]
     pool: str
     arch: str
-    gpu_family: str
+    accelerator_family: str
 
 
 def group_key(node: Node) -> GroupKey:
-    return GroupKey(node.zone, node.capacity_type, node.taints, pool_of(node), node_arch(node), gpu_family(node))
+    return GroupKey(
+        node.zone, node.capacity_type, node.taints, pool_of(node), node_arch(node), accelerator_family(node)
+    )
+
+
+def inherited(node: Node) -> tuple[tuple[str, int], ...]:
+    """The resources a replacement takes from the node it replaces (its seed), not from its type: the launch
+    template's root volume gives ephemeral-storage. Every pod moved onto the new node is checked against it."""
+    return tuple((name, value) for name, value in node.allocatable.extended if name in INHERITED)
 
 
 def group_nodes(nodes: Iterable[Node]) -> dict[GroupKey, list[Node]]:
@@ -61,9 +70,11 @@ def policy_allows(policy: ConsolidationPolicy, instance: InstanceType | None) ->
     return not policy.replacement_families or instance.family in policy.replacement_families
 
 
-def gpu_family(node: Node) -> str:
-    """The instance family of a GPU node ("" for others): replacements stay within it."""
-    return node.instance_type.split(".", 1)[0] if node.allocatable.gpu > 0 else ""
+def accelerator_family(node: Node) -> str:
+    """The instance family of a node with accelerators (GPUs, Neuron, Gaudi; "" for others): replacements stay
+    within it."""
+    accelerated = node.allocatable.gpu > 0 or any(name in ACCELERATORS for name in node.allocatable.extended_names)
+    return node.instance_type.split(".", 1)[0] if accelerated else ""
 
 
 def node_arch(node: Node) -> str:
@@ -71,15 +82,16 @@ def node_arch(node: Node) -> str:
 
 
 def may_replace(seed: Node, offer: NodeOffer, instance: InstanceType | None) -> bool:
-    """Same architecture (images are built for one). A GPU node only by its own family, because the family
-    fixes the GPU model and a pod asking for `nvidia.com/gpu` was tested on that model, not on any GPU. A node
-    without GPUs never by an accelerated type: those are priced for the accelerator, usually tainted, and their
-    Spot capacity is scarce."""
+    """Same architecture (images are built for one). A node with accelerators only by its own family, because
+    the family fixes the device model and a pod asking for `nvidia.com/gpu` or `aws.amazon.com/neuron` was
+    tested on that model, not on any. A node without accelerators never by an accelerated type: those are
+    priced for the accelerator, usually tainted, and their Spot capacity is scarce."""
     if instance is None or offer.arch != node_arch(seed):
         return False
-    if seed.allocatable.gpu == 0:
+    family = accelerator_family(seed)
+    if not family:
         return instance.gpus == 0 and not _accelerated(instance)
-    return instance.family == gpu_family(seed)
+    return instance.family == family
 
 
 def _accelerated(instance: InstanceType) -> bool:
@@ -98,8 +110,17 @@ def new_node_template(seed: Node, offer: NodeOffer, index: int) -> Node:
         instance_type=offer.instance_type,
         zone=offer.zone,
         capacity_type=offer.capacity_type,
-        allocatable=offer.allocatable,
+        allocatable=with_inherited(offer.allocatable, seed),
         price_per_hour=offer.price_per_hour,
         labels=labels,
         taints=seed.taints,
     )
+
+
+def with_inherited(allocatable: Resources, seed: Node) -> Resources:
+    """A type's allocatable plus what the seed's launch template gives (replacing any the type claims)."""
+    kept = inherited(seed)
+    if not kept:
+        return allocatable
+    rest = tuple((n, v) for n, v in allocatable.extended if n not in INHERITED)
+    return replace(allocatable, extended=tuple(sorted(rest + kept)))

@@ -2,6 +2,8 @@
 
 Free capacity lives in one numpy array so "which nodes can take this pod" is a single vectorised test; the
 static rules (selectors, taints, zone of a volume) are cached per pod class; pod-to-pod rules go to Topology.
+Columns are cpu, memory, nvidia.com/gpu, pods, then every other resource some pod of the cluster requests
+(`extras`): a resource no pod asks for can never stop a move, so a typical cluster keeps four columns.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from collections.abc import Callable
 import numpy as np
 import numpy.typing as npt
 
-from engines.cluster.model import HOSTNAME_KEY, ZONE_KEY, ClusterState, Node, Pod
+from engines.cluster.model import HOSTNAME_KEY, ZONE_KEY, ClusterState, Node, Pod, Resources
 from engines.consolidation.topology import Topology
 
 TARGET_PREFERRED, TARGET_CANDIDATE = 0, 1
@@ -27,15 +29,18 @@ def largest_first(pod: Pod) -> tuple[int, int, int]:
 class Placement:
     def __init__(self, state: ClusterState, preferred_targets: set[str]):
         self.nodes: list[Node] = list(state.nodes)
+        self.extras = state.extra_resources
+        self.width = 4 + len(self.extras)
+        self._needs: dict[str, npt.NDArray[np.int64]] = {}
         size = len(self.nodes) + _SPARE_SLOTS
-        self.alloc = np.zeros((size, 4), dtype=np.int64)
-        self.free = np.zeros((size, 4), dtype=np.int64)
+        self.alloc = np.zeros((size, self.width), dtype=np.int64)
+        self.free = np.zeros((size, self.width), dtype=np.int64)
         self.accepts = np.zeros(size, dtype=bool)
         self.alive = np.zeros(size, dtype=bool)
         self.tier = np.full(size, TARGET_CANDIDATE, dtype=np.int8)
         self.index = {n.name: i for i, n in enumerate(self.nodes)}
         for i, node in enumerate(self.nodes):
-            self.alloc[i] = node.allocatable.as_tuple()
+            self.alloc[i] = node.allocatable.vector(self.extras)
             self.alive[i] = True
             self.accepts[i] = not node.unschedulable
             if node.name in preferred_targets:
@@ -49,7 +54,7 @@ class Placement:
         for pod in state.pods:
             if pod.is_active and pod.node in self.index:
                 i = self.index[pod.node]
-                self.free[i] -= pod.requests.as_tuple()
+                self.free[i] -= self.need(pod)
                 if not pod.is_daemon:
                     self.location[pod.key] = i
         self.topology = Topology((p for p in state.pods if p.key in self.location), self._domain)
@@ -61,6 +66,16 @@ class Placement:
     @property
     def count(self) -> int:
         return len(self.nodes)
+
+    def need(self, pod: Pod) -> npt.NDArray[np.int64]:
+        """The pod's requests as a row of this placement's columns (cached: read on every move)."""
+        found = self._needs.get(pod.key)
+        if found is None:
+            found = self._needs[pod.key] = np.array(pod.requests.vector(self.extras), dtype=np.int64)
+        return found
+
+    def vector(self, resources: Resources) -> npt.NDArray[np.int64]:
+        return np.array(resources.vector(self.extras), dtype=np.int64)
 
     def _domain(self, node: int, key: str) -> str | None:
         if key == HOSTNAME_KEY:
@@ -110,7 +125,7 @@ class Placement:
     def best_target(self, pod: Pod, avoid: Callable[[int], bool] | None = None) -> int | None:
         """Where `pod` (currently unplaced) fits best: preferred targets first, then the tightest fit."""
         n = self.count
-        need = np.array(pod.requests.as_tuple(), dtype=np.int64)
+        need = self.need(pod)
         mask = self.static_mask(pod, self.home_zone(pod))[:n] & self.accepts[:n]
         mask &= (self.free[:n] >= need).all(axis=1)
         candidates = np.flatnonzero(mask)
@@ -130,7 +145,7 @@ class Placement:
     def fits(self, pod: Pod, node: int) -> bool:
         """Whether the (unplaced) pod may go on `node` now: room, its static rules, and pod-to-pod rules."""
         return (
-            bool((self.free[node] >= pod.requests.as_tuple()).all())
+            bool((self.free[node] >= self.need(pod)).all())
             and pod.static_fit(self.nodes[node]) is None
             and self.topology.violation(pod, node, self.domain_count) is None
         )
@@ -181,15 +196,15 @@ class Placement:
         self._journal.append(("tier", int(self.tier[node]), node))
         self.tier[node] = tier
 
-    def open(self, node: Node, reserved: tuple[int, int, int, int]) -> int:
-        """Add a new node (its DaemonSet pods already take `reserved`); returns its index."""
+    def open(self, node: Node, reserved: npt.NDArray[np.int64]) -> int:
+        """Add a new node (its DaemonSet pods already take `reserved`, a row of this placement); returns its index."""
         index = len(self.nodes)
         if index >= len(self.alloc):
             self._grow()
         self.nodes.append(node)
         self.index[node.name] = index
-        self.alloc[index] = node.allocatable.as_tuple()
-        self.free[index] = self.alloc[index] - np.array(reserved, dtype=np.int64)
+        self.alloc[index] = node.allocatable.vector(self.extras)
+        self.free[index] = self.alloc[index] - reserved
         self.alive[index] = self.accepts[index] = True
         self.tier[index] = TARGET_PREFERRED
         self._reshape(index, +1)
@@ -198,19 +213,19 @@ class Placement:
 
     def _grow(self) -> None:
         extra = len(self.alloc)  # doubling keeps the amortised cost of opening a node constant
-        self.alloc = np.concatenate([self.alloc, np.zeros((extra, 4), dtype=np.int64)])
-        self.free = np.concatenate([self.free, np.zeros((extra, 4), dtype=np.int64)])
+        self.alloc = np.concatenate([self.alloc, np.zeros((extra, self.width), dtype=np.int64)])
+        self.free = np.concatenate([self.free, np.zeros((extra, self.width), dtype=np.int64)])
         self.accepts = np.concatenate([self.accepts, np.zeros(extra, dtype=bool)])
         self.alive = np.concatenate([self.alive, np.zeros(extra, dtype=bool)])
         self.tier = np.concatenate([self.tier, np.full(extra, TARGET_CANDIDATE, dtype=np.int8)])
 
     def _place(self, pod: Pod, node: int) -> None:
-        self.free[node] -= pod.requests.as_tuple()
+        self.free[node] -= self.need(pod)
         self.location[pod.key] = node
         self.topology.add(pod, node)
 
     def _unplace(self, pod: Pod, node: int) -> None:
-        self.free[node] += pod.requests.as_tuple()
+        self.free[node] += self.need(pod)
         del self.location[pod.key]
         self.topology.add(pod, node, sign=-1)
 

@@ -30,6 +30,10 @@ class Action:
     reasons: tuple[str, ...]
     # A 1->N or M->N repack launches several nodes: `replacement` is the first, these the rest, in launch order.
     more_replacements: tuple[Replacement, ...] = ()
+    # Evictions go one PDB allowance at a time, each round waiting for the last round's pods to be Ready
+    # elsewhere (the Eviction API answers 429 meanwhile): ceil(pods of a budget / its allowance), the largest
+    # over the budgets; 1 when no budget limits the pods, 0 when there are none.
+    eviction_rounds: int = 0
 
     @property
     def launches(self) -> tuple[Replacement, ...]:
@@ -47,7 +51,8 @@ class BlockCode(StrEnum):
     LOCAL_STORAGE = "local-storage"
     SEVERAL_PDBS = "several-pdbs"
     POD_PENDING = "pod-pending"
-    PDB_TOO_TIGHT = "pdb-too-tight"
+    PDB_TOO_TIGHT = "pdb-too-tight"  # a budget allows no disruption at all now
+    RESOURCE_NOT_OFFERED = "resource-not-offered"  # a pod needs a resource no allowed replacement is known to offer
     SAVES_TOO_LITTLE = "saves-too-little"
     POD_FITS_NOWHERE = "pod-fits-nowhere"
     NO_REPLACEMENT_OFFERS = "no-replacement-offers"
@@ -92,6 +97,8 @@ class Plan:
     blocked: tuple[Blocked, ...]
     lower_bound_cost_per_hour: float
     search: str  # which candidate order produced the plan, and what else was tried
+    unpriced_nodes: tuple[str, ...] = ()  # left out of both costs: no price known
+    bound_assumptions: tuple[str, ...] = ()  # what the lower bound holds under (bound.ASSUMPTIONS)
 
     @property
     def pods_moved(self) -> int:

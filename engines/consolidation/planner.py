@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from engines.cluster.capacity import PriceBook
 from engines.cluster.model import ClusterState, Node, Resources
-from engines.consolidation.bound import lower_bound
+from engines.consolidation.bound import ASSUMPTIONS, lower_bound
 from engines.consolidation.daemons import DaemonSets
 from engines.consolidation.eligibility import Eligibility, assess
 from engines.consolidation.placement import TARGET_PREFERRED, Placement, largest_first
@@ -61,9 +61,11 @@ def plan_consolidation(state: ClusterState, prices: PriceBook, policy: Consolida
         cost_before_per_hour=before,
         cost_after_per_hour=before - best.savings,
         actions=tuple(best.actions),
-        blocked=_blocked(state, eligibility, best),
+        blocked=_blocked(state, eligibility, best, replacer),
         lower_bound_cost_per_hour=bound,
         search=f"search '{best.name}' chosen among {'; '.join(n for n, _, _ in orders)}",
+        unpriced_nodes=state.unpriced,
+        bound_assumptions=ASSUMPTIONS,
     )
 
 
@@ -126,7 +128,7 @@ def _search(
     def replaces() -> None:
         removed = {n for a in result.actions for n in a.nodes}
         remaining = [n for n in candidates if n.name not in removed and placement.index[n.name] not in pinned]
-        replacer.run(remaining, result.actions, result.failures)
+        replacer.run(remaining, result.actions, result.failures, paced=replace_first)
 
     # Empty nodes go first in every search: deleting them is free of moves.
     phases = [empties, replaces, deletes] if replace_first else [deletes, replaces, deletes]
@@ -181,10 +183,17 @@ def _try_delete(
         reasons.insert(0, f"its {len(pods)} pod(s) fit on {len(targets)} other node(s) without breaking their rules")
     else:
         reasons.insert(0, "no pods other than DaemonSets")
-    result.actions.append(Action("delete", (node.name,), None, tuple(moves), price, tuple(reasons)))
+    paced = eligibility.rounds_reason(pods)
+    reasons += [paced] if paced else []
+    rounds = eligibility.rounds(pods)
+    result.actions.append(Action("delete", (node.name,), None, tuple(moves), price, tuple(reasons), (), rounds))
 
 
-def _blocked(state: ClusterState, eligibility: Eligibility, search: _Search) -> tuple[Blocked, ...]:
+# Reasons that only say no cheaper arrangement was found: a missing resource, when there is one, says why.
+_VAGUE = frozenset({BlockCode.POD_FITS_NOWHERE, BlockCode.NO_CHEAPER_REPLACEMENT, BlockCode.NO_CHEAPER_ARRANGEMENT})
+
+
+def _blocked(state: ClusterState, eligibility: Eligibility, search: _Search, replacer: Replacer) -> tuple[Blocked, ...]:
     acted = {n for a in search.actions for n in a.nodes}
     targets = {m.to for a in search.actions for m in a.moves}
     found = []
@@ -194,5 +203,7 @@ def _blocked(state: ClusterState, eligibility: Eligibility, search: _Search) -> 
         reason = eligibility.blocked.get(node.name) or search.failures.get(node.name)
         if reason is None and node.name in targets:
             reason = BlockReason(BlockCode.KEPT_AS_TARGET, "kept as a target: it receives pods from removed nodes")
+        if reason is None or reason.code in _VAGUE:
+            reason = replacer.missing_resource(node) or reason
         found.append(Blocked(node.name, reason or _NO_CHEAPER))
     return tuple(found)

@@ -20,7 +20,7 @@ from engines.consolidation.placement import Placement, largest_first
 
 _TYPES_TRIED = 1
 Template = Callable[[NodeOffer, int], Node]  # (offer, new-node number) -> the node it becomes
-Overhead = Callable[[Node], tuple[int, int, int, int]]  # DaemonSet requests on that node
+Overhead = Callable[[Node], npt.NDArray[np.int64]]  # DaemonSet requests on that node, as a placement row
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ class Repack:
 class Repacker:
     placement: Placement
     offers: list[NodeOffer]
-    usable: npt.NDArray[np.int64]  # per offer: allocatable minus its DaemonSets (cpu_m, memory, gpu, pods)
+    usable: npt.NDArray[np.int64]  # per offer: allocatable minus its DaemonSets, in the placement's columns
     template: Template
     overhead: Overhead
     max_new_nodes: int
@@ -78,7 +78,7 @@ class Repacker:
 
     def _fluid_cost(self, pods: Sequence[Pod], prices: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
         """Per offer: whole nodes of that type the pods' total demand needs at least, times its price."""
-        sizes = np.array([p.requests.as_tuple() for p in pods], dtype=np.int64)
+        sizes = np.array([self.placement.need(p) for p in pods], dtype=np.int64)
         need, biggest, usable = sizes.sum(axis=0), sizes.max(axis=0), self.usable
         with np.errstate(divide="ignore", invalid="ignore"):
             ratio = np.where(need > 0, need / np.maximum(usable, 1), 0.0).max(axis=1)
@@ -93,7 +93,7 @@ class Repacker:
         bins: list[list[Pod]] = []
         ok = True
         for pod in sorted(pods, key=largest_first, reverse=True):
-            need = np.array(pod.requests.as_tuple(), dtype=np.int64)
+            need = placement.need(pod)
             room = [opened[i] for i in np.flatnonzero((placement.free[opened] >= need).all(axis=1))] if opened else []
             target = next((b for b in room if self.placement.fits(pod, b)), None)
             if target is None:
@@ -117,7 +117,7 @@ class Repacker:
         prices = np.array([o.price_per_hour for o in self.offers])
         chosen = []
         for number, pods in enumerate(bins):
-            need = np.sum([p.requests.as_tuple() for p in pods], axis=0, dtype=np.int64)
+            need = np.sum([self.placement.need(p) for p in pods], axis=0, dtype=np.int64)
             picky = [p for p in pods if p.node_selector or p.node_affinity]  # the rest fit any type of the pool
             pick = offer
             cheaper = np.flatnonzero((self.usable >= need).all(axis=1) & (prices < offer.price_per_hour))

@@ -15,18 +15,21 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from engines.cluster.capacity import PriceBook
+from engines.cluster.capacity import DEVICE_RESOURCES, PriceBook
 from engines.cluster.model import HOSTNAME_KEY, Node, NodeOffer, Pod, Resources
+from engines.cluster.resources import BASE, CPU, MEMORY
 from engines.consolidation.daemons import DaemonSets
 from engines.consolidation.eligibility import Eligibility
 from engines.consolidation.groups import (
     PER_MACHINE_LABELS,
-    gpu_family,
+    accelerator_family,
     group_nodes,
+    inherited,
     may_replace,
     new_node_template,
     node_arch,
     policy_allows,
+    with_inherited,
 )
 from engines.consolidation.placement import Placement, largest_first
 from engines.consolidation.plan import Action, BlockCode, BlockReason, Move, Replacement
@@ -53,7 +56,7 @@ class _OfferArrays:
     """The offers a group may be replaced by, with their capacities and prices as arrays for vector tests."""
 
     offers: list[NodeOffer]
-    capacities: npt.NDArray[np.int64]  # (offers, 4): allocatable
+    capacities: npt.NDArray[np.int64]  # (offers, placement width): allocatable as the seed's replacement
     prices: npt.NDArray[np.float64]  # (offers,): $/h
 
 
@@ -74,38 +77,48 @@ class Replacer:
             if policy_allows(policy, prices.instance_types.get(offer.instance_type)):
                 self._offers[(offer.zone, offer.capacity_type)].append(offer)
         self._new_nodes = 0
-        self._arrays: dict[tuple[str, ...], _OfferArrays] = {}
-        self._usable: dict[tuple[str, ...], Any] = {}
-        self._overheads: dict[tuple[object, ...], tuple[int, int, int, int]] = {}
+        self._arrays: dict[tuple[object, ...], _OfferArrays] = {}
+        self._usable: dict[tuple[object, ...], Any] = {}
+        self._overheads: dict[tuple[object, ...], npt.NDArray[np.int64]] = {}
 
     def _offer_arrays(self, seed: Node) -> _OfferArrays:
-        key = (seed.zone, seed.capacity_type, node_arch(seed), gpu_family(seed))
+        key = (seed.zone, seed.capacity_type, node_arch(seed), accelerator_family(seed), inherited(seed))
         if key not in self._arrays:
             offers = [
                 o
                 for o in self._offers.get((seed.zone, seed.capacity_type), [])
                 if may_replace(seed, o, self._prices.instance_types.get(o.instance_type))
             ]
-            capacities = np.array([o.allocatable.as_tuple() for o in offers], dtype=np.int64).reshape(-1, 4)
+            width, extras = self.placement.width, self.placement.extras
+            rows = [with_inherited(o.allocatable, seed).vector(extras) for o in offers]
+            capacities = np.array(rows, dtype=np.int64).reshape(-1, width)
             self._arrays[key] = _OfferArrays(offers, capacities, np.array([o.price_per_hour for o in offers]))
         return self._arrays[key]
 
     def _usable_of(self, seed: Node) -> Any:
         """Per offer of the seed's group: allocatable minus the DaemonSets a new node of that type would run."""
         pool = tuple(sorted((k, v) for k, v in seed.labels.items() if k not in PER_MACHINE_LABELS))
-        key = (seed.zone, seed.capacity_type, node_arch(seed), gpu_family(seed), str(pool), str(seed.taints))
+        key = (seed.zone, seed.capacity_type, node_arch(seed), accelerator_family(seed), inherited(seed), pool,
+               seed.taints)  # fmt: skip
         if key not in self._usable:
             arrays = self._offer_arrays(seed)
             overheads = [self._overhead(new_node_template(seed, o, 0)) for o in arrays.offers]
-            self._usable[key] = arrays.capacities - np.array(overheads, dtype=np.int64).reshape(-1, 4)
+            width = self.placement.width
+            self._usable[key] = arrays.capacities - np.array(overheads, dtype=np.int64).reshape(-1, width)
         return self._usable[key]
 
-    def run(self, nodes: Sequence[Node], actions: list[Action], failures: dict[str, BlockReason]) -> None:
+    def run(
+        self, nodes: Sequence[Node], actions: list[Action], failures: dict[str, BlockReason], paced: bool = False
+    ) -> None:
+        """Replacements group by group. `paced`: merges stop before a budget would need a second eviction round
+        (a single node is still replaced whatever its rounds): drains stay one round long, and the greedy takes
+        smaller steps, which on some clusters leaves better combinations for the nodes after (a search preference,
+        not a rule: the planner's other searches merge without it, and the cheapest plan wins)."""
         self._new_nodes = sum(len(a.launches) for a in actions)
         for group in group_nodes(nodes).values():
             group.sort(key=self._used)
             while group:
-                action = self._best_action(group)
+                action = self._best_action(group, paced)
                 if action is None:
                     failures.setdefault(group[0].name, self._why_not(group[0]))
                     group.pop(0)
@@ -119,29 +132,27 @@ class Replacer:
         alloc = node.allocatable
         return max(need.cpu_m / max(alloc.cpu_m, 1), need.memory / max(alloc.memory, 1))
 
-    def _best_action(self, group: list[Node]) -> Action | None:
+    def _best_action(self, group: list[Node], paced: bool) -> Action | None:
         best: _Candidate | None = None
         seed = group[0]
         arrays = self._offer_arrays(seed)
         offers, capacities, prices = arrays.offers, arrays.capacities, arrays.prices
         if not offers:
             return None
-        overhead = np.array(self._overhead(new_node_template(seed, offers[0], 0)), dtype=np.int64)
+        overhead = self._overhead(new_node_template(seed, offers[0], 0))
         repacker = self._repacker(seed, offers)
         need = Resources()
         pods: list[Pod] = []
         spent = 0.0
-        evictions: Counter[int] = Counter()
         for k in range(1, min(self.policy.max_nodes_per_replace, len(group)) + 1):
             taken = self.eligibility.movable[group[k - 1].name]
-            evictions.update(self.eligibility.pdb_of[p.key] for p in taken if p.key in self.eligibility.pdb_of)
-            if any(n > self.eligibility.pdbs[i].disruptions_allowed for i, n in evictions.items()):
-                break  # one action may not evict more pods of a budget than it allows at once
+            if paced and k > 1 and self.eligibility.rounds([*pods, *taken]) > 1:
+                break
             need = need + _sum(taken)
             pods.extend(taken)
             spent += group[k - 1].price_per_hour or 0.0
             limit = spent - max(self.policy.min_savings_per_hour, self.policy.min_savings_share * spent)
-            room = (capacities - overhead >= np.array(need.as_tuple(), dtype=np.int64)).all(axis=1)
+            room = (capacities - overhead >= self.placement.vector(need)).all(axis=1)
             for i in np.flatnonzero(room & (prices <= limit))[:_TRIES_PER_PREFIX]:
                 offer = offers[int(i)]
                 saving = spent - offer.price_per_hour
@@ -204,12 +215,12 @@ class Replacer:
             placement.rollback(mark)
         return moves
 
-    def _overhead(self, node: Node) -> tuple[int, int, int, int]:
+    def _overhead(self, node: Node) -> npt.NDArray[np.int64]:
         """DaemonSet requests on a new node, memoised: they depend on its type, pool labels and taints only."""
         key = (node.instance_type, node.taints, *sorted((k, v) for k, v in node.labels.items() if k != HOSTNAME_KEY))
         found = self._overheads.get(key)
         if found is None:
-            found = self._overheads[key] = self.daemons.overhead(node).as_tuple()
+            found = self._overheads[key] = self.placement.vector(self.daemons.overhead(node))
         return found
 
     def _action(self, nodes: Sequence[Node], offers: Sequence[NodeOffer], moves: list[Move], saving: float) -> Action:
@@ -221,14 +232,18 @@ class Replacer:
             kind = f"{len(nodes)} node(s) by {len(offers)} smaller ones"
         else:
             kind = "one node by a smaller one" if len(nodes) == 1 else f"{len(nodes)} nodes by one"
+        evicted = [p for n in nodes for p in self.eligibility.movable[n.name]]
+        paced = self.eligibility.rounds_reason(evicted)
         reasons = (
             f"replaces {kind}: {old} -> {new}",
             f"their {len(moves)} pod(s) and the DaemonSets fit on the new node(s) without breaking their rules",
             f"saves ${saving:.4f}/h of ${spent:.4f}/h ({100 * saving / spent:.0f}%)",
+            *([paced] if paced else []),
         )
         launches = [Replacement(o.instance_type, o.capacity_type, o.zone, o.price_per_hour) for o in offers]
         names = tuple(n.name for n in nodes)
-        return Action("replace", names, launches[0], tuple(moves), saving, reasons, tuple(launches[1:]))
+        rounds = self.eligibility.rounds(evicted)
+        return Action("replace", names, launches[0], tuple(moves), saving, reasons, tuple(launches[1:]), rounds)
 
     def _why_not(self, node: Node) -> BlockReason:
         if not self._offers.get((node.zone, node.capacity_type)):
@@ -236,10 +251,36 @@ class Replacer:
                 BlockCode.NO_REPLACEMENT_OFFERS,
                 f"no {node.capacity_type} offers priced in {node.zone} to replace it with",
             )
-        return BlockReason(
+        return self.missing_resource(node) or BlockReason(
             BlockCode.NO_CHEAPER_REPLACEMENT,
             "its pods cannot be deleted away or replaced by a cheaper node without breaking their rules",
         )
+
+    def missing_resource(self, node: Node) -> BlockReason | None:
+        """A pod needs a device or resource that no replacement the node may have is known to offer."""
+        arrays = self._offer_arrays(node)
+        if not arrays.offers:
+            return None
+        most = arrays.capacities.max(axis=0)
+        names = BASE + self.placement.extras
+        for pod in self.eligibility.movable[node.name]:
+            short = [names[i] for i in np.flatnonzero(self.placement.need(pod) > most) if names[i] not in (CPU, MEMORY)]
+            if not short:
+                continue
+            name = short[0]
+            if name in DEVICE_RESOURCES:
+                why = (
+                    f"no replacement type it may have offers that much (types whose {name} the catalogue does "
+                    "not know are never used)"
+                )
+            else:
+                why = "the catalogue cannot say which instance types offer it, so no replacement is planned"
+            return BlockReason(
+                BlockCode.RESOURCE_NOT_OFFERED,
+                f"pod {pod.key} requests {pod.requests.get(name)} {name}: {why}",
+                f"a pod requests {name}: {why}",
+            )
+        return None
 
 
 def _sum(pods: Sequence[Pod]) -> Resources:

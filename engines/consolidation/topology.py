@@ -88,9 +88,9 @@ class Topology:
                 continue
             if rule.kind == _ANTI and rule.members[value] > 0:
                 return f"anti-affinity with pods on {rule.key}={value}"
-            if rule.kind == _AFFINITY and rule.members[value] == 0 and sum(rule.members.values()) > 0:
+            if rule.kind == _AFFINITY and rule.members[value] == 0 and not self._first_of_group(rule_id, pod.key):
                 return f"affinity needs a matching pod on {rule.key}={value}"
-            if rule.kind == _SPREAD and self._skew_broken(rule, value, domain_count(rule.key)):
+            if rule.kind == _SPREAD and self._skew_broken(rule_id, value, domain_count(rule.key), pod.key):
                 return f"topology spread on {rule.key} would exceed maxSkew {rule.max_skew}"
         for rule_id in self.member_of.get(pod.key, ()):
             rule = self._rules[rule_id]
@@ -100,22 +100,21 @@ class Topology:
                     return f"another pod's anti-affinity on {rule.key}={value}"
         return None
 
-    @staticmethod
-    def _skew_broken(rule: _Rule, target: str, domains: int) -> bool:
-        """Skew = max - min of matching pods over the live domains (a domain without any counts 0)."""
-        before = {d: c for d, c in rule.members.items() if c > 0}
-        after = dict(before)
-        after[target] = after.get(target, 0) + 1
+    def _first_of_group(self, rule_id: int, pod_key: str) -> bool:
+        """Kubernetes lets a pod whose affinity term matches itself start a group when no pod matches anywhere."""
+        alone = not any(c > 0 for c in self._rules[rule_id].members.values())
+        return alone and rule_id in self.member_of.get(pod_key, ())
 
-        def skew(counts: dict[str, int]) -> int:
-            if not counts:
-                return 0
-            lowest = 0 if len(counts) < domains else min(counts.values())
-            return max(counts.values()) - lowest
-
-        moved = skew(after)
-        # A cluster already skewed beyond the limit is not our doing: allow moves that do not make it worse.
-        return moved > rule.max_skew and moved > skew(before)
+    def _skew_broken(self, rule_id: int, target: str, domains: int, pod_key: str) -> bool:
+        """kube-scheduler's PodTopologySpread filter: matching pods in the target domain, plus the pod itself if
+        the selector matches it, minus the fewest in any domain (0 when a live domain has none), at most maxSkew.
+        Kubernetes counts only the domains the pod's node affinity allows; counting every live domain can only
+        lower the minimum, so this refuses whatever Kubernetes would refuse (and a little more)."""
+        rule = self._rules[rule_id]
+        counts = [c for c in rule.members.values() if c > 0]
+        lowest = 0 if len(counts) < domains else min(counts)
+        itself = 1 if rule_id in self.member_of.get(pod_key, ()) else 0
+        return rule.members.get(target, 0) + itself - lowest > rule.max_skew
 
 
 def is_hostname(key: str) -> bool:

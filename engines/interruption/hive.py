@@ -15,6 +15,8 @@ from typing import Literal
 
 FLAG_TTL_SECONDS = 1800
 ESCALATION_WINDOW_SECONDS = 3600
+# One other customer's flag is a signal, not a verdict: it adds this much risk to the pool (decision 66).
+SINGLE_CUSTOMER_BUMP = 0.05
 
 Level = Literal["NORMAL", "UNCERTAIN", "CONFIRMED_RISKY"]
 RISK_BUMP: dict[Level, float] = {"NORMAL": 0.0, "UNCERTAIN": 0.10, "CONFIRMED_RISKY": 0.20}
@@ -86,3 +88,46 @@ def escalation(
     if level == "CONFIRMED_RISKY":
         reason += "; other customers running in the pool should rebalance proactively"
     return Escalation(pool, level, n, bump, (reason,))
+
+
+@dataclass(frozen=True, slots=True)
+class PoolVerdict:
+    """How one customer's replacement choice treats a flagged pool: excluded, or a risk bump with its reason."""
+
+    pool: HivePool
+    exclude: bool
+    risk_bump: float
+    reason: str
+
+
+def verdicts_for(
+    tenant_id: str, flags: Iterable[Flag], now: int, window_seconds: int = ESCALATION_WINDOW_SECONDS
+) -> dict[HivePool, PoolVerdict]:
+    """The hive mind's say in `tenant_id`'s choice, per flagged pool.
+
+    The customer's own live flag excludes the pool (its node was just interrupted there). Other customers'
+    flags are counted once per customer and the escalation rule decides: one adds a little risk, two add
+    UNCERTAIN's, three or more confirm the pool risky and exclude it (their nodes are being moved out of it).
+
+    >>> pool = HivePool("eu-west-1", "euw1-az1", "m5.large")
+    >>> v = verdicts_for("me", [Flag(pool, "other", 1000, 2800), Flag(pool, "other", 1000, 2800)], now=1100)
+    >>> (v[pool].exclude, v[pool].risk_bump)
+    (False, 0.05)
+    >>> verdicts_for("me", [Flag(pool, "me", 1000, 2800)], now=1100)[pool].exclude
+    True
+    """
+    live = active_flags(flags, now)
+    verdicts: dict[HivePool, PoolVerdict] = {}
+    for pool in sorted({f.pool for f in live}):
+        mine = [f for f in live if f.pool == pool and f.tenant_id == tenant_id]
+        if mine:
+            verdicts[pool] = PoolVerdict(pool, True, 0.0, "flagged by this customer: one of its nodes was just "
+                                         "interrupted in this pool")  # fmt: skip
+            continue
+        level = escalation([f for f in live if f.tenant_id != tenant_id], pool, now, window_seconds)
+        if level.level == "CONFIRMED_RISKY":
+            verdicts[pool] = PoolVerdict(pool, True, level.risk_bump, level.reasons[0])
+        elif level.customers:
+            bump = level.risk_bump or SINGLE_CUSTOMER_BUMP
+            verdicts[pool] = PoolVerdict(pool, False, bump, f"{level.reasons[0]}: +{bump:.2f} risk, not excluded")
+    return verdicts

@@ -1,25 +1,25 @@
 """Replacement choice: the best safe Spot pool for a node shaped like the interrupted one, or On-Demand.
 
-The Spot engine ranks and plans; this module only says what the replacement must look like and which
-pools are off limits: the interrupted pool itself, every pool flagged in the hive mind, and zones where
-the node group has no subnet.
+The Spot engine ranks and plans; this module only says what the replacement must look like, which pools are
+off limits (the interrupted pool itself, pools the hive mind's verdicts exclude, zones where the node group has
+no subnet) and how much risk other customers' flags add to the rest.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Iterable
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from engines.interruption.hive import HivePool
+from engines.interruption.hive import HivePool, PoolVerdict
 from engines.spot.fleet import FleetPolicy, plan_fleet
 from engines.spot.model import Catalog, InstanceType, PoolKey
 from engines.spot.offerings import Exclusion, Offering, Offerings, Rejection, RejectionCode
 from engines.spot.ranking import RankPolicy, rank_pools
 from engines.spot.requirements import Requirements
-from engines.spot.risk import RiskStrategy
+from engines.spot.risk import RiskPart, RiskScore, RiskStrategy
 
 CapacityType = Literal["spot", "on-demand"]
 _AZ_ID_RE = re.compile(r"^[a-z]+\d+-(?:[a-z]+\d+-)?az\d+$")
@@ -84,24 +84,47 @@ def shape_of(instance: InstanceType) -> Requirements:
     )
 
 
+def _here(request: ReplacementRequest, hive: Mapping[HivePool, PoolVerdict]) -> dict[tuple[str, str], PoolVerdict]:
+    return {(p.az_id, p.instance_type): v for p, v in hive.items() if p.region == request.region}
+
+
 def _exclusions(
-    offerings: Offerings, request: ReplacementRequest, flagged: frozenset[HivePool]
+    offerings: Offerings, request: ReplacementRequest, hive: Mapping[HivePool, PoolVerdict]
 ) -> dict[PoolKey, Exclusion]:
-    flagged_here = {(p.az_id, p.instance_type) for p in flagged if p.region == request.region}
+    verdicts = _here(request, hive)
     excluded: dict[PoolKey, Exclusion] = {}
     for o in offerings:
         oid = zone_id(o)
         same_zone = (oid is not None and oid == request.az_id) or o.availability_zone == request.availability_zone
+        verdict = verdicts.get((oid or "", o.instance_type))
         if o.instance_type == request.instance_type and same_zone:
             excluded[o.key] = Exclusion(RejectionCode.INTERRUPTED_POOL, "the interrupted pool itself")
-        elif (oid, o.instance_type) in flagged_here:
-            excluded[o.key] = Exclusion(
-                RejectionCode.HIVE_MIND_FLAGGED,
-                "flagged in the hive mind: another node was interrupted in this pool recently",
-            )
+        elif verdict is not None and verdict.exclude:
+            excluded[o.key] = Exclusion(RejectionCode.HIVE_MIND_FLAGGED, f"excluded by the hive mind: {verdict.reason}")
         elif request.zones and not any(z.holds(o) for z in request.zones):
             excluded[o.key] = Exclusion(RejectionCode.NO_SUBNET_IN_ZONE, "the node group has no subnet in this zone")
     return excluded
+
+
+@dataclass(frozen=True)
+class HiveRisk:
+    """A risk strategy plus the hive mind's bump for pools other customers flagged (one part more, explained)."""
+
+    base: RiskStrategy
+    bumps: Mapping[tuple[str, str], PoolVerdict]  # (AZ ID, instance type) -> verdict
+
+    @property
+    def name(self) -> str:
+        return self.base.name
+
+    def score(self, offering: Offering, at: int) -> RiskScore:
+        score = self.base.score(offering, at)
+        verdict = self.bumps.get((zone_id(offering) or "", offering.instance_type))
+        if verdict is None or verdict.exclude or not verdict.risk_bump:
+            return score
+        part = RiskPart("hive mind", 1.0, verdict.risk_bump, verdict.reason)
+        value = min(1.0, score.value + verdict.risk_bump)
+        return dataclasses.replace(score, value=value, parts=(*score.parts, part))
 
 
 def _home_zone(request: ReplacementRequest) -> Zone:
@@ -133,20 +156,24 @@ def choose_replacement(
     request: ReplacementRequest,
     offerings: Offerings,
     catalog: Catalog,
-    flagged: Iterable[HivePool],
+    hive: Mapping[HivePool, PoolVerdict],
     strategy: RiskStrategy,
     at: int,
     policy: RankPolicy | None = None,
 ) -> ReplacementChoice:
-    """Best safe Spot pool by yield for the interrupted node's shape; On-Demand when none is left."""
+    """Best safe Spot pool by yield for the interrupted node's shape; On-Demand when none is left.
+
+    `hive` is the hive mind's verdict per flagged pool for this customer (engines.interruption.hive.verdicts_for).
+    """
     instance = catalog.get(request.instance_type)
     if instance is None:
         return _on_demand(request, offerings, None, f"{request.instance_type} is not in the catalogue: shape unknown")
     shape = shape_of(instance)
     if request.capacity_type == "on-demand":
         return _on_demand(request, offerings, shape, "the interrupted node was On-Demand: keep its capacity type")
-    excluded = _exclusions(offerings, request, frozenset(flagged))
-    result = rank_pools(offerings, shape, strategy, at, request.region, policy, excluded)
+    excluded = _exclusions(offerings, request, hive)
+    risk = HiveRisk(strategy, _here(request, hive))
+    result = rank_pools(offerings, shape, risk, at, request.region, policy, excluded)
     slot = plan_fleet(result, 1, SINGLE_NODE).spot_slots
     if not slot:
         choice = _on_demand(request, offerings, shape, "On-Demand fallback: no safe Spot pool remains")

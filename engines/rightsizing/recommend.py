@@ -15,6 +15,7 @@ from engines.rightsizing import oom
 from engines.rightsizing.inventory import Inventory, Resource, WorkloadContainer, WorkloadRef
 from engines.rightsizing.policy import RightsizePolicy
 from engines.rightsizing.result import OomRemediation, Recommendation, RightsizeResult, Skipped
+from engines.rightsizing.sanity import implausible, largest_node
 from engines.rightsizing.strategy import Estimate, EstimateInput, Strategy, fmt_bytes, fmt_cores
 from engines.rightsizing.usage import ContainerKey, UsageData, UsageSeries
 
@@ -113,6 +114,15 @@ def _size(
                     ),
                 )
     series = data.cpu if resource == "cpu" else data.memory
+    largest = largest_node(list(inventory.nodes.values()), resource)
+    for pod, samples in zip(workload.pods, series, strict=True):
+        why = (
+            implausible(samples, resource, inventory.node(pod.node), largest)
+            if len(samples) or samples.non_finite
+            else None
+        )
+        if why:
+            return _Sized(None, (f"{label} left as is: the usage of pod {pod.name} cannot be real: {why}",))
     problem = _not_enough(series, policy)
     if problem:
         return _Sized(None, (f"{label}: not enough data ({problem})",))
@@ -124,8 +134,17 @@ def _size(
     if estimate.value < floor:
         shown = fmt_cores(floor) if resource == "cpu" else fmt_bytes(floor)
         reasons += (f"{label} floor {shown} applied (the estimate was lower)",)
-        return _Sized(floor, reasons, max(floor, estimate.limit or floor))
-    return _Sized(estimate.value, reasons, estimate.limit)
+        return _capped(_Sized(floor, reasons, max(floor, estimate.limit or floor)), label, resource, largest)
+    return _capped(_Sized(estimate.value, reasons, estimate.limit), label, resource, largest)
+
+
+def _capped(sized: _Sized, label: str, resource: Resource, largest: float | None) -> _Sized:
+    """No request (or limit) above the largest node: a pod asking for more could never be scheduled."""
+    if largest is None or sized.value is None or (sized.value <= largest and (sized.limit or 0) <= largest):
+        return sized
+    shown = fmt_cores(largest) if resource == "cpu" else fmt_bytes(largest)
+    why = f"{label} capped at {shown}, the allocatable of the cluster's largest node"
+    return _Sized(min(sized.value, largest), (*sized.reasons, why), None if sized.limit is None else largest)
 
 
 def _not_enough(series: tuple[UsageSeries, ...], policy: RightsizePolicy) -> str | None:

@@ -33,6 +33,8 @@ class UsageSeries:
 
     timestamps: FloatArray
     values: FloatArray
+    non_finite: int = 0  # +-Inf samples the source held (dropped from `values`): usage never is infinite
+    counter: bool = False  # the source named it like a cumulative counter (`*_total`): a hint, see sanity.py
 
     def __post_init__(self) -> None:
         ts, vs = self.timestamps, self.values
@@ -45,20 +47,22 @@ class UsageSeries:
 
     @classmethod
     def from_samples(
-        cls, timestamps: Iterable[float] | FloatArray, values: Iterable[float] | FloatArray
+        cls, timestamps: Iterable[float] | FloatArray, values: Iterable[float] | FloatArray, counter: bool = False
     ) -> UsageSeries:
-        """Sorts, drops non-finite or negative samples, and keeps the largest value of a repeated timestamp."""
+        """Sorts, drops non-finite or negative samples (counting the infinite ones), and keeps the largest value
+        of a repeated timestamp."""
         ts = np.asarray(list(timestamps) if not isinstance(timestamps, np.ndarray) else timestamps, dtype=np.float64)
         vs = np.asarray(list(values) if not isinstance(values, np.ndarray) else values, dtype=np.float64)
         if ts.shape != vs.shape:
             raise ValueError("timestamps and values must have the same length")
+        infinite = int(np.sum(np.isinf(vs)))
         keep = np.isfinite(ts) & np.isfinite(vs) & (vs >= 0)
         ts, vs = ts[keep], vs[keep]
         order = np.lexsort((-vs, ts))  # by time, largest value first within a timestamp
         ts, vs = ts[order], vs[order]
         first = np.ones(len(ts), dtype=bool)
         first[1:] = ts[1:] != ts[:-1]
-        return cls(np.ascontiguousarray(ts[first]), np.ascontiguousarray(vs[first]))
+        return cls(np.ascontiguousarray(ts[first]), np.ascontiguousarray(vs[first]), infinite, counter)
 
     @classmethod
     def empty(cls) -> UsageSeries:
@@ -87,7 +91,7 @@ class UsageSeries:
         """Samples with start <= t <= end (binary search, no copy of the kept slice's data)."""
         lo = int(np.searchsorted(self.timestamps, start, side="left"))
         hi = int(np.searchsorted(self.timestamps, end, side="right"))
-        return UsageSeries(self.timestamps[lo:hi], self.values[lo:hi])
+        return UsageSeries(self.timestamps[lo:hi], self.values[lo:hi], self.non_finite, self.counter)
 
 
 @dataclass(frozen=True)

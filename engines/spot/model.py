@@ -31,6 +31,13 @@ class InstanceType:
     current_generation: bool = True
     burstable: bool = False
     bare_metal: bool = False
+    gpu_vendor: str = ""  # "nvidia", "amd", "habana"; "" when it has none or the catalogue does not say
+    # Devices the catalogue knows the type to offer; None: the catalogue cannot say (types known only from a
+    # price list), so no pod needing the device is ever planned onto it.
+    efa_interfaces: int | None = None
+    neuron_devices: int | None = None
+    neuron_cores: int | None = None
+    branch_interfaces: int | None = None  # trunk ENI branches: vpc.amazonaws.com/pod-eni
 
     @property
     def family(self) -> str:

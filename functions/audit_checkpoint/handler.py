@@ -10,20 +10,21 @@ import os
 import time
 from typing import Any
 
+from cloudoptim.audit.log import AuditReader
 from cloudoptim.observability import count, instrumented
 from cloudoptim.settings import CheckpointSettings
 from cloudoptim.tenancy.audit import checkpoint_all
-from cloudoptim.tenancy.ports import AuditLog, Documents, Signer
+from cloudoptim.tenancy.ports import Documents, Signer
 from cloudoptim.wiring.tenancy import audit_log, documents, kms_signer
 
 
 @functools.cache
-def root() -> tuple[Documents, AuditLog, Signer]:
+def root() -> tuple[Documents, AuditReader, Signer]:
     settings = CheckpointSettings.from_env(os.environ)
     return documents(settings), audit_log(settings), kms_signer(settings, settings.audit_key_id)
 
 
-def handle(deps: tuple[Documents, AuditLog, Signer], now: int) -> dict[str, int]:
+def handle(deps: tuple[Documents, AuditReader, Signer], now: int) -> dict[str, int]:
     signed, unchanged = checkpoint_all(*deps, now)
     count("AuditCheckpointSigned", signed)
     return {"signed": signed, "unchanged": unchanged}

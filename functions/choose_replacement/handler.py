@@ -10,20 +10,18 @@ import os
 import time
 from typing import Any
 
-from cloudoptim.adapters.day_zero import load_day_zero
-from cloudoptim.adapters.market import DayZeroMarket
 from cloudoptim.interruptions.choose import ChooseDeps, choose
 from cloudoptim.interruptions.models import DrainState
 from cloudoptim.observability import count, instrumented
 from cloudoptim.settings import ChooseSettings
-from cloudoptim.wiring import stores
+from cloudoptim.wiring import market, stores
 
 
 @functools.cache
 def root() -> ChooseDeps:
     settings = ChooseSettings.from_env(os.environ)
-    market = DayZeroMarket(load_day_zero())
-    return ChooseDeps(registry=stores.registry(settings), hive=stores.hive_mind(settings), market=market)
+    chosen = market.market(settings)
+    return ChooseDeps(registry=stores.registry(settings), hive=stores.hive_mind(settings), market=chosen)
 
 
 def handle(event: dict[str, Any], deps: ChooseDeps, now: int) -> dict[str, Any]:

@@ -14,8 +14,9 @@ from typing import Any
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from cloudoptim.interruptions.batch import ingest_message
+from cloudoptim.interruptions.batch import ingest_record
 from cloudoptim.interruptions.ingest import IngestDeps, IngestPolicy
+from cloudoptim.interruptions.ports import Redelivery
 from cloudoptim.observability import instrumented
 from cloudoptim.settings import IngestSettings
 from cloudoptim.wiring import stores
@@ -25,6 +26,7 @@ from cloudoptim.wiring import stores
 class Root:
     deps: IngestDeps
     policy: IngestPolicy
+    redelivery: Redelivery
 
 
 @functools.cache
@@ -42,13 +44,14 @@ def root() -> Root:
         idempotency_ttl_seconds=settings.idempotency_ttl_seconds,
         dry_run=settings.dry_run,
         wait_seconds=settings.wait_seconds,
+        claim_in_progress_seconds=settings.claim_in_progress_seconds,
     )
-    return Root(deps, policy)
+    return Root(deps, policy, stores.redelivery(settings))
 
 
 def handle(event: dict[str, Any], app: Root, now: int) -> dict[str, Any]:
     def record_handler(record: SQSRecord) -> None:
-        ingest_message(record.body, record.message_id, app.deps, app.policy, now)
+        ingest_record(record.body, record.message_id, record.receipt_handle, app.deps, app.redelivery, app.policy, now)
 
     return dict(process_partial_response(event, record_handler, BatchProcessor(event_type=EventType.SQS)))
 

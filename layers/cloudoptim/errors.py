@@ -42,6 +42,14 @@ class AccessDeniedError(AwsAdapterError):
     """The customer's role could not be assumed or does not allow the call."""
 
 
+class ClaimInProgressError(CloudOptimError):
+    """Another invocation holds the claim and may still finish: retry shortly, never treat it as a duplicate."""
+
+
+class AccountTakenError(CloudOptimError):
+    """The AWS account is already registered to another tenant."""
+
+
 class RecordNotFoundError(CloudOptimError):
     """A registry item the pipeline needs is missing (tenant, cluster, node group, subnet)."""
 

@@ -49,32 +49,48 @@ class AuditSettings(AwsSettings):
     audit_table: str = Field(alias="AUDIT_TABLE")
 
 
-class IngestSettings(RegistrySettings, HiveMindSettings):
+class IdempotencySettings(AwsSettings):
     idempotency_table: str = Field("Idempotency", alias="IDEMPOTENCY_TABLE")
+    # Longer than ingest's timeout, shorter than the queue's visibility timeout (cdk/constructs/interruptions.py).
+    claim_in_progress_seconds: int = Field(20, gt=0, alias="CLAIM_IN_PROGRESS_SECONDS")
+
+
+class IngestSettings(RegistrySettings, HiveMindSettings, IdempotencySettings):
     state_machine_arn: str = Field(alias="STATE_MACHINE_ARN")
+    queue_url: str | None = Field(None, alias="QUEUE_URL")
     hive_mind_ttl_seconds: int = Field(1800, gt=0, alias="HIVE_MIND_TTL_SECONDS")
     idempotency_ttl_seconds: int = Field(86400, gt=0, alias="IDEMPOTENCY_TTL_SECONDS")
     dry_run: bool = Field(False, alias="DRY_RUN")
     wait_seconds: int = Field(5, ge=0, alias="WAIT_SECONDS")
 
 
-class ChooseSettings(RegistrySettings, HiveMindSettings):
-    """choose_replacement: the registry (node groups) and the hive mind's live flags."""
+class PricesSettings(AwsSettings):
+    """The Prices table the engines read (latest prices scraped hourly); unset: the shipped data only."""
+
+    prices_table: str | None = Field(None, alias="PRICES_TABLE")
+
+
+class ChooseSettings(RegistrySettings, HiveMindSettings, PricesSettings):
+    """choose_replacement: the registry (node groups), the hive mind's live flags and the freshest prices."""
 
 
 class LaunchSettings(RegistrySettings):
     """launch_replacement: the registry (tenant, node group; the new INSTANCE# item) and the tenant's role."""
 
 
+class TerminateSettings(RegistrySettings):
+    """terminate_replacement: the registry (tenant) and the tenant's role."""
+
+
 class KubeTaskSettings(RegistrySettings):
     """node_status, cordon_node, evict_pods: the registry (tenant, cluster) and the cluster's API."""
 
 
-class RecordSettings(AuditSettings):
-    """record_outcome: the audit table only."""
+class RecordSettings(AuditSettings, IdempotencySettings):
+    """record_outcome: the audit log, and the guard claims its failure paths give back."""
 
 
-class ApiSettings(RegistrySettings, AuditSettings):
+class ApiSettings(RegistrySettings, AuditSettings, PricesSettings):
     """The API function: its stores, the identity provider it trusts, where customers' roles trust and the key that
     signs audit checkpoints."""
 
@@ -96,3 +112,36 @@ class CheckpointSettings(RegistrySettings, AuditSettings):
     """audit_checkpoint: every tenant's newest entry signed hourly."""
 
     audit_key_id: str = Field(alias="AUDIT_KEY_ID")
+
+
+class HibernationTickSettings(RegistrySettings, AuditSettings):
+    """hibernation_tick: schedules, states and policies (Registry), the state machine it starts."""
+
+    state_machine_arn: str = Field(alias="HIBERNATE_STATE_MACHINE_ARN")
+    wait_seconds: int = Field(30, ge=0, alias="HIBERNATE_WAIT_SECONDS")
+
+
+class HibernationStepSettings(RegistrySettings, AuditSettings):
+    """hibernation_step: snapshots and states (Registry), the audit log, the tenants' roles and clusters."""
+
+
+class ScrapeSettings(RegistrySettings, PricesSettings):
+    """scrape_prices and fill_price_gaps: the Prices table and archive, the tenants' regions (Registry)."""
+
+    price_archive_bucket: str = Field(alias="PRICE_ARCHIVE_BUCKET")
+    pricing_region: str = Field("us-east-1", alias="PRICING_API_REGION")
+    pricing_endpoint_url: str | None = Field(None, alias="PRICING_ENDPOINT_URL")  # local mode's stand-in
+    advisor_bucket: str = Field("spot-bid-advisor", alias="SPOT_ADVISOR_BUCKET")
+    default_regions: str = Field("", alias="DEFAULT_PRICE_REGIONS")  # comma-separated
+
+    @property
+    def regions(self) -> tuple[str, ...]:
+        return tuple(r.strip() for r in self.default_regions.split(",") if r.strip())
+
+
+class WasteSettings(RegistrySettings, AuditSettings, PricesSettings):
+    """waste_scan: accounts and clusters (Registry), the tenants' roles, prices, the audit log."""
+
+
+class DiscoverySettings(RegistrySettings):
+    """discover_clusters: clusters (Registry), the tenants' roles, the clusters' API."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from typing import Literal
 
 from engines.cluster import budget
 from engines.cluster.model import Resources
@@ -23,15 +24,22 @@ from localmode.kube_emulator.scheduling import (
     requests_of,
 )
 from localmode.kube_emulator.selectors import budget_selector
+from localmode.kube_emulator.workloads import KINDS, Workloads, autoscale, new_pod, owned
 
 PodKey = tuple[str, str]
+Removal = Literal["eviction", "delete", "node-deletion"]
 
 
 @dataclass
 class EmulatorStats:
     evictions_granted: int = 0
     evictions_refused: int = 0  # 429 by a disruption budget
-    pdb_violations: int = 0  # a granted eviction left a budget below its desired healthy count: must stay 0
+    # A healthy pod left while its budget ended below its desired healthy count, counted every time and on every
+    # path a pod leaves: a granted eviction, a DELETE, its node's deletion (the Spot reclaim). Must stay 0.
+    pdb_violations: int = 0
+    pdb_violations_by_eviction: int = 0
+    pdb_violations_by_delete: int = 0
+    pdb_violations_by_node_deletion: int = 0
     pods_recreated: int = 0
     pods_scheduled: int = 0
 
@@ -52,6 +60,7 @@ class ClusterState:
     daemonsets: dict[PodKey, Obj] = field(default_factory=dict)  # (namespace, DaemonSet) -> a pod to stamp on new nodes
     serial: int = 0
     request_cache: dict[str, Resources] = field(default_factory=dict)
+    workloads: Workloads = field(default_factory=Workloads)
 
     def load(self, item: Obj) -> None:
         kind, meta = item.get("kind"), item.setdefault("metadata", {})
@@ -68,6 +77,9 @@ class ClusterState:
         elif kind == "PodDisruptionBudget":
             self.stamp(item)
             self.pdbs[(meta.setdefault("namespace", "default"), meta["name"])] = item
+        elif kind in KINDS:
+            self.stamp(item)
+            self.workloads.add(item)
 
     def put_node(self, node: Obj) -> None:
         self.stamp(node)
@@ -111,9 +123,20 @@ class ClusterState:
             raise not_found("pods", key[1])
         return self.pods[key]
 
-    def remove_pod(self, key: PodKey) -> None:
-        pod = self.pods.pop(key)
+    def remove_pod(self, key: PodKey, cause: Removal) -> None:
+        """A pod leaves (evicted, deleted, or with its node); its controller replaces it. A healthy pod leaving
+        while a budget that guards it ends up below its desired count is a violation, whatever the path."""
+        pod = self.pods[key]
+        healthy = is_ready(pod) and not is_terminal(pod) and not pod["metadata"].get("deletionTimestamp")
+        guarding = [k for k in self.pdbs if k[0] == key[0] and self.guards(self.pdbs[k], pod)] if healthy else []
+        del self.pods[key]
         self.pod_ready_at.pop(key, None)
+        for budget_key in guarding:
+            after = self.count(budget_key)
+            if after.healthy < after.desired:
+                self.stats.pdb_violations += 1
+                field_name = f"pdb_violations_by_{cause.replace('-', '_')}"
+                setattr(self.stats, field_name, getattr(self.stats, field_name) + 1)
         if owner_kind(pod) in REPLACED_KINDS and not is_terminal(pod):
             fresh = replacement(pod, self.next_serial())
             self.stamp(fresh)
@@ -143,8 +166,30 @@ class ClusterState:
         }
         return pdb
 
+    def reconcile(self) -> None:
+        """Autoscalers move their targets; Deployments and StatefulSets get exactly spec.replicas pods."""
+        autoscale(self.workloads)
+        for kind in ("Deployment", "StatefulSet"):
+            for key, obj in self.workloads.table(kind).items():
+                live = owned(self.pods, self.workloads, kind, key)
+                wanted = int(obj["spec"].get("replicas", 1))
+                for pod_key in live[wanted:]:  # scaled down: gone for good, no replacement
+                    self.pods.pop(pod_key, None)
+                    self.pod_ready_at.pop(pod_key, None)
+                taken = {k[1] for k in live}
+                for ordinal in range(wanted):
+                    if len(live) >= wanted:
+                        break
+                    pod = new_pod(obj, self.next_serial(), ordinal)
+                    if pod["metadata"]["name"] in taken:
+                        continue
+                    self.pods[(key[0], pod["metadata"]["name"])] = pod
+                    self.stamp(pod)
+                    live.append((key[0], pod["metadata"]["name"]))
+
     def tick(self) -> None:
         now = self.clock()
+        self.reconcile()
         for name, due in list(self.node_ready_at.items()):
             if due <= now and name in self.nodes:
                 set_ready(self.nodes[name], True, "KubeletReady")

@@ -14,7 +14,7 @@ import pytest
 
 from cli.main import main
 from localmode.api import LocalApiServer, local_app, token
-from localmode.aws import ACCOUNT_ID, free_port
+from localmode.aws import free_port
 from localmode.stack import LocalStack
 
 
@@ -30,6 +30,10 @@ def api(local_stack: LocalStack, tmp_path_factory: pytest.TempPathFactory) -> It
     )
     yield server.start()
     server.stop()
+
+
+# Local mode's own tenant holds moto's default account: this tenant onboards another one.
+ACCOUNT_ID = "210987654321"
 
 
 def call(url: str, method: str = "GET", body: Any = None, bearer: str | None = None) -> tuple[int, Any]:
@@ -51,7 +55,10 @@ def test_onboarding_over_http_with_a_local_token(api: str, tmp_path: Path) -> No
     assert call(f"{api}/v1/health") == (200, {"status": "ok", "version": "1"})
     assert call(f"{api}/v1/me")[0] == 401
     status, account = call(
-        f"{api}/v1/accounts", "POST", {"aws_account_id": ACCOUNT_ID, "regions": ["eu-west-1"]}, admin
+        f"{api}/v1/accounts",
+        "POST",
+        {"aws_account_id": ACCOUNT_ID, "regions": ["eu-west-1"], "launch_template_ids": ["lt-0abc12345678def90"]},
+        admin,
     )
     assert status == 201 and len(account["external_id"]) >= 32
     status, verified = call(f"{api}/v1/accounts/{ACCOUNT_ID}/verify", "POST", None, admin)

@@ -6,6 +6,7 @@ shipped cluster served by the Kubernetes emulator (tests/e2e/conftest.py).
 
 from __future__ import annotations
 
+import json
 import time
 
 from localmode.drill import DrillSettings, run_drill
@@ -37,13 +38,14 @@ def _replacements_of(stack: LocalStack, instance_id: str) -> list[dict[str, obje
 
 
 def _audit_events(stack: LocalStack) -> set[str]:
+    """The event ids of the tenant's audit entries (its append-only, sequence-numbered log)."""
     assert stack.deployed is not None
     items = stack.aws.client("dynamodb").query(
         TableName=stack.deployed.tables["AUDIT_TABLE"],
-        KeyConditionExpression="pk = :pk",
-        ExpressionAttributeValues={":pk": {"S": "TENANT#local#CLUSTER#local"}},
+        KeyConditionExpression="pk = :pk AND begins_with(sk, :seq)",
+        ExpressionAttributeValues={":pk": {"S": "TENANT#local"}, ":seq": {"S": "SEQ#"}},
     )["Items"]
-    return {item["event_id"]["S"] for item in items}
+    return {json.loads(item["entry"]["S"])["target"]["event_id"] for item in items}
 
 
 def test_interruption_warning_flags_replaces_drains_and_audits_once(local_stack: LocalStack) -> None:
@@ -91,6 +93,7 @@ def test_small_drill_starts_one_workflow_per_unique_event(local_stack: LocalStac
     assert report["events_sent"] == 20 and report["duplicates_sent"] == 2
     assert report["executions_started"] == report["unique_events"] == 18
     assert report["executions_succeeded"] == report["executions_started"]
+    assert report["drains_incomplete"] == report["deadline_misses"] == 0
     assert report["pdb_violations"] == 0
     assert report["dlq_messages"] == 0
     assert report["replacements_launched"] == 18

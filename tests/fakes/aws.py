@@ -17,31 +17,37 @@ from __future__ import annotations
 import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
-from cloudoptim.errors import RecordNotFoundError
-from cloudoptim.interruptions.execution import iso
+from cloudoptim.audit.log import GENESIS, AuditEntry, SealedEntry, seal, stored
+from cloudoptim.errors import AccountTakenError, RecordNotFoundError
 from cloudoptim.interruptions.ports import (
-    AuditEntry,
+    Claim,
     ClusterRecord,
     Launched,
     LaunchSpec,
     NodeRecord,
     TenantRecord,
 )
+from cloudoptim.tenancy.external_id import new_external_id
 from engines.interruption.hive import Flag, HivePool, active_flags, new_flag
 from tests.fakes.kube import FakeKube
 
 __all__ = [
     "FakeAudit",
+    "FakeBusPolicy",
     "FakeCloud",
     "FakeExecutions",
+    "FakeExternalIds",
     "FakeHiveMind",
     "FakeIdempotency",
     "FakeKubeConnector",
     "FakeLauncher",
     "FakePoolLocator",
+    "FakeRedelivery",
     "FakeRegistry",
+    "FakeRoleCheck",
+    "FakeTerminator",
     "new_flag",
 ]
 
@@ -65,6 +71,7 @@ class _Faulty:
 class FakeRegistry(_Faulty):
     nodes: dict[str, NodeRecord] = field(default_factory=dict)
     tenants: dict[str, TenantRecord] = field(default_factory=dict)
+    accounts: dict[str, str] = field(default_factory=dict)  # account -> tenant (the ACCOUNT# items)
     clusters: dict[tuple[str, str], ClusterRecord] = field(default_factory=dict)
 
     def add_node(self, node: NodeRecord) -> None:
@@ -72,6 +79,26 @@ class FakeRegistry(_Faulty):
 
     def add_tenant(self, tenant: TenantRecord) -> None:
         self.tenants[tenant.tenant_id] = tenant
+        self.accounts[tenant.account_id] = tenant.tenant_id
+
+    def claim_account(self, account_id: str, tenant_id: str) -> None:
+        self._check("claim_account")
+        if self.accounts.setdefault(account_id, tenant_id) != tenant_id:
+            raise AccountTakenError(f"account {account_id} is registered to another tenant")
+
+    def release_account(self, account_id: str, tenant_id: str) -> None:
+        self._check("release_account")
+        if self.accounts.get(account_id) == tenant_id:
+            del self.accounts[account_id]
+
+    def register_tenant(self, tenant: TenantRecord) -> None:
+        self._check("register_tenant")
+        self.claim_account(tenant.account_id, tenant.tenant_id)
+        self.add_tenant(tenant)
+
+    def tenant_for_account(self, account_id: str) -> str | None:
+        self._check("tenant_for_account")
+        return self.accounts.get(account_id)
 
     def add_cluster(self, cluster: ClusterRecord) -> None:
         self.clusters[(cluster.tenant_id, cluster.cluster)] = cluster
@@ -120,34 +147,87 @@ class FakeHiveMind(_Faulty):
 
 @dataclass
 class FakeAudit(_Faulty):
-    items: dict[str, AuditEntry] = field(default_factory=dict)
+    """The audit log's contract in memory: per tenant a sequence of sealed entries, one per action id."""
+
+    log: dict[str, list[tuple[AuditEntry, SealedEntry]]] = field(default_factory=dict)  # tenant -> entries
+    actions: dict[tuple[str, str], int] = field(default_factory=dict)  # (tenant, action id) -> seq
+    signed: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # tenant -> checkpoints
 
     def record(self, entry: AuditEntry) -> str:
         self._check("record")
-        key = f"TENANT#{entry.tenant_id}#CLUSTER#{entry.cluster}/{iso(entry.at)}#{entry.execution}"
-        self.items.setdefault(key, entry)  # append-only: a retried record keeps the first item
-        return key
+        log = self.log.setdefault(entry.tenant_id, [])
+        seq = self.actions.get((entry.tenant_id, entry.action_id))
+        if seq is None:  # append-only: a retried record finds its action and keeps the first entry
+            sealed = seal(entry, len(log) + 1, log[-1][1].hash if log else GENESIS)
+            log.append((entry, sealed))
+            seq = self.actions[(entry.tenant_id, entry.action_id)] = sealed.seq
+        return f"TENANT#{entry.tenant_id}/{log[seq - 1][1].key}"
+
+    def all(self) -> list[AuditEntry]:
+        return [entry for log in self.log.values() for entry, _ in log]
+
+    def documents(self, tenant: str) -> list[dict[str, Any]]:
+        """A tenant's entries oldest first, as the log stores them (time ISO, target a mapping)."""
+        return [entry.document() for entry, _ in self.log.get(tenant, [])]
+
+    # Readers (cloudoptim.audit.log.AuditReader): entries as stored, plus the tenant's checkpoints.
+    def entries(self, tenant: str, after_seq: int = 0, limit: int = 100) -> Sequence[Mapping[str, Any]]:
+        return [stored(s.body, s.hash) for _, s in self.log.get(tenant, [])[after_seq : after_seq + limit]]
+
+    def newest(self, tenant: str, before_seq: int | None = None, limit: int = 100) -> Sequence[Mapping[str, Any]]:
+        log = self.log.get(tenant, [])
+        end = len(log) if before_seq is None else max(before_seq - 1, 0)
+        return [stored(s.body, s.hash) for _, s in reversed(log[max(end - limit, 0) : end])]
+
+    def checkpoints(self, tenant: str) -> Sequence[Mapping[str, Any]]:
+        return [dict(c) for c in self.signed.get(tenant, [])]
+
+    def add_checkpoint(self, tenant: str, checkpoint: Mapping[str, Any]) -> bool:
+        found = self.signed.setdefault(tenant, [])
+        if any(c["seq"] == checkpoint["seq"] for c in found):
+            return False
+        found.append(dict(checkpoint))
+        return True
 
 
 @dataclass
 class FakeIdempotency(_Faulty):
-    claims: dict[str, tuple[str, int]] = field(default_factory=dict)  # key -> (status, expiration)
+    """Claims with the adapter's rules: completed -> DONE, held in progress -> IN_PROGRESS until the window passes."""
 
-    def claim(self, key: str, now: int, ttl_seconds: int) -> bool:
+    in_progress_seconds: int = 20
+    claims: dict[str, tuple[str, int, int, str]] = field(default_factory=dict)  # key -> (status, expiry, until, owner)
+
+    def claim(self, key: str, now: int, ttl_seconds: int, owner: str | None = None) -> Claim:
         self._check("claim")
         held = self.claims.get(key)
         if held is not None and held[1] > now:
-            return False
-        self.claims[key] = ("INPROGRESS", now + ttl_seconds)
-        return True
+            status, _, until, _ = held
+            if status == "COMPLETED":
+                return Claim.DONE
+            if until > now:
+                return Claim.IN_PROGRESS
+        self.claims[key] = ("INPROGRESS", now + ttl_seconds, now + self.in_progress_seconds, owner or key)
+        return Claim.TAKEN
 
     def complete(self, key: str) -> None:
         self._check("complete")
-        self.claims[key] = ("COMPLETED", self.claims[key][1])
+        _, expiry, _, owner = self.claims[key]
+        self.claims[key] = ("COMPLETED", expiry, 0, owner)
 
-    def release(self, key: str) -> None:
+    def release(self, key: str, owner: str | None = None) -> None:
         self._check("release")
-        self.claims.pop(key, None)
+        held = self.claims.get(key)
+        if held is not None and held[3] == (owner or key):
+            del self.claims[key]
+
+
+@dataclass
+class FakeRedelivery(_Faulty):
+    retried: list[tuple[str, int]] = field(default_factory=list)  # (receipt handle, seconds)
+
+    def retry_soon(self, receipt_handle: str, seconds: int) -> None:
+        self._check("retry_soon")
+        self.retried.append((receipt_handle, seconds))
 
 
 @dataclass
@@ -176,22 +256,81 @@ class FakeLauncher(_Faulty):
 
 
 @dataclass
+class FakeTerminator(_Faulty):
+    """Instances by id with their tags; terminates only one carrying every tag asked for."""
+
+    tags: dict[str, dict[str, str]] = field(default_factory=dict)
+    terminated: list[str] = field(default_factory=list)
+
+    def terminate(self, instance_id: str, tags: Mapping[str, str]) -> bool:
+        self._check("terminate")
+        carried = self.tags.get(instance_id)
+        if carried is None or instance_id in self.terminated or any(carried.get(k) != v for k, v in tags.items()):
+            return False
+        self.terminated.append(instance_id)
+        return True
+
+
+@dataclass
 class FakeCloud:
     launcher_: FakeLauncher = field(default_factory=FakeLauncher)
-    sessions: list[tuple[str, str]] = field(default_factory=list)
+    terminator_: FakeTerminator = field(default_factory=FakeTerminator)
+    sessions: list[tuple[str, str, str]] = field(default_factory=list)  # (tenant, region, purpose)
 
     def launcher(self, tenant: TenantRecord, region: str) -> FakeLauncher:
-        self.sessions.append((tenant.tenant_id, region))
+        self.sessions.append((tenant.tenant_id, region, "launch"))
         return self.launcher_
+
+    def terminator(self, tenant: TenantRecord, region: str) -> FakeTerminator:
+        self.sessions.append((tenant.tenant_id, region, "terminate"))
+        for _, (instance_id, spec) in self.launcher_.launched.items():  # what was launched carries its tags
+            self.terminator_.tags.setdefault(instance_id, dict(spec.tags))
+        return self.terminator_
 
 
 @dataclass
 class FakePoolLocator(_Faulty):
     pools: dict[str, HivePool] = field(default_factory=dict)  # instance id -> pool
+    asked: list[tuple[str, str]] = field(default_factory=list)  # (tenant, instance)
 
-    def locate(self, account_id: str | None, region: str, instance_id: str) -> HivePool | None:
+    def locate(self, tenant: TenantRecord, region: str, instance_id: str) -> HivePool | None:
         self._check("locate")
+        self.asked.append((tenant.tenant_id, instance_id))
         return self.pools.get(instance_id)
+
+
+@dataclass
+class FakeExternalIds(_Faulty):
+    ids: dict[str, str] = field(default_factory=dict)
+
+    def issue(self, tenant_id: str) -> str:
+        self._check("issue")
+        return self.ids.setdefault(tenant_id, new_external_id())
+
+    def get(self, tenant_id: str) -> str:
+        self._check("get")
+        if tenant_id not in self.ids:
+            raise RecordNotFoundError(f"tenant {tenant_id!r} has no ExternalId: issue one with its template")
+        return self.ids[tenant_id]
+
+
+@dataclass
+class FakeBusPolicy(_Faulty):
+    accounts: list[str] = field(default_factory=list)
+
+    def allow_account(self, account_id: str) -> None:
+        self._check("allow_account")
+        if account_id not in self.accounts:
+            self.accounts.append(account_id)
+
+
+@dataclass
+class FakeRoleCheck(_Faulty):
+    verified: list[str] = field(default_factory=list)
+
+    def verify(self, tenant: TenantRecord) -> None:
+        self._check("verify")
+        self.verified.append(tenant.tenant_id)
 
 
 @dataclass

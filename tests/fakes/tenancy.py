@@ -6,14 +6,12 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import threading
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from cloudoptim.audit.chain import GENESIS, next_entry
 from cloudoptim.errors import ConflictError, NotFoundError, PreconditionFailedError
+from cloudoptim.interruptions.ports import TenantRecord
 from cloudoptim.tenancy.ports import (
-    AuditRecord,
     Connectivity,
     Document,
     Json,
@@ -23,12 +21,12 @@ from cloudoptim.tenancy.ports import (
     cursor_after,
     id_of_cursor,
 )
+from tests.fakes.aws import FakeExternalIds
 
 
 @dataclass
 class MemoryDocuments:
     items: dict[tuple[str, str, str], Document] = field(default_factory=dict)
-    owners: dict[str, str] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def get(self, tenant: str, kind: str, id: str) -> Document | None:
@@ -75,15 +73,6 @@ class MemoryDocuments:
             del self.items[(tenant, kind, id)]
             return True
 
-    def claim_owner(self, key: str, tenant: str) -> bool:
-        with self._lock:
-            return self.owners.setdefault(key, tenant) == tenant
-
-    def release_owner(self, key: str, tenant: str) -> None:
-        with self._lock:
-            if self.owners.get(key) == tenant:
-                del self.owners[key]
-
 
 @dataclass
 class MemoryRequestLog:
@@ -99,73 +88,18 @@ class MemoryRequestLog:
 
 
 @dataclass
-class MemoryAuditLog:
-    log: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    signed: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    actions: dict[tuple[str, str], int] = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def append(self, record: AuditRecord, action_id: str | None = None) -> Json:
-        with self._lock:
-            entries = self.log.setdefault(record.tenant_id, [])
-            if action_id is not None and (record.tenant_id, action_id) in self.actions:
-                return dict(entries[self.actions[(record.tenant_id, action_id)] - 1])
-            if action_id is not None:
-                self.actions[(record.tenant_id, action_id)] = len(entries) + 1
-            prev = entries[-1]["hash"] if entries else GENESIS
-            entry = next_entry(dataclasses.asdict(record), len(entries) + 1, prev)
-            entries.append(entry)
-            return entry
-
-    def entries(self, tenant: str, after_seq: int = 0, limit: int = 100) -> Sequence[Json]:
-        return [dict(e) for e in self.log.get(tenant, [])[after_seq : after_seq + limit]]
-
-    def newest(self, tenant: str, before_seq: int | None = None, limit: int = 100) -> Sequence[Json]:
-        entries = self.log.get(tenant, [])
-        end = len(entries) if before_seq is None else max(before_seq - 1, 0)
-        return [dict(e) for e in reversed(entries[max(end - limit, 0) : end])]
-
-    def checkpoints(self, tenant: str) -> Sequence[Json]:
-        return [dict(c) for c in self.signed.get(tenant, [])]
-
-    def add_checkpoint(self, tenant: str, checkpoint: Json) -> bool:
-        with self._lock:
-            found = self.signed.setdefault(tenant, [])
-            if any(c["seq"] == checkpoint["seq"] for c in found):
-                return False
-            found.append(dict(checkpoint))
-            return True
-
-
-@dataclass
-class FakeExternalIds:
-    ids: dict[tuple[str, str], str] = field(default_factory=dict)
-    _serial: itertools.count[int] = field(default_factory=itertools.count)
-
-    def create(self, tenant: str, aws_account_id: str) -> str:
-        return self.ids.setdefault((tenant, aws_account_id), f"ext-{next(self._serial):04d}-" + "x" * 40)
-
-    def read(self, tenant: str, aws_account_id: str) -> str:
-        try:
-            return self.ids[(tenant, aws_account_id)]
-        except KeyError:
-            raise NotFoundError(f"no ExternalId for {aws_account_id}") from None
-
-    def delete(self, tenant: str, aws_account_id: str) -> None:
-        self.ids.pop((tenant, aws_account_id), None)
-
-
-@dataclass
 class FakeAccountProbe:
-    """Assumes the role when the ExternalId is the one CloudOptim gave out; `denied` lists failing checks."""
+    """Assumes the role once CloudOptim issued the tenant's ExternalId and the customer `deployed` the template;
+    `denied` lists the checks the role fails."""
 
     issued: FakeExternalIds
     denied: frozenset[str] = frozenset()
-    checks: tuple[str, ...] = ("ec2:DescribeInstances", "ec2:DescribeLaunchTemplates", "eks:DescribeCluster")
+    undeployed: frozenset[str] = frozenset()  # accounts whose template is not deployed: AssumeRole refused
+    checks: tuple[str, ...] = ("ec2:DescribeInstances", "ec2:DescribeAvailabilityZones")
 
-    def verify(self, aws_account_id: str, role_arn: str, external_id: str, regions: Sequence[str]) -> Verification:
-        if external_id not in self.issued.ids.values():
-            return Verification(False, {}, ("AssumeRole refused: the ExternalId does not match",))
+    def verify(self, tenant: TenantRecord) -> Verification:
+        if tenant.tenant_id not in self.issued.ids or tenant.account_id in self.undeployed:
+            return Verification(False, {}, ("AssumeRole refused: the template is not deployed as issued",))
         results = {check: check not in self.denied for check in self.checks}
         return Verification(True, results, tuple(f"{c}: denied" for c, ok in results.items() if not ok))
 

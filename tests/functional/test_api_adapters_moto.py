@@ -4,7 +4,7 @@ the KMS checkpoint signer (whose signatures the export verifier accepts)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from dataclasses import dataclass
 
 import boto3
 import pytest
@@ -15,10 +15,12 @@ from cloudoptim.adapters.aws.cluster_probe import EksClusterProbe
 from cloudoptim.adapters.aws.cluster_tokens import SecretsClusterTokens
 from cloudoptim.adapters.aws.cognito import CognitoDirectory
 from cloudoptim.adapters.aws.kms_signer import KmsSigner
+from cloudoptim.adapters.aws.sts import StsSessions
 from cloudoptim.audit.verify import verify_signature
 from cloudoptim.errors import ConflictError, KubeUnavailableError
+from cloudoptim.interruptions.ports import ClusterRecord, TenantRecord
+from tests.fakes.aws import FakeExternalIds
 from tests.fakes.kube import FakeKube
-from tests.fakes.tenancy import FakeExternalIds
 
 REGION = "eu-west-1"
 
@@ -39,41 +41,48 @@ def role(account: str = "123456789012") -> str:
     return str(iam.create_role(RoleName="CloudOptimAccess-acme", AssumeRolePolicyDocument=trust)["Role"]["Arn"])
 
 
-def test_the_role_probe_assumes_and_checks_without_side_effects() -> None:
-    found = StsAccountProbe().verify("123456789012", role(), "x" * 40, [REGION])
+def sessions() -> StsSessions:
+    ids = FakeExternalIds()
+    ids.issue("acme")
+    return StsSessions(ids, boto3.client("sts"))
+
+
+def test_the_role_probe_assumes_as_the_product_does_and_checks_without_side_effects() -> None:
+    tenant = TenantRecord("acme", "123456789012", role(), (REGION,))
+    found = StsAccountProbe(sessions()).verify(tenant)
     assert found.assumed
-    assert set(found.checks) >= {f"ec2:DescribeInstances ({REGION})", f"eks:ListClusters ({REGION})"}
+    assert found.checks == {
+        f"ec2:DescribeInstances ({REGION})": True,
+        f"ec2:DescribeAvailabilityZones ({REGION})": True,
+    }
+    refused = StsAccountProbe(StsSessions(FakeExternalIds(), boto3.client("sts"))).verify(tenant)  # no ExternalId
+    assert not refused.assumed and refused.reasons
+
+
+@dataclass
+class Connector:
+    kube: FakeKube
+    seen: list[ClusterRecord]
+
+    def connect(self, tenant: TenantRecord, cluster: ClusterRecord, region: str) -> FakeKube:
+        self.seen.append(cluster)
+        return self.kube
 
 
 def test_the_cluster_probe_describes_then_reaches_the_api() -> None:
     arn = role()
-    eks = boto3.client("eks")
-    eks.create_cluster(name="prod", roleArn=arn, resourcesVpcConfig={"subnetIds": []})
-    ids = FakeExternalIds()
-    ids.create("acme", "123456789012")
-    connected: list[Any] = []
-
-    def connector(access: Any, **_: Any) -> FakeKube:
-        connected.append(access)
-        return FakeKube()
-
+    boto3.client("eks").create_cluster(name="prod", roleArn=arn, resourcesVpcConfig={"subnetIds": []})
     cluster = {"name": "prod", "region": REGION, "credentials": {"kind": "eks"}}
     account = {"aws_account_id": "123456789012", "role_arn": arn}
-    found = EksClusterProbe(ids, connector=connector).check("acme", cluster, account)
+    connector = Connector(FakeKube(), [])
+    found = EksClusterProbe(sessions(), connector).check("acme", cluster, account)
     assert found.reachable and found.endpoint and found.endpoint.startswith("https://")
-    assert connected[0].endpoint == found.endpoint
-
-    def unreachable(access: Any, **_: Any) -> FakeKube:
-        kube = FakeKube()
-        kube.fail("get_node", KubeUnavailableError("API server unreachable"))
-        return kube
-
-    down = EksClusterProbe(ids, connector=unreachable).check("acme", cluster, account)
-    assert not down.reachable and down.checks == {
-        "sts:AssumeRole": True,
-        "eks:DescribeCluster": True,
-        "get nodes": False,
-    }
+    assert connector.seen[0].endpoint == found.endpoint
+    down = FakeKube()
+    down.fail("get_node", KubeUnavailableError("API server unreachable"))
+    found = EksClusterProbe(sessions(), Connector(down, [])).check("acme", cluster, account)
+    assert not found.reachable
+    assert found.checks == {"sts:AssumeRole": True, "eks:DescribeCluster": True, "get nodes": False}
 
 
 def test_cluster_tokens_live_under_the_readable_prefix() -> None:

@@ -21,11 +21,20 @@ A_ACCOUNT, B_ACCOUNT = "111122223333", "444455556666"
 A_CLUSTER = "alpha-prod"
 # A request body for every write route (by OpenAPI path and method); ids are A's.
 BODIES: dict[tuple[str, str], Any] = {
-    ("/v1/accounts", "post"): {"aws_account_id": A_ACCOUNT, "regions": ["eu-west-1"]},
+    ("/v1/accounts", "post"): {
+        "aws_account_id": A_ACCOUNT,
+        "regions": ["eu-west-1"],
+        "launch_template_ids": ["lt-0abc12345678def90"],
+    },
     ("/v1/accounts/{account_id}/verify", "post"): None,
     ("/v1/clusters", "post"): {"account_id": A_ACCOUNT, "name": A_CLUSTER, "region": "eu-west-1"},
     ("/v1/clusters/{cluster_id}/check", "post"): None,
     ("/v1/clusters/{cluster_id}/policy", "put"): {"automation": {"spot": "automatic"}},
+    ("/v1/clusters/{cluster_id}/hibernation/schedule", "put"): {
+        "timezone": "Europe/Paris",
+        "awake": {"mon": [["08:00", "19:00"]]},
+    },
+    ("/v1/clusters/{cluster_id}/hibernation/wake", "post"): {"hours": 2},
     ("/v1/settings/safe-mode", "put"): {"enabled": True},
     ("/v1/users", "post"): {"email": "new@example.com", "role": "viewer"},
     ("/v1/users/{user_id}", "put"): {"role": "viewer"},
@@ -91,7 +100,7 @@ def test_another_tenant_neither_reads_nor_changes_anything_of_tenant_a(world: tu
     api, ids = world
     before = _snapshot(api, "alpha")
     secrets = {A_ACCOUNT, A_CLUSTER, ids["user_id"], "ops@alpha.example", "alpha"}
-    secrets |= {v for (t, _), v in api.tenancy.external_ids.ids.items() if t == "alpha"}  # type: ignore[attr-defined]
+    secrets |= {v for t, v in api.tenancy.external_ids.ids.items() if t == "alpha"}  # type: ignore[attr-defined]
     crossed = []
     for path, method in _operations(api):
         if path in PUBLIC:
@@ -144,7 +153,7 @@ def test_a_forged_tenant_in_the_path_query_or_body_is_ignored(world: tuple[ApiWo
 
 def test_b_cannot_onboard_an_account_a_owns(world: tuple[ApiWorld, dict[str, str]]) -> None:
     api, _ = world
-    answer = api.client.post("/v1/accounts", json={"aws_account_id": A_ACCOUNT, "regions": ["eu-west-1"]},
-                             headers=api.headers("beta"))  # fmt: skip
+    body = {**BODIES[("/v1/accounts", "post")], "aws_account_id": A_ACCOUNT}
+    answer = api.client.post("/v1/accounts", json=body, headers=api.headers("beta"))
     assert answer.status_code == 409
     assert "alpha" not in answer.text

@@ -22,7 +22,9 @@ def world(tmp_path: Path) -> ApiWorld:
 def onboard(world: ApiWorld, tenant: str = "acme") -> None:
     admin = world.headers(tenant)
     created = world.client.post(
-        "/v1/accounts", json={"aws_account_id": ACCOUNT, "regions": ["eu-west-1"]}, headers=admin
+        "/v1/accounts",
+        json={"aws_account_id": ACCOUNT, "regions": ["eu-west-1"], "launch_template_ids": ["lt-0abc12345678def90"]},
+        headers=admin,
     )
     assert created.status_code == 201, created.text
     cluster = {"account_id": ACCOUNT, "name": "prod", "region": "eu-west-1"}
@@ -32,7 +34,11 @@ def onboard(world: ApiWorld, tenant: str = "acme") -> None:
 def test_onboarding_returns_a_generated_external_id_inside_a_template_that_uses_it(world: ApiWorld) -> None:
     answer = world.client.post(
         "/v1/accounts",
-        json={"aws_account_id": ACCOUNT, "regions": ["eu-west-1", "us-east-1"]},
+        json={
+            "aws_account_id": ACCOUNT,
+            "regions": ["eu-west-1", "us-east-1"],
+            "launch_template_ids": ["lt-0abc12345678def90"],
+        },
         headers=world.headers("acme"),
     )
     body = answer.json()
@@ -49,9 +55,10 @@ def test_verify_records_what_the_role_allows(world: ApiWorld) -> None:
     verified = world.client.post(f"/v1/accounts/{ACCOUNT}/verify", headers=world.headers("acme", "operator")).json()
     assert verified["status"] == "verified" and all(verified["verification"]["checks"].values())
     probe = world.tenancy.accounts
-    probe.denied = frozenset({"eks:DescribeCluster"})  # type: ignore[attr-defined]
+    probe.denied = frozenset({"ec2:DescribeAvailabilityZones"})  # type: ignore[attr-defined]
     degraded = world.client.post(f"/v1/accounts/{ACCOUNT}/verify", headers=world.headers("acme")).json()
-    assert degraded["status"] == "degraded" and degraded["verification"]["checks"]["eks:DescribeCluster"] is False
+    checks = degraded["verification"]["checks"]
+    assert degraded["status"] == "degraded" and checks["ec2:DescribeAvailabilityZones"] is False
 
 
 def test_two_editors_of_one_policy_cannot_overwrite_each_other(world: ApiWorld) -> None:
@@ -91,7 +98,7 @@ def test_bad_input_names_the_field_and_stores_nothing(world: ApiWorld) -> None:
     assert len(world.tenancy.audit.entries("acme", 0, 1000)) == before
     assert world.client.get("/v1/clusters/prod/policy", headers=admin).headers["etag"] == '"0"'
     for body in (
-        {"aws_account_id": "12", "regions": ["eu-west-1"]},
+        {"aws_account_id": "12", "regions": ["eu-west-1"], "launch_template_ids": ["lt-0abc12345678def90"]},
         {"aws_account_id": ACCOUNT, "regions": ["mars-1"]},
     ):
         refused = world.client.post("/v1/accounts", json=body, headers=admin)
@@ -100,7 +107,7 @@ def test_bad_input_names_the_field_and_stores_nothing(world: ApiWorld) -> None:
 
 def test_a_retried_write_with_its_idempotency_key_has_no_second_effect(world: ApiWorld) -> None:
     admin = world.headers("acme", **{"Idempotency-Key": "k-1"})
-    body = {"aws_account_id": ACCOUNT, "regions": ["eu-west-1"]}
+    body = {"aws_account_id": ACCOUNT, "regions": ["eu-west-1"], "launch_template_ids": ["lt-0abc12345678def90"]}
     first = world.client.post("/v1/accounts", json=body, headers=admin)
     again = world.client.post("/v1/accounts", json=body, headers=admin)
     assert (first.status_code, again.status_code) == (201, 201)
@@ -157,7 +164,7 @@ def test_audit_pages_filters_and_csv(world: ApiWorld) -> None:
     only = world.client.get("/v1/audit?action=cluster.", headers=admin).json()["items"]
     assert [e["action"] for e in only] == ["cluster.create"]
     csv = world.client.get("/v1/audit?format=csv", headers=admin)
-    assert csv.headers["content-type"].startswith("text/csv") and csv.text.splitlines()[0].startswith("seq,at,actor")
+    assert csv.headers["content-type"].startswith("text/csv") and csv.text.splitlines()[0].startswith("seq,time,actor")
     assert world.client.get("/v1/audit?cursor=abc", headers=admin).status_code == 422
 
 

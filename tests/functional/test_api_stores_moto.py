@@ -3,20 +3,19 @@ append-only audit log (consecutive seq under concurrent writers, one entry per a
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 
 import boto3
 import pytest
 from moto import mock_aws
 
-from cloudoptim.adapters.aws.audit_log import DynamoAuditLog, audit_log_model
+from cloudoptim.adapters.aws.audit import DynamoAuditLog
 from cloudoptim.adapters.aws.documents import DynamoDocuments, DynamoRequestLog, document_model
-from cloudoptim.adapters.aws.external_ids import SecretsExternalIds
 from cloudoptim.audit.chain import export_lines
+from cloudoptim.audit.log import AuditEntry
 from cloudoptim.audit.verify import verify_export
 from cloudoptim.errors import ConflictError, FieldError, NotFoundError, PreconditionFailedError
-from cloudoptim.tenancy.ports import AuditRecord, StoredResponse
+from cloudoptim.tenancy.ports import StoredResponse
 
 REGION = "eu-west-1"
 
@@ -73,15 +72,6 @@ def test_lists_page_within_one_tenant_and_kind_and_refuse_foreign_cursors() -> N
         docs.list("acme", "cluster", 2, "not-base64!")
 
 
-def test_an_account_is_owned_by_one_tenant() -> None:
-    docs = DynamoDocuments(document_model("Registry", region=REGION))
-    assert docs.claim_owner("ACCOUNT#111122223333", "acme")
-    assert docs.claim_owner("ACCOUNT#111122223333", "acme")  # idempotent
-    assert not docs.claim_owner("ACCOUNT#111122223333", "other")
-    docs.release_owner("ACCOUNT#111122223333", "other")  # not its owner: nothing happens
-    assert not docs.claim_owner("ACCOUNT#111122223333", "other")
-
-
 def test_stored_responses_expire() -> None:
     log = DynamoRequestLog(document_model("Registry", region=REGION), ttl_seconds=60)
     log.put("acme", "k", StoredResponse("h", 201, {"id": "x"}, {"ETag": '"1"'}), 1000)
@@ -89,54 +79,43 @@ def test_stored_responses_expire() -> None:
     assert log.get("acme", "k", 1060) is None and log.get("other", "k", 1000) is None
 
 
-def record(n: int, tenant: str = "acme") -> AuditRecord:
-    return AuditRecord(tenant, 1000 + n, "user:a@acme.example", "cluster.create", f"cluster/c{n}", None, {"n": n})
+def entry(n: int, tenant: str = "acme") -> AuditEntry:
+    return AuditEntry(tenant, f"api-{n}", "user:a@acme.example", 1000 + n, "cluster.create", {"cluster": f"c{n}"},
+                      None, {"n": n}, "ok", (), False)  # fmt: skip
 
 
-def test_concurrent_appends_get_consecutive_seqs_and_one_chain() -> None:
-    log = DynamoAuditLog(audit_log_model("Audit", region=REGION))
-    threads = [threading.Thread(target=lambda n=n: log.append(record(n))) for n in range(12)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+def test_readers_see_the_chain_writers_made_oldest_or_newest_first() -> None:
+    log = DynamoAuditLog(boto3.client("dynamodb", region_name=REGION), "Audit")
+    for n in range(1, 8):
+        log.record(entry(n))
+    log.record(entry(1, tenant="other"))
     entries = log.entries("acme", 0, 100)
-    assert [e["seq"] for e in entries] == list(range(1, 13))
-    assert sorted(e["after"]["n"] for e in entries) == list(range(12))
+    assert [e["seq"] for e in entries] == list(range(1, 8)) and entries[0]["after"] == {"n": 1}
     intact, found = verify_export(export_lines("acme", entries, [], {}))
     assert intact, found
     assert [e["seq"] for e in log.newest("acme", 5, 2)] == [4, 3]
-
-
-def test_an_action_is_recorded_once_however_often_it_is_retried() -> None:
-    log = DynamoAuditLog(audit_log_model("Audit", region=REGION))
-    first = log.append(record(1), action_id="exec-1#i-0abc")
-    again = log.append(record(1), action_id="exec-1#i-0abc")
-    other = log.append(record(2), action_id="exec-1#i-0def")  # two instances in one event: two entries
-    assert first == again and other["seq"] == 2 and len(log.entries("acme")) == 2
+    assert [e["seq"] for e in log.entries("acme", 5, 100)] == [6, 7]
+    assert [e["tenant_id"] for e in log.entries("other")] == ["other"]
 
 
 def test_checkpoints_are_stored_once_per_seq() -> None:
-    log = DynamoAuditLog(audit_log_model("Audit", region=REGION))
-    log.append(record(1))
-    checkpoint = {
-        "tenant_id": "acme",
-        "seq": 1,
-        "hash": "h",
-        "at": 5,
-        "key_id": "k",
-        "prev_signature": "",
-        "signature": "s",
-    }
+    log = DynamoAuditLog(boto3.client("dynamodb", region_name=REGION), "Audit")
+    log.record(entry(1))
+    checkpoint = {"tenant_id": "acme", "seq": 1, "hash": "h", "at": 5, "key_id": "k", "prev_signature": "",
+                  "signature": "s"}  # fmt: skip
     assert log.add_checkpoint("acme", checkpoint) and not log.add_checkpoint("acme", checkpoint)
-    assert log.checkpoints("acme") == [checkpoint]
+    assert log.checkpoints("acme") == [checkpoint] and log.checkpoints("other") == []
 
 
-def test_external_ids_are_generated_long_and_kept() -> None:
-    ids = SecretsExternalIds(boto3.client("secretsmanager"))
-    made = ids.create("acme", "111122223333")
-    assert len(made) >= 32 and ids.create("acme", "111122223333") == made == ids.read("acme", "111122223333")
-    assert ids.create("beta", "111122223333") != made
-    ids.delete("acme", "111122223333")
-    with pytest.raises(NotFoundError):
-        ids.read("acme", "111122223333")
+def test_the_pipeline_reads_the_tenants_safe_mode_from_the_apis_settings_document() -> None:
+    from cloudoptim.adapters.aws.registry import DynamoRegistry
+    from cloudoptim.adapters.aws.tables import registry_model
+    from cloudoptim.interruptions.ports import TenantRecord
+
+    registry = DynamoRegistry(registry_model("Registry", region=REGION))
+    registry.register_tenant(TenantRecord("acme", "111122223333", "arn:aws:iam::111122223333:role/x", (REGION,)))
+    assert registry.tenant("acme").safe_mode is False
+    DynamoDocuments(document_model("Registry", region=REGION)).create(
+        "acme", "settings", "current", {"safe_mode": True}, 1
+    )
+    assert registry.tenant("acme").safe_mode is True

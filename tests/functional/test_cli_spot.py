@@ -194,3 +194,51 @@ def test_backtest_refuses_an_inverted_window(capsys: pytest.CaptureFixture[str],
         "json",
     )
     assert code == 2 and "--end must be after --start" in err
+
+
+AWS_CLI = Path(__file__).resolve().parents[1] / "fixtures" / "aws-cli"
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        (
+            "spot-price-history-suse-windows.txt",
+            "no Linux/UNIX spot prices (found: SUSE Linux (2 rows), Windows (1 rows))",
+        ),
+        ("spot-price-history-windows.json", "found: Red Hat Enterprise Linux (1 rows), Windows (1 rows)"),
+    ],
+)
+def test_price_files_without_linux_rows_say_so(capsys: pytest.CaptureFixture[str], name: str, message: str) -> None:
+    path = AWS_CLI / name  # `aws ec2 describe-spot-price-history --output text|json`, non-Linux products only
+    code = main(["spot", "rank", "--region", "us-east-1", "--vcpus", "2", "--memory-gib", "4", "--prices", str(path)])
+    err = capsys.readouterr().err
+    assert code == 2 and str(path) in err and message in err and "unknown region" not in err
+
+
+def test_an_empty_price_file_says_so(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = tmp_path / "prices.txt"
+    path.write_text("")
+    code = main(["spot", "rank", "--region", "us-east-1", "--vcpus", "2", "--memory-gib", "4", "--prices", str(path)])
+    err = capsys.readouterr().err
+    assert code == 2 and "the file is empty" in err and "unknown region" not in err
+
+
+def test_only_previous_generation_types_are_named(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = [
+        "spot",
+        "rank",
+        "--region",
+        "eu-west-1",
+        "--vcpus",
+        "2",
+        "--memory-gib",
+        "4",
+        "--types",
+        "m4.large,c4.large",
+    ]
+    code = main(argv)
+    err = capsys.readouterr().err
+    assert code == 2 and "only previous-generation types" in err and "m4.large" in err
+    assert "--allow-previous-generation" in err
+    assert main([*argv, "--allow-previous-generation"]) == 0

@@ -14,6 +14,7 @@ from cloudoptim.interruptions.choose import ChooseDeps
 from cloudoptim.interruptions.drain import KubeDeps
 from cloudoptim.interruptions.execution import iso
 from cloudoptim.interruptions.launch import LaunchDeps
+from cloudoptim.interruptions.outcome import RecordDeps
 from cloudoptim.interruptions.ports import NodeGroup
 from engines.interruption.hive import HivePool, new_flag
 from functions.choose_replacement import handler as choose_fn
@@ -49,15 +50,27 @@ def chosen(w: World, market: DayZeroMarket, **overrides: Any) -> dict[str, Any]:
     return s
 
 
-def test_choice_avoids_the_interrupted_and_flagged_pools_and_uses_a_node_group_zone(market: DayZeroMarket) -> None:
+def test_choice_avoids_the_interrupted_and_its_own_flagged_pools_and_uses_a_node_group_zone(
+    market: DayZeroMarket,
+) -> None:
     w = world()
     first = chosen(w, market)["replacement"]
     assert first["capacity_type"] == "spot" and first["zone_key"] in ("us-east-1a", "use1-az1")
-    w.hive.flag(new_flag(HivePool("us-east-1", first["az_id"], first["instance_type"]), "other", NOW - 60), "e", "k")
+    w.hive.flag(new_flag(HivePool("us-east-1", first["az_id"], first["instance_type"]), TENANT, NOW - 60), "e", "k")
     second = chosen(w, market)["replacement"]
     assert (second["instance_type"], second["az_id"]) != (first["instance_type"], first["az_id"])
     assert any("hive mind" in e for e in second["excluded"])
     assert any("interrupted pool" in e for e in second["excluded"])
+
+
+def test_another_customers_single_flag_adds_risk_without_steering_the_choice(market: DayZeroMarket) -> None:
+    w = world()
+    first = chosen(w, market)["replacement"]
+    w.hive.flag(new_flag(HivePool("us-east-1", first["az_id"], first["instance_type"]), "other", NOW - 60), "e", "k")
+    second = chosen(w, market)["replacement"]
+    assert not any("hive mind" in e for e in second["excluded"])
+    if (second["instance_type"], second["az_id"]) == (first["instance_type"], first["az_id"]):
+        assert any(r.startswith("hive mind 0.050") for r in second["reasons"])
 
 
 def test_launch_uses_the_template_subnet_tags_and_an_idempotent_token(market: DayZeroMarket) -> None:
@@ -72,7 +85,7 @@ def test_launch_uses_the_template_subnet_tags_and_an_idempotent_token(market: Da
     assert spec.subnet_id == {"us-east-1a": "subnet-a", "use1-az1": "subnet-c"}[s["replacement"]["zone_key"]]
     assert spec.tags == {"cloudoptim:tenant": TENANT, "cloudoptim:replaces": INSTANCE}
     assert spec.capacity_type == "spot" and len(spec.client_token) <= 64
-    assert w.cloud.sessions == [(TENANT, "us-east-1")] * 2
+    assert w.cloud.sessions == [(TENANT, "us-east-1", "launch")] * 2  # a session limited to launching
 
 
 def test_the_replacement_is_registered_so_its_own_notices_are_handled(market: DayZeroMarket) -> None:
@@ -146,17 +159,45 @@ def test_node_status_waits_for_the_new_node_then_reports_ready() -> None:
     assert (s["status"]["step"], s["status"]["attempts"]) == ("ready", 2)
 
 
-def test_node_status_times_out_at_the_deadline() -> None:
+def test_node_status_times_out_ten_minutes_after_the_event() -> None:
     w = world()
-    s = state(kind="rebalance", deadline=iso(T0 + 60))
+    s = state(kind="rebalance", deadline=iso(T0 + 600))
     s["launch"] = {"launched": True, "instance_id": "i-0000000000000beef", "capacity_type": "spot",
-                   "instance_type": "m6i.xlarge"}  # fmt: skip
-    assert status_fn.handle(s, KubeDeps(w.registry, w.kube), T0 + 60)["step"] == "timeout"
+                   "instance_type": "m6i.xlarge", "node_name": "ip-10-0-3-3.ec2.internal"}  # fmt: skip
+    deps = KubeDeps(w.registry, w.kube)
+    assert status_fn.handle(s, deps, T0 + 599)["step"] == "wait"
+    assert status_fn.handle(s, deps, T0 + 600)["step"] == "timeout"
+
+
+def test_node_status_finds_the_replacement_by_name_and_checks_its_provider_id() -> None:
+    w = world()
+    kube = w.kube.clusters[CLUSTER]
+    kube.add_node("ip-10-0-3-3.ec2.internal", instance_id="i-0000000000000f00d")  # the name, another machine
+    s = state(kind="rebalance", deadline=iso(T0 + 600))
+    s["launch"] = {"launched": True, "instance_id": "i-0000000000000beef", "capacity_type": "spot",
+                   "instance_type": "m6i.xlarge", "node_name": "ip-10-0-3-3.ec2.internal"}  # fmt: skip
+    status = status_fn.handle(s, KubeDeps(w.registry, w.kube), NOW)
+    assert status["step"] == "wait" and "not i-0000000000000beef" in status["reasons"][0]
+
+
+def test_a_node_name_that_now_belongs_to_another_machine_is_not_cordoned_or_drained() -> None:
+    w = world()
+    kube = w.kube.clusters[CLUSTER]
+    kube.add_node(NODE, instance_id="i-0000000000000f00d")  # the interrupted machine is gone; its name came back
+    deps = KubeDeps(w.registry, w.kube)
+    cordon = cordon_fn.handle(state(), deps)
+    drain = evict_fn.handle(state(), deps, NOW)
+    assert not cordon["cordoned"] and "left alone" in cordon["reasons"][0]
+    assert drain["evicted"] == [] and kube.cordoned == [] and kube.evictions == []
 
 
 def _audit(w: World) -> Any:
-    [item] = w.audit.items.values()
+    [item] = w.audit.all()
     return item
+
+
+def _record(w: World) -> RecordDeps:
+    return RecordDeps(w.audit, w.idempotency)
 
 
 def test_record_outcome_of_the_parallel_branches() -> None:
@@ -169,17 +210,18 @@ def test_record_outcome_of_the_parallel_branches() -> None:
         {**state(), "cordon": {"cordoned": True, "node_name": NODE},
          "drain": {"step": "done", "rounds": 1, "evicted": ["web/web-1"]}},
     ]  # fmt: skip
-    outcome = record_fn.handle(s, w.audit, NOW)
+    outcome = record_fn.handle(s, _record(w), NOW)
     item = _audit(w)
-    assert outcome["outcome"] == item.outcome == "replaced-and-drained"
-    assert (item.replacement, item.pods_evicted, item.dry_run) == ("i-0000000000000beef", 1, False)
-    assert outcome["audit_key"].startswith(f"TENANT#{TENANT}#CLUSTER#{CLUSTER}/")
+    assert outcome["outcome"] == item.outcome == "replaced-and-drained" and outcome["drained"]
+    assert item.after is not None and item.dry_run is False
+    assert (item.after["replacement"], item.after["pods_evicted"]) == ("i-0000000000000beef", 1)
+    assert outcome["audit_key"] == f"TENANT#{TENANT}/SEQ#000000000001"
 
 
 def test_record_failure_writes_an_audit_item_with_the_error() -> None:
     w = world()
     s = state(error={"Error": "AccessDeniedError", "Cause": "AssumeRole refused"})
-    assert record_fn.handle(s, w.audit, NOW)["outcome"] == "failed"
+    assert record_fn.handle(s, _record(w), NOW)["outcome"] == "failed"
     assert _audit(w).reasons == ("AccessDeniedError: AssumeRole refused",)
 
 
@@ -190,7 +232,7 @@ def test_launch_failure_in_the_parallel_branch_still_drains() -> None:
         {**state(), "launch_error": {"Error": "TransientAwsError", "Cause": "InsufficientInstanceCapacity"}},
         {**state(), "drain": {"step": "done", "rounds": 1, "evicted": ["web/web-1"]}},
     ]
-    assert record_fn.handle(s, w.audit, NOW)["outcome"] == "drained-without-replacement"
+    assert record_fn.handle(s, _record(w), NOW)["outcome"] == "drained-without-replacement"
 
 
 def test_zone_names_of_the_node_group_resolve_through_its_az_ids(market: DayZeroMarket) -> None:

@@ -3,9 +3,11 @@ DynamoDB, STS and EC2, and a fake Kubernetes API stands in for the customer clus
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
@@ -13,9 +15,11 @@ import pytest
 from moto import mock_aws
 
 from cloudoptim.adapters.aws import tables
+from cloudoptim.adapters.aws.ec2 import Ec2Launcher
 from cloudoptim.adapters.aws.registry import DynamoRegistry
 from cloudoptim.errors import KubeAuthError
 from cloudoptim.interruptions.drain import KubeDeps
+from cloudoptim.interruptions.ports import Launched, LaunchSpec
 from functions.choose_replacement import handler as choose_fn
 from functions.cordon_node import handler as cordon_fn
 from functions.evict_pods import handler as evict_fn
@@ -23,23 +27,26 @@ from functions.ingest import handler as ingest_fn
 from functions.launch_replacement import handler as launch_fn
 from functions.node_status import handler as status_fn
 from functions.record_outcome import handler as record_fn
+from functions.terminate_replacement import handler as terminate_fn
 from tests.fakes.aws import FakeKubeConnector
 from tests.support.moto_lambda import Invocations, in_process_lambdas
-from tests.support.moto_pipeline import ENV, MOTO_CONFIG, REGION, Deployed, deploy, wait_for
+from tests.support.moto_pipeline import ENV, MOTO_CONFIG, REGION, Deployed, audit_entries, deploy, wait_for
 from tests.support.pipeline import (
     ACCOUNT,
     CLUSTER,
+    EXTERNAL_ID,
     INSTANCE,
     NODE,
     TENANT,
     cluster_with_pods,
+    health,
     rebalance,
     spot_warning,
     sqs_batch,
     state_change,
 )
 
-ROOTS = (ingest_fn, choose_fn, launch_fn, status_fn, cordon_fn, evict_fn, record_fn)
+ROOTS = (ingest_fn, choose_fn, launch_fn, status_fn, terminate_fn, cordon_fn, evict_fn, record_fn)
 KUBE_HANDLERS = (status_fn, cordon_fn, evict_fn)
 
 
@@ -50,14 +57,44 @@ def kube() -> FakeKubeConnector:
     return connector
 
 
+@dataclass
+class Kubelet:
+    """Launched instances join the fake cluster as Ready nodes (EKS names them by private DNS), unless switched
+    off to play a replacement that never becomes Ready."""
+
+    kube: FakeKubeConnector
+    joining: bool = True
+    joined: list[str] = field(default_factory=list)
+
+    def install(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        original = Ec2Launcher.launch
+
+        def launch(launcher: Ec2Launcher, spec: LaunchSpec) -> Launched:
+            launched = original(launcher, spec)
+            if self.joining:
+                node = self.kube.clusters[CLUSTER].add_node(launched.private_dns_name, instance_id=launched.instance_id)
+                self.joined.append(node.name)
+            return launched
+
+        monkeypatch.setattr(Ec2Launcher, "launch", launch)
+
+
 @pytest.fixture
-def pipeline(monkeypatch: pytest.MonkeyPatch, kube: FakeKubeConnector) -> Iterator[tuple[Deployed, Invocations]]:
+def kubelet(kube: FakeKubeConnector) -> Kubelet:
+    return Kubelet(kube)
+
+
+@pytest.fixture
+def pipeline(
+    monkeypatch: pytest.MonkeyPatch, kube: FakeKubeConnector, kubelet: Kubelet
+) -> Iterator[tuple[Deployed, Invocations]]:
+    kubelet.install(monkeypatch)
     for key, value in ENV.items():
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     for module in ROOTS:
         module.root.cache_clear()
-    for build in (tables.registry_model, tables.hive_mind_model, tables.audit_model, tables.idempotency_model):
+    for build in (tables.registry_model, tables.hive_mind_model, tables.idempotency_model):
         build.cache_clear()
     with mock_aws(config=MOTO_CONFIG), in_process_lambdas() as calls:
         deployed = deploy()
@@ -84,8 +121,9 @@ def executions() -> list[dict[str, Any]]:
 
 def customer(service: str) -> Any:
     creds = boto3.client("sts", region_name=REGION).assume_role(
-        RoleArn=f"arn:aws:iam::{ACCOUNT}:role/CloudOptimAccess-{TENANT}", RoleSessionName="check", ExternalId="ext-1"
-    )["Credentials"]
+        RoleArn=f"arn:aws:iam::{ACCOUNT}:role/CloudOptimAccess-{TENANT}", RoleSessionName="check",
+        ExternalId=EXTERNAL_ID,
+    )["Credentials"]  # fmt: skip
     return boto3.Session(
         aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
         aws_session_token=creds["SessionToken"], region_name=REGION,
@@ -93,7 +131,7 @@ def customer(service: str) -> Any:
 
 
 def audit_items() -> list[Any]:
-    return list(tables.audit_model("Audit").scan())
+    return audit_entries()
 
 
 def test_interruption_drains_and_launches_in_parallel_and_audits(
@@ -120,13 +158,14 @@ def test_interruption_drains_and_launches_in_parallel_and_audits(
     assert next(r for _, r, _ in calls.of("launch_replacement"))["instance_id"] == instance["InstanceId"]
     assert instance["SubnetId"] in deployed.subnets.values()
     [item] = audit_items()
-    assert (item.outcome, item.kind, item.pods_evicted, item.dry_run) == (
+    assert (item["outcome"], item["action"], item["after"]["pods_evicted"], item["dry_run"]) == (
         "replaced-and-drained",
-        "interruption",
+        "drain-and-replace/interruption",
         1,
         False,
     )
-    assert item.replacement == instance["InstanceId"]
+    assert item["after"]["replacement"] == instance["InstanceId"]
+    assert item["seq"] == 1 and output["outcome"]["audit_key"] == f"TENANT#{TENANT}/SEQ#000000000001"
     [flag] = list(tables.hive_mind_model("HiveMind").scan())
     assert (flag.pool, flag.tenant_id) == ("us-east-1#use1-az4#m5.xlarge", TENANT)
     assert flag.expires_at == flag.flagged_at + 1800
@@ -151,8 +190,8 @@ def test_dry_run_changes_nothing_and_says_so(
     assert fake.cordoned == [] and fake.evictions == []
     assert customer("ec2").describe_instances()["Reservations"] == []
     [item] = audit_items()
-    assert item.dry_run is True and item.outcome == "replaced-and-drained"
-    assert any("dry run: would launch" in r for r in item.reasons)
+    assert item["dry_run"] is True and item["outcome"] == "replaced-and-drained"
+    assert any("dry run: would launch" in r for r in item["reasons"])
 
 
 def test_state_change_is_recorded_only(pipeline: tuple[Deployed, Invocations]) -> None:
@@ -160,20 +199,61 @@ def test_state_change_is_recorded_only(pipeline: tuple[Deployed, Invocations]) -
     [execution] = executions()
     assert execution["status"] == "SUCCEEDED"
     [item] = audit_items()
-    assert (item.kind, item.outcome) == ("state-change", "recorded")
+    assert (item["action"], item["outcome"]) == ("drain-and-replace/state-change", "recorded")
 
 
 def test_failing_task_ends_in_record_failure_with_an_audit_item(
     pipeline: tuple[Deployed, Invocations], kube: FakeKubeConnector
 ) -> None:
     _, calls = pipeline
-    kube.clusters[CLUSTER].fail("node_for_instance", KubeAuthError("get node: HTTP 403 forbidden"))
+    kube.clusters[CLUSTER].fail("get_node", KubeAuthError("get node: HTTP 403 forbidden"))
     ingest(rebalance(at=int(time.time())))
     [execution] = executions()
     assert execution["status"] == "FAILED"
     [item] = audit_items()
-    assert item.outcome == "failed" and item.reasons[0].startswith("KubeAuthError")
+    assert item["outcome"] == "failed" and item["reasons"][0].startswith("KubeAuthError")
     assert len(calls.of("node_status")) == 1  # a permanent error is not retried
+    assert guards() == {}  # the failure path gave the instance's claim back: a later notice can replace it
+
+
+def guards() -> dict[str, str]:
+    items = tables.idempotency_model("Idempotency").scan()
+    return {i.id: i.status for i in items if i.id.startswith("INSTANCE#")}
+
+
+def test_a_replacement_never_ready_is_terminated_and_recorded(
+    pipeline: tuple[Deployed, Invocations], kubelet: Kubelet
+) -> None:
+    kubelet.joining = False
+    ingest(rebalance(at=int(time.time())))
+    [execution] = executions()
+    assert execution["status"] == "SUCCEEDED", execution
+    [replacement] = [i for r in customer("ec2").describe_instances()["Reservations"] for i in r["Instances"]]
+    assert replacement["State"]["Name"] in ("shutting-down", "terminated")
+    [item] = audit_items()
+    assert item["outcome"] == "replacement-not-ready" and item["after"]["replacement_terminated"] is True
+    assert any(f"terminated replacement {replacement['InstanceId']}" in r for r in item["reasons"])
+    assert guards() == {}  # nothing replaces the instance now: a later interruption must be able to
+
+
+def test_two_instances_of_one_health_event_in_the_same_second_are_two_audit_entries(
+    pipeline: tuple[Deployed, Invocations],
+) -> None:
+    second = "i-0c0c0c0c0c0c0c0c0"
+    tables.registry_model("Registry")(
+        f"INSTANCE#{second}", "NODE", tenant_id=TENANT, cluster=CLUSTER, node_name="ip-10-0-9-9.ec2.internal",
+        node_group="workers", region=REGION, availability_zone="us-east-1d", az_id="use1-az4",
+        instance_type="m5.xlarge", capacity_type="spot",
+    ).save()  # fmt: skip
+    event = health(at=int(time.time()))
+    event["detail"]["affectedEntities"].append({"entityValue": second, "tags": {}})
+    ingest(event)
+    assert [e["status"] for e in executions()] == ["SUCCEEDED", "SUCCEEDED"]
+    first, then = audit_items()
+    assert (first["seq"], then["seq"]) == (1, 2)
+    assert {first["target"]["instance_id"], then["target"]["instance_id"]} == {INSTANCE, second}
+    assert then["prev_hash"] == hashlib.sha256(json.dumps(first, sort_keys=True, separators=(",", ":"),
+                                                          ensure_ascii=False).encode()).hexdigest()  # fmt: skip
 
 
 def test_pdb_refusal_is_retried_until_the_deadline_then_reported(
@@ -186,7 +266,7 @@ def test_pdb_refusal_is_retried_until_the_deadline_then_reported(
     [execution] = executions()
     assert execution["status"] == "SUCCEEDED", execution
     [item] = audit_items()
-    assert item.outcome == "drained-partially"
+    assert item["outcome"] == "drained-partially"
     assert ("web", "web-1") in fake.pods
 
 

@@ -1,4 +1,5 @@
-"""The ingest handler over in-memory fakes: dedupe, flag, start, drop garbage, retry transient errors."""
+"""The ingest handler over in-memory fakes: dedupe, flag, start, drop garbage, refuse forgeries and replays,
+retry transient errors and claims held elsewhere soon (inside the two-minute warning)."""
 
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ NOW = T0 + 5
 
 
 def run(w: World, event: dict[str, Any], now: int = NOW) -> dict[str, Any]:
-    return handle(event, Root(w.ingest_deps(), POLICY), now)
+    return handle(event, Root(w.ingest_deps(), POLICY, w.redelivery), now)
 
 
 def test_spot_warning_flags_the_pool_and_starts_the_workflow_with_the_contract_input() -> None:
@@ -108,14 +109,23 @@ def test_routine_state_change_is_ignored_and_ending_state_is_recorded() -> None:
     assert [(n, p["kind"]) for n, p in w.executions.started.items()] == [("b", "state-change")]
 
 
-def test_unknown_instance_flags_the_located_pool_and_starts_nothing() -> None:
+def test_unknown_instance_flags_the_located_pool_under_its_tenant_and_starts_nothing() -> None:
     w = world()
     pool = HivePool("us-east-1", "use1-az6", "c5.large")
     w.locator.pools["i-0ffffffffffffffff"] = pool
     run(w, sqs_batch(spot_warning(instance="i-0ffffffffffffffff")))
     assert w.executions.started == {}
     [(flag, _, _)] = w.hive.writes
-    assert (flag.pool, flag.tenant_id) == (pool, "ACCOUNT#111122223333")
+    # the tenant the account resolves to (a keyed read), so one customer is one voice in the hive mind
+    assert (flag.pool, flag.tenant_id) == (pool, TENANT)
+    assert w.locator.asked == [(TENANT, "i-0ffffffffffffffff")]
+
+
+def test_unknown_instance_of_an_unregistered_account_is_not_even_looked_up() -> None:
+    w = world()
+    event = {**spot_warning(instance="i-0ffffffffffffffff"), "account": "999999999999"}
+    run(w, sqs_batch(event))
+    assert w.locator.asked == [] and w.hive.writes == [] and w.executions.started == {}
 
 
 def test_unknown_instance_without_a_located_pool_changes_nothing() -> None:
@@ -124,12 +134,14 @@ def test_unknown_instance_without_a_located_pool_changes_nothing() -> None:
     assert w.executions.started == {} and w.hive.writes == []
 
 
-def test_transient_error_is_a_batch_item_failure_and_the_retry_succeeds() -> None:
+def test_transient_error_is_a_batch_item_failure_retried_within_seconds() -> None:
     w = world()
     w.executions.fail("start", TransientAwsError("StartExecution: ThrottlingException"))
     answer = run(w, sqs_batch(rebalance(), "not json"))
     assert answer == {"batchItemFailures": [{"itemIdentifier": "m-0"}]}
     assert w.executions.started == {}
+    [(receipt, seconds)] = w.redelivery.retried  # visibility shortened: not the queue's full 30 s
+    assert receipt == "rh-0" and POLICY.retry_after_seconds <= seconds <= 2 * POLICY.retry_after_seconds
     run(w, sqs_batch(rebalance()))  # SQS redelivers: the released claims (event and instance) let it through
     assert [p["kind"] for p in w.executions.started.values()] == ["rebalance"]
 
@@ -161,9 +173,17 @@ def test_expired_flags_do_not_escalate() -> None:
 
 def test_dry_run_reaches_the_execution_input() -> None:
     w = world()
-    handle(sqs_batch(spot_warning()), Root(w.ingest_deps(), replace(POLICY, dry_run=True)), NOW)
+    handle(sqs_batch(spot_warning()), Root(w.ingest_deps(), replace(POLICY, dry_run=True), w.redelivery), NOW)
     assert next(iter(w.executions.started.values()))["dry_run"] is True
     assert INSTANCE in str(w.executions.started)
+
+
+def test_the_tenants_safe_mode_makes_the_workflow_dry_whatever_the_deployment_says() -> None:
+    w = world()
+    tenant = w.registry.tenants["acme"]
+    w.registry.add_tenant(replace(tenant, safe_mode=True))
+    handle(sqs_batch(spot_warning()), Root(w.ingest_deps(), POLICY, w.redelivery), NOW)
+    assert POLICY.dry_run is False and next(iter(w.executions.started.values()))["dry_run"] is True
 
 
 def test_unknown_instance_whose_account_role_is_refused_is_dropped_not_retried() -> None:
@@ -178,3 +198,47 @@ def test_unknown_instance_lookup_throttled_is_retried() -> None:
     w.locator.fail("locate", TransientAwsError("DescribeInstances: RequestLimitExceeded"))
     with pytest.raises(BatchProcessingError):
         run(w, sqs_batch(spot_warning(instance="i-0eeeeeeeeeeeeeeee")))
+
+
+def test_a_claim_another_invocation_holds_is_a_retry_not_a_duplicate() -> None:
+    w = world()
+    w.idempotency.claim("1e5527d7-bb36-4607-3370-4164db56a40e", NOW, 86400)  # a live invocation holds it
+    answer = run(w, sqs_batch(spot_warning(), "not json"))
+    assert answer == {"batchItemFailures": [{"itemIdentifier": "m-0"}]}
+    assert len(w.redelivery.retried) == 1 and w.executions.started == {}
+    # the holder crashed: once its in-progress window has passed, the redelivery takes over and starts the workflow
+    run(w, sqs_batch(spot_warning()), now=NOW + w.idempotency.in_progress_seconds)
+    assert len(w.executions.started) == 1
+
+
+def test_a_guard_another_invocation_is_taking_is_a_retry_too() -> None:
+    w = world()
+    w.idempotency.claim(f"INSTANCE#{INSTANCE}#replace", NOW, 3600, owner="another-event")
+    assert run(w, sqs_batch(rebalance(), "not json")) == {"batchItemFailures": [{"itemIdentifier": "m-0"}]}
+    assert "5d5555d5-dd55-5555-5555-5555dd55d55d" not in w.idempotency.claims  # released for the retry
+
+
+@pytest.mark.parametrize(
+    ("change", "why"),
+    [
+        ({"account": "999999999999"}, "not tenant acme's account"),
+        ({"account": None}, "names no account"),
+        ({"region": "eu-west-1"}, "instance runs in us-east-1"),
+        ({"source": "custom.attacker"}, "does not emit"),
+        ({"time": "2025-11-30T01:00:00Z"}, "stale"),
+        ({"time": "2025-11-30T04:00:00Z"}, "in the future"),
+    ],
+)
+def test_forged_foreign_and_replayed_notices_start_nothing(change: dict[str, Any], why: str) -> None:
+    w = world()
+    [result] = ingest_message(json.dumps({**spot_warning(), **change}), "m", w.ingest_deps(), POLICY, NOW)
+    assert result.status == "rejected" and why in result.reasons[0]
+    assert w.executions.started == {} and w.hive.writes == []
+
+
+def test_oversized_and_deeply_nested_messages_are_dropped_unread() -> None:
+    w = world()
+    big = {**spot_warning(), "detail": {"instance-id": INSTANCE, "padding": "x" * 70_000}}
+    deep = json.dumps(spot_warning())[:-1] + ', "junk": ' + "[" * 5000 + "]" * 5000 + "}"
+    assert run(w, sqs_batch(big, deep)) == {"batchItemFailures": []}
+    assert w.executions.started == {} and w.idempotency.claims == {}

@@ -3,6 +3,7 @@ Step Functions duplicates, unknown instances located in the customer's account, 
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -19,13 +20,15 @@ from cloudoptim.adapters.aws.errors import translate
 from cloudoptim.adapters.aws.hive_mind import DynamoHiveMind
 from cloudoptim.adapters.aws.idempotency import DynamoIdempotency
 from cloudoptim.adapters.aws.stepfunctions import SfnExecutions
-from cloudoptim.adapters.aws.sts import StsSessions
+from cloudoptim.adapters.aws.sts import StsSessions, session_policy
 from cloudoptim.errors import AccessDeniedError, AwsAdapterError, TransientAwsError
+from cloudoptim.interruptions.ports import Claim
 from engines.interruption.hive import HivePool, new_flag
 from functions.ingest import handler as ingest_fn
+from tests.fakes.aws import FakeExternalIds
 from tests.support.moto_lambda import in_process_lambdas
 from tests.support.moto_pipeline import ENV, MOTO_CONFIG, REGION, Deployed, customer_session, deploy
-from tests.support.pipeline import ACCOUNT, TENANT_RECORD, spot_warning, sqs_batch
+from tests.support.pipeline import EXTERNAL_ID, TENANT, TENANT_RECORD, spot_warning, sqs_batch
 
 POOL = HivePool("us-east-1", "use1-az4", "m5.xlarge")
 
@@ -36,7 +39,7 @@ def deployed(monkeypatch: pytest.MonkeyPatch) -> Iterator[Deployed]:
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     ingest_fn.root.cache_clear()
-    for build in (tables.registry_model, tables.hive_mind_model, tables.audit_model, tables.idempotency_model):
+    for build in (tables.registry_model, tables.hive_mind_model, tables.idempotency_model):
         build.cache_clear()
     with mock_aws(config=MOTO_CONFIG), in_process_lambdas():
         result = deploy()
@@ -77,14 +80,23 @@ def test_escalation_from_the_table(deployed: Deployed) -> None:
 
 def test_idempotency_claims_once_releases_and_takes_over_abandoned_claims(deployed: Deployed) -> None:
     store = DynamoIdempotency(tables.idempotency_model("Idempotency"), in_progress_seconds=120)
-    assert store.claim("e1", 1000, 86400)
-    assert not store.claim("e1", 1001, 86400)  # in progress
-    assert store.claim("e1", 1121, 86400)  # the first invocation died: its claim is taken over
+    assert store.claim("e1", 1000, 86400) is Claim.TAKEN
+    assert store.claim("e1", 1001, 86400) is Claim.IN_PROGRESS  # a retry, not a duplicate
+    assert store.claim("e1", 1121, 86400) is Claim.TAKEN  # the first invocation died: its claim is taken over
     store.complete("e1")
-    assert not store.claim("e1", 5000, 86400)  # done: a duplicate
-    assert store.claim("e1", 1121 + 86400, 86400)  # expired (TTL not yet swept)
+    assert store.claim("e1", 5000, 86400) is Claim.DONE  # done: a duplicate
+    assert store.claim("e1", 1121 + 86400, 86400) is Claim.TAKEN  # expired (TTL not yet swept)
     store.release("e1")
-    assert store.claim("e1", 1200, 86400)
+    assert store.claim("e1", 1200, 86400) is Claim.TAKEN
+
+
+def test_a_guard_is_released_only_by_the_workflow_that_holds_it(deployed: Deployed) -> None:
+    store = DynamoIdempotency(tables.idempotency_model("Idempotency"), in_progress_seconds=20)
+    assert store.claim("INSTANCE#i-1#replace", 1000, 3600, owner="event-a") is Claim.TAKEN
+    store.release("INSTANCE#i-1#replace", owner="event-b")  # not its claim: kept
+    assert store.claim("INSTANCE#i-1#replace", 1001, 3600, owner="event-b") is Claim.IN_PROGRESS
+    store.release("INSTANCE#i-1#replace", owner="event-a")
+    assert store.claim("INSTANCE#i-1#replace", 1002, 3600, owner="event-b") is Claim.TAKEN
 
 
 def test_ingest_starts_once_and_flags_with_ttl(deployed: Deployed) -> None:
@@ -117,7 +129,8 @@ def test_unknown_instance_is_located_in_the_customer_account_and_flagged(deploye
     ingest_fn.handler(sqs_batch(spot_warning(instance=instance, at=int(time.time()))), None)
     assert started() == []
     [flag] = list(tables.hive_mind_model("HiveMind").scan())
-    assert (flag.pool, flag.tenant_id) == ("us-east-1#use1-az2#c5.large", f"ACCOUNT#{ACCOUNT}")
+    # the account resolves to its tenant with one keyed read; the flag counts that customer once
+    assert (flag.pool, flag.tenant_id) == ("us-east-1#use1-az2#c5.large", TENANT)
 
 
 def test_step_functions_refuses_a_second_execution_with_the_same_name(deployed: Deployed) -> None:
@@ -142,9 +155,9 @@ def test_sdk_errors_become_typed_errors() -> None:
     executions = SfnExecutions(_stubbed("stepfunctions", "start_execution", "ThrottlingException", 400), "arn")
     with pytest.raises(TransientAwsError, match="ThrottlingException"):
         executions.start("n", {})
-    sessions = StsSessions(_stubbed("sts", "assume_role", "AccessDenied", 403))
+    sessions = StsSessions(FakeExternalIds({TENANT: EXTERNAL_ID}), _stubbed("sts", "assume_role", "AccessDenied", 403))
     with pytest.raises(AccessDeniedError):
-        sessions.session(TENANT_RECORD, REGION)
+        sessions.session(TENANT_RECORD, REGION, "launch")
     error = ClientError({"Error": {"Code": "ValidationException"}, "ResponseMetadata": {"HTTPStatusCode": 400}}, "X")
     assert type(translate(error, "x")) is AwsAdapterError
     server = ClientError({"Error": {"Code": "Oops"}, "ResponseMetadata": {"HTTPStatusCode": 503}}, "X")
@@ -157,13 +170,25 @@ def test_sts_sessions_are_cached_per_tenant_until_near_expiry() -> None:
     expiry = datetime(2030, 1, 1, tzinfo=UTC)
     creds = {"AccessKeyId": "AKIAXXXXXXXXXXXXXXXX", "SecretAccessKey": "s" * 20, "SessionToken": "t" * 20,
              "Expiration": expiry}  # fmt: skip
+    expected = {
+        "RoleArn": TENANT_RECORD.role_arn, "RoleSessionName": f"cloudoptim-launch-{TENANT}",
+        "ExternalId": EXTERNAL_ID, "Policy": session_policy("launch"),
+        "Tags": [{"Key": "cloudoptim:tenant", "Value": TENANT}],
+    }  # fmt: skip
     for _ in range(2):
-        stubber.add_response("assume_role", {"Credentials": creds})
+        stubber.add_response("assume_role", {"Credentials": creds}, expected)
     stubber.activate()
     clock = [expiry.timestamp() - 3600]
-    sessions = StsSessions(client, clock=lambda: clock[0])
-    first = sessions.session(TENANT_RECORD, REGION)
-    assert sessions.session(TENANT_RECORD, REGION) is first
+    sessions = StsSessions(FakeExternalIds({TENANT: EXTERNAL_ID}), client, clock=lambda: clock[0])
+    first = sessions.session(TENANT_RECORD, REGION, "launch")
+    assert sessions.session(TENANT_RECORD, REGION, "launch") is first
     clock[0] = (expiry - timedelta(seconds=60)).timestamp()
-    assert sessions.session(TENANT_RECORD, REGION) is not first
+    assert sessions.session(TENANT_RECORD, REGION, "launch") is not first
     stubber.assert_no_pending_responses()
+
+
+def test_a_session_policy_holds_only_its_purposes_actions() -> None:
+    launch = json.loads(session_policy("launch"))["Statement"]
+    assert launch == [{"Effect": "Allow", "Action": ["ec2:RunInstances", "ec2:CreateTags", "iam:PassRole"],
+                       "Resource": "*"}]  # fmt: skip
+    assert json.loads(session_policy("cluster"))["Statement"][0]["Action"] == ["sts:GetCallerIdentity"]

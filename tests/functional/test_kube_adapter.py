@@ -1,24 +1,20 @@
-"""The real Kubernetes adapter, through the official client, against the API emulator over HTTP."""
+"""The real Kubernetes adapter, through the official client, against the API emulator (HTTP, and HTTPS with the
+cluster CA pinned where a cluster is reached through the registry: endpoints must be https)."""
 
 from __future__ import annotations
 
-import base64
-import datetime
-import ipaddress
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import boto3
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 from moto import mock_aws
 
+from cloudoptim.adapters.aws.sts import StsSessions
 from cloudoptim.adapters.kube.api import KubeApiAdapter, api_client, connect
 from cloudoptim.adapters.kube.auth import ClusterAccess
+from cloudoptim.adapters.kube.connector import ClusterConnector
 from cloudoptim.errors import (
     KubeAuthError,
     KubeConflictError,
@@ -28,7 +24,10 @@ from cloudoptim.errors import (
     KubeUnavailableError,
 )
 from cloudoptim.interruptions.kube import EvictionResult
+from cloudoptim.interruptions.ports import ClusterRecord, TenantRecord
 from localmode.kube_emulator import SEED_CLUSTER, KubeEmulator, load_seed
+from localmode.tls import self_signed
+from tests.fakes.aws import FakeExternalIds
 from tests.fakes.kube_cluster import FakeClock, cluster, node, pdb, pod, web_cluster
 
 OLD, NEW = "i-0aaaaaaaaaaaaaaa1", "i-0ccccccccccccccc3"
@@ -166,28 +165,8 @@ def test_two_budgets_over_one_pod_refuse_eviction(clock: FakeClock) -> None:
 
 def _self_signed(folder: Path) -> tuple[Path, Path, str]:
     """A certificate for 127.0.0.1, its key, and the base64 PEM a registry item carries as ca_data."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "kube-emulator")])
-    now = datetime.datetime.now(datetime.UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(hours=1))
-        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
-        .sign(key, hashes.SHA256())
-    )
-    pem = certificate.public_bytes(serialization.Encoding.PEM)
-    cert_file, key_file = folder / "tls.crt", folder / "tls.key"
-    cert_file.write_bytes(pem)
-    key_file.write_bytes(
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
-    return cert_file, key_file, base64.b64encode(pem).decode()
+    made = self_signed(folder)
+    return made.cert_file, made.key_file, made.ca_data
 
 
 def test_tls_endpoint_is_trusted_through_the_registry_ca(tmp_path: Path, clock: FakeClock) -> None:
@@ -200,25 +179,28 @@ def test_tls_endpoint_is_trusted_through_the_registry_ca(tmp_path: Path, clock: 
 
 
 @mock_aws
-def test_connect_with_an_eks_token_from_the_customer_role(clock: FakeClock) -> None:
+def test_connect_with_an_eks_token_from_the_customer_role(clock: FakeClock, tmp_path: Path) -> None:
     sts = boto3.client("sts", region_name="eu-west-1")
-    with KubeEmulator(web_cluster(), accept_eks_tokens=True, clock=clock) as emulator:
+    cert, key, ca_data = _self_signed(tmp_path)
+    with KubeEmulator(web_cluster(), accept_eks_tokens=True, clock=clock, certificate=(cert, key)) as emulator:
         access = ClusterAccess.model_validate(
-            {"cluster": "prod", "endpoint": emulator.url, "credentials": {"kind": "eks"}}
+            {"cluster": "prod", "endpoint": emulator.url, "ca_data": ca_data, "credentials": {"kind": "eks"}}
         )
         assert connect(access, sts_client=sts).node_for_instance(OLD) == "node-a"
         with pytest.raises(KubeAuthError):
-            KubeApiAdapter(api_client(emulator.url, "k8s-aws-v1.bm90LWEtdXJs")).get_node("node-a")
+            KubeApiAdapter(api_client(emulator.url, "k8s-aws-v1.bm90LWEtdXJs", ca_data)).get_node("node-a")
 
 
 @mock_aws
-def test_connect_with_a_token_from_secrets_manager(clock: FakeClock) -> None:
+def test_connect_with_a_token_from_secrets_manager(clock: FakeClock, tmp_path: Path) -> None:
     secrets = boto3.client("secretsmanager", region_name="eu-west-1")
     arn = secrets.create_secret(Name="acme/prod/kube", SecretString="sa-token")["ARN"]
-    with KubeEmulator(web_cluster(), token="sa-token", clock=clock) as emulator:
+    cert, key, ca_data = _self_signed(tmp_path)
+    with KubeEmulator(web_cluster(), token="sa-token", clock=clock, certificate=(cert, key)) as emulator:
         access = ClusterAccess.model_validate(
-            {"cluster": "prod", "endpoint": emulator.url, "credentials": {"kind": "secret", "secret_arn": arn}}
-        )
+            {"cluster": "prod", "endpoint": emulator.url, "ca_data": ca_data,
+             "credentials": {"kind": "secret", "secret_arn": arn}}
+        )  # fmt: skip
         kube = connect(access, secrets_client=secrets)
         assert kube.node_for_instance(OLD) == "node-a"
         assert [b.name for b in kube.pdbs()] == ["web"]
@@ -266,3 +248,16 @@ def test_draining_a_seed_spot_node_onto_its_replacement(clock: FakeClock) -> Non
         assert emulator.store.list_pods(field_selector="spec.nodeName=") == []  # every replacement found room
         assert emulator.stats().pdb_violations == 0
         assert all(b.current_healthy >= b.desired_healthy for b in kube.pdbs())
+
+
+@pytest.mark.parametrize("endpoint", ["http://prod.eks.example", "prod.eks.example", "https://"])
+def test_a_cluster_endpoint_that_is_not_https_is_refused(endpoint: str) -> None:
+    with pytest.raises(ValueError, match="must be an https URL"):
+        ClusterAccess.model_validate({"cluster": "prod", "endpoint": endpoint, "credentials": {"kind": "eks"}})
+
+
+def test_the_connector_refuses_a_registered_http_endpoint_before_any_token_is_made() -> None:
+    sessions = StsSessions(FakeExternalIds(), sts_client=object())  # never called: refused before
+    cluster = ClusterRecord("acme", "prod", "http://10.0.0.1", "", {"kind": "eks"})
+    with pytest.raises(KubeTlsError, match="https"):
+        ClusterConnector(sessions).connect(TenantRecord("acme", "111122223333", "arn:x", ("eu-west-1",)), cluster, "r")

@@ -8,12 +8,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from cloudoptim.adapters.kube.workloads import load_inventory
 from cloudoptim.adapters.prometheus import load_matrix
 from cloudoptim.errors import InputFileError
 from engines.rightsizing.inventory import WorkloadRef
-from engines.rightsizing.usage import ContainerKey
+from engines.rightsizing.policy import RightsizePolicy
+from engines.rightsizing.recommend import rightsize
+from engines.rightsizing.registry import get_strategy
+from engines.rightsizing.usage import ContainerKey, UsageData
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "rightsize"
 
@@ -111,3 +115,34 @@ def test_a_pod_list_without_item_kinds(tmp_path: Path) -> None:
     del item["kind"]
     path.write_text(json.dumps({"kind": "PodList", "items": [item]}))
     assert [p.name for p in load_inventory(path).pods] == ["p"]
+
+
+SANITY = FIXTURES / "sanity"  # a raw CPU counter, a 1e300 and a +Inf memory sample (hand-made, Prometheus shapes)
+
+
+def test_usage_that_cannot_be_real_is_refused_per_container_with_the_reason() -> None:
+    usage = UsageData(load_matrix(SANITY / "cpu-usage.json"), load_matrix(SANITY / "memory-usage.json"))
+    result = rightsize(usage, load_inventory(SANITY / "workloads.json"), RightsizePolicy(), get_strategy())
+    by_container = {r.container: r for r in result.recommendations}
+    coredns, api, cache = by_container["coredns"], by_container["api"], by_container["cache"]
+    assert coredns.cpu_request_cores is None and "cumulative counter" in coredns.reasons[0]
+    assert coredns.memory_request_bytes is not None  # its memory series is fine
+    assert api.memory_request_bytes is None and any("peak 1e+300 bytes is more than its node" in r for r in api.reasons)
+    assert api.cpu_request_cores is not None and api.cpu_request_cores <= 1.93
+    assert cache.memory_request_bytes is None and any("1 infinite sample(s)" in r for r in cache.reasons)
+
+
+def test_workloads_read_alike_from_yaml_and_from_typed_lists(tmp_path: Path) -> None:
+    document = json.loads((FIXTURES / "workloads.json").read_text())
+    as_yaml = tmp_path / "workloads.yaml"
+    as_yaml.write_text(yaml.safe_dump(document))
+    by_kind: dict[str, list[Any]] = {}
+    for item in document["items"]:
+        by_kind.setdefault(item["kind"], []).append({k: v for k, v in item.items() if k != "kind"})
+    typed = tmp_path / "typed.json"  # `kubectl get --raw` answers, one after the other, items without kind
+    typed.write_text("\n".join(json.dumps({"kind": f"{k}List", "items": v}) for k, v in by_kind.items()))
+    expected = load_inventory(FIXTURES / "workloads.json")
+    for path in (as_yaml, typed):
+        found = load_inventory(path)
+        assert found.pods == expected.pods and found.nodes == expected.nodes
+        assert found.autoscalers == expected.autoscalers

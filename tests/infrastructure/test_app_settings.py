@@ -22,19 +22,24 @@ def test_a_bad_customer_account_is_refused() -> None:
         AppSettings.from_context({"customer_accounts": ["12345"]})
 
 
-def test_registered_accounts_may_put_events_on_the_bus() -> None:
+def test_registered_accounts_may_put_only_the_four_notices_on_the_bus() -> None:
     from aws_cdk import App, Duration, Stack
     from aws_cdk.assertions import Template
 
     from cdk.constructs.events import InterruptionEvents
+    from cloudoptim.onboarding import bus_statement
 
     stack = Stack(App(), "Events")
     accounts = ("111111111111", "222222222222")
-    InterruptionEvents(stack, "Events", customer_accounts=accounts, visibility_timeout=Duration.seconds(180))
+    InterruptionEvents(stack, "Events", customer_accounts=accounts, visibility_timeout=Duration.seconds(30))
     policies: Mapping[str, Any] = Template.from_stack(stack).find_resources("AWS::Events::EventBusPolicy")
-    (policy,) = policies.values()
-    statement = policy["Properties"]["Statement"]
-    assert statement["Action"] == "events:PutEvents"
-    assert statement["Resource"] == {"Fn::GetAtt": ["EventBus", "Arn"]}
-    principals = statement["Principal"]["AWS"]
-    assert len(principals) == 2 and all(a in str(principals) for a in accounts)
+    statements = {p["Properties"]["StatementId"]: p["Properties"]["Statement"] for p in policies.values()}
+    # one statement per account, as registration adds (CDK prefixes its statement ids with "cdk-")
+    assert set(statements) == {f"cdk-account-{a}" for a in accounts}
+    for account in accounts:
+        statement = statements[f"cdk-account-{account}"]
+        assert statement["Action"] == "events:PutEvents"
+        assert statement["Resource"] == {"Fn::GetAtt": ["EventBus", "Arn"]}
+        assert account in str(statement["Principal"]["AWS"])
+        assert statement["Condition"] == bus_statement(account, "arn")["Condition"]
+        assert statement["Condition"]["StringEquals"]["events:source"] == ["aws.ec2", "aws.health"]

@@ -19,41 +19,51 @@ from tests.infrastructure.conftest import SynthesizedSaas
 # CDK writes an explicit DependsOn on roles that a GetAtt already orders: noise, not a defect.
 CFN_LINT_NOISE = ["W3005"]
 
+EXTERNAL_ID = "Xq3vN8c2Lk7PzR1tY6wB9mJ4hD0sF5gA2eU8iO1pQ7r"  # 43 URL-safe characters, as CloudOptim generates
+LAUNCH_TEMPLATE = "arn:<AWS::Partition>:ec2:*:<AWS::AccountId>:launch-template/"
 ONBOARDING_ACKNOWLEDGED = {
     "AwsSolutions-IAM5[Resource::*]": "EC2 Describe* calls support no resource-level permissions; the statement "
     "is limited to the tenant's regions by aws:RequestedRegion.",
     "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:eks:*:<AWS::AccountId>:cluster/*]": "Clusters are "
-    "registered after onboarding; read-only DescribeCluster on this account's clusters in the tenant's regions.",
+    "registered after onboarding: read-only DescribeCluster on this account's clusters in the tenant's regions.",
+    "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:eks:*:<AWS::AccountId>:nodegroup/*/*/*]": "Node groups "
+    "come and go with the clusters: List/DescribeNodegroup read them in the tenant's regions; UpdateNodegroupConfig "
+    "only on those tagged cloudoptim.io/hibernate=true.",
     "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:*:<AWS::AccountId>:instance/*]": "Instance ids do not "
-    "exist before launch: RunInstances needs a launch template and the cloudoptim:tenant tag, CreateTags works "
-    "only inside RunInstances, TerminateInstances only on instances carrying the tenant's tag.",
+    "exist before launch: RunInstances needs one of the tenant's launch templates and the cloudoptim:tenant tag, "
+    "CreateTags works only inside RunInstances, TerminateInstances only on instances carrying the tenant's tag.",
+    **{
+        f"AwsSolutions-IAM5[Resource::{LAUNCH_TEMPLATE}{template}]": "The tenant's own launch template, named by id; "
+        "the region is a wildcard because launch template ids are unique across regions and the statement is "
+        "limited to the tenant's regions."
+        for template in ("lt-0123456789abcdef0", "lt-0fedcba9876543210", "lt-00000000000000001")
+    },
     **{
         f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:*:<AWS::AccountId>:{kind}/*]": "RunInstances "
-        f"authorises every {kind} the launch template brings; allowed only for launches from a launch template "
-        "(ec2:LaunchTemplate) in the tenant's regions."
-        for kind in (
-            "launch-template",
-            "network-interface",
-            "security-group",
-            "spot-instances-request",
-            "subnet",
-            "volume",
-            "key-pair",
-        )
+        f"authorises the {kind} of each launch; allowed only for launches from one of the tenant's launch templates "
+        "(ec2:LaunchTemplate), and for security groups, key pairs and network interfaces only as the template names "
+        "them (ec2:IsLaunchTemplateResource)."
+        for kind in ("network-interface", "security-group", "spot-instances-request", "subnet", "volume", "key-pair")
     },
     "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:*::image/*]": "AMIs are owned by AWS or publishers (no "
-    "account in the ARN); allowed only for launches from one of the account's launch templates.",
+    "account in the ARN); allowed only as the tenant's launch template names them (ec2:IsLaunchTemplateResource).",
 }
 
 REQUESTS = {
-    "one-region": OnboardingRequest(tenant_id="acme", saas_account_id="123456789012", external_id="ext-1"),
+    "one-region": OnboardingRequest(
+        tenant_id="acme",
+        saas_account_id="123456789012",
+        external_id=EXTERNAL_ID,
+        launch_template_ids=("lt-0123456789abcdef0",),
+    ),
     "three-regions": OnboardingRequest(
         tenant_id="globex-prod",
         saas_account_id="210987654321",
-        external_id="b7c0e2f4-ext",
+        external_id=EXTERNAL_ID[::-1],
+        launch_template_ids=("lt-0fedcba9876543210", "lt-00000000000000001"),
         saas_region="us-east-1",
         regions=("us-east-1", "eu-central-1", "ap-south-1"),
-        node_role_names=("eksctl-prod-nodegroup-*", "AmazonEKSNodeRole"),
+        node_role_names=("eksctl-prod-nodegroup-NodeInstanceRole-1A2B3C", "AmazonEKSNodeRole"),
     ),
 }
 
@@ -102,12 +112,7 @@ def test_cdk_nag_onboarding_template(case: str, tmp_path: Path) -> None:
     template_file.write_text(json.dumps(onboarding_template(REQUESTS[case])))
     stack = Stack(App(outdir=str(tmp_path / "out")), "Onboarding")
     included = cfn_include.CfnInclude(stack, "Template", template_file=str(template_file))
-    acknowledged = dict(ONBOARDING_ACKNOWLEDGED)
-    for pattern in (name for name in REQUESTS[case].node_role_names if "*" in name):
-        acknowledged[f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/{pattern}]"] = (
-            "The tenant named its node roles by pattern (eksctl adds random suffixes); PassRole only to EC2."
-        )
-    for rule, reason in acknowledged.items():
+    for rule, reason in ONBOARDING_ACKNOWLEDGED.items():
         Validations.of(included.get_resource("AccessRole")).acknowledge(Acknowledgment(id=rule, reason=reason))
     report = AwsSolutionsChecks().validate_scope(stack)
     assert [(v.rule_name, [r.construct_path for r in v.violating_resources]) for v in report.violations] == []

@@ -1,9 +1,9 @@
-"""Least privilege in the SaaS template: every function gets exactly its contract's tables and actions."""
+"""Least privilege in the SaaS template: every function gets exactly its contract's tables, item kinds and actions;
+no Scan anywhere; the audit log append-only; tenant roles assumed only with a tenant session tag."""
 
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 from typing import Any
 
 import pytest
@@ -11,50 +11,65 @@ import pytest
 from tests.infrastructure.conftest import SynthesizedSaas
 from tests.infrastructure.test_saas_wiring import FUNCTIONS
 
-READ = {
-    "dynamodb:BatchGetItem",
-    "dynamodb:ConditionCheckItem",
-    "dynamodb:DescribeTable",
-    "dynamodb:GetItem",
-    "dynamodb:GetRecords",
-    "dynamodb:GetShardIterator",
-    "dynamodb:Query",
-    "dynamodb:Scan",
-}
-WRITE = {
-    "dynamodb:BatchWriteItem",
-    "dynamodb:DeleteItem",
-    "dynamodb:DescribeTable",
-    "dynamodb:PutItem",
-    "dynamodb:UpdateItem",
-}
+KEYED_READ = frozenset({"dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:Query"})
 ASSUME = "arn:aws:iam::*:role/CloudOptimAccess-*"
-SECRETS = "secret:cloudoptim/*"
+EXTERNAL_IDS = "secret:cloudoptim/*/external-id-??????"
+TOKENS = "secret:cloudoptim/*/*/token-??????"
+TENANT_ROLE = {
+    (ASSUME, frozenset({"sts:AssumeRole", "sts:TagSession"}), "tag"),
+    (EXTERNAL_IDS, frozenset({"secretsmanager:GetSecretValue"}), None),
+}
+KUBE = {
+    ("Registry", KEYED_READ, "TENANT#*"),
+    *TENANT_ROLE,
+    (TOKENS, frozenset({"secretsmanager:GetSecretValue"}), None),
+}
 
-# function -> {target: actions}; "own-logs" and "*" (X-Ray) are checked for every function separately.
-EXPECTED: dict[str, dict[str, set[str]]] = {
+# function -> {(target, actions, condition)}: condition is the LeadingKeys prefixes, "tag" for the tenant session
+# tag, None for none. Own logs and X-Ray ("*") are checked for every function separately.
+EXPECTED: dict[str, set[tuple[str, frozenset[str], str | None]]] = {
     "ingest": {
-        "Registry": READ,
-        "HiveMind": READ | WRITE,
-        "Idempotency": READ | WRITE,
-        "DrainAndReplace": {"states:StartExecution"},
-        "InterruptionQueue": {
-            "sqs:ChangeMessageVisibility",
-            "sqs:DeleteMessage",
-            "sqs:GetQueueAttributes",
-            "sqs:GetQueueUrl",
-            "sqs:ReceiveMessage",
-        },
-        ASSUME: {"sts:AssumeRole"},
+        ("Registry", KEYED_READ, "INSTANCE#*,TENANT#*,ACCOUNT#*"),
+        ("HiveMind", KEYED_READ | {"dynamodb:PutItem"}, None),
+        ("Idempotency", KEYED_READ | {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"}, None),
+        ("DrainAndReplace", frozenset({"states:StartExecution"}), None),
+        (
+            "InterruptionQueue",
+            frozenset(
+                {
+                    "sqs:ChangeMessageVisibility",
+                    "sqs:DeleteMessage",
+                    "sqs:GetQueueAttributes",
+                    "sqs:GetQueueUrl",
+                    "sqs:ReceiveMessage",
+                }
+            ),
+            None,
+        ),
+        *TENANT_ROLE,
     },
-    "choose_replacement": {"Registry": READ, "HiveMind": READ},
-    "launch_replacement": {"Registry": READ | {"dynamodb:PutItem"}, ASSUME: {"sts:AssumeRole"}},
-    "node_status": {"Registry": READ, ASSUME: {"sts:AssumeRole"}, SECRETS: {"secretsmanager:GetSecretValue"}},
-    "cordon_node": {"Registry": READ, ASSUME: {"sts:AssumeRole"}, SECRETS: {"secretsmanager:GetSecretValue"}},
-    "evict_pods": {"Registry": READ, ASSUME: {"sts:AssumeRole"}, SECRETS: {"secretsmanager:GetSecretValue"}},
-    "record_outcome": {"Audit": WRITE},
+    "choose_replacement": {
+        ("Registry", KEYED_READ, "TENANT#*"),
+        ("HiveMind", frozenset({"dynamodb:DescribeTable", "dynamodb:Query"}), None),
+        ("HiveMind/index/*", frozenset({"dynamodb:DescribeTable", "dynamodb:Query"}), None),
+        ("Prices", frozenset({"dynamodb:GetItem", "dynamodb:Query"}), None),  # the freshest scraped prices
+    },
+    "launch_replacement": {
+        ("Registry", KEYED_READ, "TENANT#*"),
+        ("Registry", frozenset({"dynamodb:PutItem"}), "INSTANCE#*"),
+        *TENANT_ROLE,
+    },
+    "terminate_replacement": {("Registry", KEYED_READ, "TENANT#*"), *TENANT_ROLE},
+    "node_status": KUBE,
+    "cordon_node": KUBE,
+    "evict_pods": KUBE,
+    "record_outcome": {
+        ("Audit", frozenset({"dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:Query"}), "TENANT#*"),
+        ("Idempotency", frozenset({"dynamodb:DescribeTable", "dynamodb:DeleteItem"}), "INSTANCE#*"),
+    },
 }
 XRAY = {"xray:PutTelemetryRecords", "xray:PutTraceSegments"}
+TABLE_WRITES_NEVER_ON_AUDIT = {"dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem", "dynamodb:*"}
 
 
 def _statements(saas: SynthesizedSaas, role_id: str) -> list[dict[str, Any]]:
@@ -66,7 +81,7 @@ def _statements(saas: SynthesizedSaas, role_id: str) -> list[dict[str, Any]]:
 
 
 def _target(resource: Any) -> str:
-    """A readable name for a policy resource: a logical id, a literal ARN pattern or the secrets prefix."""
+    """A readable name for a policy resource: a logical id, a literal ARN pattern, a secret pattern or an index."""
     if isinstance(resource, str):
         return resource
     if "Fn::GetAtt" in resource:
@@ -74,53 +89,99 @@ def _target(resource: Any) -> str:
     if "Ref" in resource:
         return str(resource["Ref"])
     text = json.dumps(resource)
-    return SECRETS if SECRETS in text else text
+    if ":event-bus/" in text:
+        return "EventBus"
+    if "Fn::Join" in resource and "Fn::GetAtt" in resource["Fn::Join"][1][0]:  # a table's indexes, a bucket's objects
+        return str(resource["Fn::Join"][1][0]["Fn::GetAtt"][0]) + "".join(resource["Fn::Join"][1][1:])
+    return next(pattern for pattern in (EXTERNAL_IDS, TOKENS) if pattern in text)
 
 
-def access(saas: SynthesizedSaas, function_id: str) -> dict[str, set[str]]:
+def _condition(statement: dict[str, Any]) -> str | None:
+    condition = statement.get("Condition")
+    if condition is None:
+        return None
+    if "Null" in condition:
+        return "tag"
+    return ",".join(condition["ForAllValues:StringLike"]["dynamodb:LeadingKeys"])
+
+
+def _actions(statement: dict[str, Any]) -> list[str]:
+    return statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+
+
+def grants(saas: SynthesizedSaas, function_id: str) -> tuple[set[str], set[tuple[str, frozenset[str], str | None]]]:
+    """(actions on "*" and own logs, every other (target, actions, condition))."""
     role_id = saas.properties(function_id)["Role"]["Fn::GetAtt"][0]
-    granted: dict[str, set[str]] = defaultdict(set)
+    log_group = saas.properties(function_id)["LoggingConfig"]["LogGroup"]["Ref"]
+    plumbing: set[str] = set()
+    found = set()
     for statement in _statements(saas, role_id):
         assert statement["Effect"] == "Allow"
-        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
         resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
         for resource in resources:
-            if isinstance(resource, dict) and resource == {"Ref": "AWS::NoValue"}:
-                continue
-            granted[_target(resource)] |= set(actions)
-    return dict(granted)
+            target = _target(resource)
+            if target in ("*", log_group):
+                plumbing |= set(_actions(statement))
+            else:
+                found.add((target, frozenset(_actions(statement)), _condition(statement)))
+    return plumbing, found
 
 
 @pytest.mark.parametrize("name", sorted(FUNCTIONS))
 def test_each_function_gets_exactly_its_contract(saas: SynthesizedSaas, name: str) -> None:
-    granted = access(saas, FUNCTIONS[name])
-    assert granted.pop("*") == XRAY  # tracing: X-Ray has no resource-level permissions
-    log_group = saas.properties(FUNCTIONS[name])["LoggingConfig"]["LogGroup"]["Ref"]
-    assert granted.pop(log_group) == {"logs:CreateLogStream", "logs:PutLogEvents"}
-    assert granted == EXPECTED[name]
+    plumbing, found = grants(saas, FUNCTIONS[name])
+    assert plumbing == XRAY | {"logs:CreateLogStream", "logs:PutLogEvents"}
+    assert found == EXPECTED[name]
 
 
-def test_no_action_is_a_wildcard(saas: SynthesizedSaas) -> None:
+def test_no_action_is_a_wildcard_and_nothing_may_scan(saas: SynthesizedSaas) -> None:
     for logical_id, policy in saas.resources("AWS::IAM::Policy").items():
         for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
-            actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+            actions = _actions(statement)
             assert not [a for a in actions if "*" in a], logical_id
+            assert "dynamodb:Scan" not in actions, logical_id
 
 
-def test_only_the_customer_facing_functions_assume_tenant_roles(saas: SynthesizedSaas) -> None:
+def test_the_audit_log_is_append_only_for_every_role(saas: SynthesizedSaas) -> None:
+    writers = set()
+    for policy in saas.resources("AWS::IAM::Policy").values():
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+            resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+            if any("Audit" in json.dumps(r) for r in resources):
+                assert not TABLE_WRITES_NEVER_ON_AUDIT & set(_actions(statement))
+                writers |= (
+                    {role["Ref"] for role in policy["Properties"]["Roles"]}
+                    if "dynamodb:PutItem" in _actions(statement)
+                    else set()
+                )
+    # the pipeline's outcomes, the API's writes and the hourly checkpoints (issue 13)
+    expected = ("RecordOutcomeFunction", "ApiFunction", "AuditCheckpointFunction", "HibernationStepFunction",
+                "WasteScanFunction")  # fmt: skip
+    assert writers == {saas.properties(f)["Role"]["Fn::GetAtt"][0] for f in expected}
+
+
+def test_only_the_customer_facing_functions_assume_tenant_roles_from_one_iam_path(saas: SynthesizedSaas) -> None:
     assuming = set()
     for policy in saas.resources("AWS::IAM::Policy").values():
         for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
-            if "sts:AssumeRole" in json.dumps(statement["Action"]):
+            if "sts:AssumeRole" in _actions(statement):
                 assert statement["Resource"] == ASSUME
                 assuming |= {role["Ref"] for role in policy["Properties"]["Roles"]}
     roles = {name: saas.properties(fid)["Role"]["Fn::GetAtt"][0] for name, fid in FUNCTIONS.items()}
-    expected = {"ingest", "launch_replacement", "node_status", "cordon_node", "evict_pods"}
-    api = saas.properties("ApiFunction")["Role"]["Fn::GetAtt"][0]  # account verify and cluster checks (issue 13)
-    assert assuming == {roles[name] for name in expected} | {api}
+    expected = {"ingest", "launch_replacement", "terminate_replacement", "node_status", "cordon_node", "evict_pods"}
+    api = saas.properties("ApiFunction")["Role"]["Fn::GetAtt"][0]  # account verification, cluster checks (issue 13)
+    # issue 15: the jobs that work in tenants' accounts and clusters (hibernation steps, discovery, waste scan)
+    jobs = {saas.properties(f)["Role"]["Fn::GetAtt"][0] for f in
+            ("HibernationStepFunction", "DiscoverClustersFunction", "WasteScanFunction")}  # fmt: skip
+    assert assuming == {roles[name] for name in expected} | {api} | jobs
+    for role in {api} | jobs:
+        assert saas.template["Resources"][role]["Properties"].get("Path") == "/cloudoptim/tenant-access/"
+    for name, role in roles.items():  # the customers' trust policies name this path (aws:PrincipalArn)
+        path = saas.template["Resources"][role]["Properties"].get("Path")
+        assert path == ("/cloudoptim/tenant-access/" if name in expected else None), name
 
 
-def test_state_machine_invokes_only_its_six_steps(saas: SynthesizedSaas) -> None:
+def test_state_machine_invokes_only_its_seven_steps(saas: SynthesizedSaas) -> None:
     role_id = saas.properties("DrainAndReplace")["RoleArn"]["Fn::GetAtt"][0]
     invoked = set()
     for statement in _statements(saas, role_id):

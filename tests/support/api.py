@@ -15,14 +15,14 @@ from cloudoptim.optimization.ports import OptimizationDeps
 from cloudoptim.tenancy.deps import SaasIdentity, TenancyDeps
 from localmode.issuer import AUDIENCE, LocalIssuer
 from localmode.signer import LocalSigner
+from tests.fakes.aws import FakeAudit, FakeBusPolicy, FakeExternalIds, FakeRegistry, FakeRoleCheck
+from tests.fakes.pricing import MemoryPriceTable
 from tests.fakes.tenancy import (
     FakeAccountProbe,
     FakeClusterProbe,
     FakeClusterTokens,
     FakeDirectory,
-    FakeExternalIds,
     FakeWorkflows,
-    MemoryAuditLog,
     MemoryDocuments,
     MemoryRequestLog,
 )
@@ -59,18 +59,22 @@ def api_world(state: Path) -> ApiWorld:
     external_ids = FakeExternalIds()
     tenancy = TenancyDeps(
         documents=MemoryDocuments(),
-        audit=MemoryAuditLog(),
+        audit=FakeAudit(),
         requests=MemoryRequestLog(),
         external_ids=external_ids,
         accounts=FakeAccountProbe(external_ids),
         clusters=FakeClusterProbe(),
         tokens=FakeClusterTokens(),
-        directory=FakeDirectory(),
+        users=FakeDirectory(),
+        registry=FakeRegistry(),
+        bus=FakeBusPolicy(),
+        role_check=FakeRoleCheck(),
         signer=LocalSigner.load(state),
         saas=SaasIdentity(account_id="123456789012", region="eu-west-1"),
     )
     clock = Clock()
     verifier = JwtVerifier(ISSUER, AUDIENCE, ISSUER + "/jwks", fetch=lambda _: issuer.jwks(), clock=clock)
     optimization = OptimizationDeps(documents=tenancy.documents, audit=tenancy.audit, workflows=FakeWorkflows())
-    app = create_app(ApiDeps(tenancy=tenancy, optimization=optimization, verifier=verifier, clock=clock))
+    app = create_app(ApiDeps(tenancy=tenancy, optimization=optimization, verifier=verifier, clock=clock,
+                             prices=MemoryPriceTable()))  # fmt: skip
     return ApiWorld(issuer, tenancy, optimization, clock, app)

@@ -17,7 +17,7 @@ from typing import Any
 import boto3
 
 from cloudoptim.adapters.aws import tables
-from tests.support.pipeline import ACCOUNT, CLUSTER, INSTANCE, NODE, TENANT
+from tests.support.pipeline import ACCOUNT, CLUSTER, EXTERNAL_ID, INSTANCE, NODE, TENANT
 
 MOTO_CONFIG: Any = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": True}}
 REGION = "us-east-1"
@@ -26,6 +26,7 @@ FUNCTIONS = {
     "ChooseReplacementFunctionArn": "choose_replacement",
     "LaunchReplacementFunctionArn": "launch_replacement",
     "NodeStatusFunctionArn": "node_status",
+    "TerminateReplacementFunctionArn": "terminate_replacement",
     "CordonNodeFunctionArn": "cordon_node",
     "EvictPodsFunctionArn": "evict_pods",
     "RecordOutcomeFunctionArn": "record_outcome",
@@ -71,11 +72,27 @@ def _zip() -> bytes:
 def create_tables() -> None:
     dynamodb = boto3.client("dynamodb", region_name=REGION)
     for name, keys in TABLE_KEYS.items():
+        extra: dict[str, Any] = {}
+        attributes = [{"AttributeName": k, "AttributeType": "S"} for k, _ in keys]
+        if name == "HiveMind":  # the ByRegion index of docs/platform-contract.md
+            attributes += [{"AttributeName": "region", "AttributeType": "S"},
+                           {"AttributeName": "expires_at", "AttributeType": "N"}]  # fmt: skip
+            extra["GlobalSecondaryIndexes"] = [
+                {
+                    "IndexName": "ByRegion",
+                    "KeySchema": [
+                        {"AttributeName": "region", "KeyType": "HASH"},
+                        {"AttributeName": "expires_at", "KeyType": "RANGE"},
+                    ],
+                    "Projection": {"ProjectionType": "ALL"},
+                }
+            ]
         dynamodb.create_table(
             TableName=name,
             KeySchema=[{"AttributeName": k, "KeyType": t} for k, t in keys],
-            AttributeDefinitions=[{"AttributeName": k, "AttributeType": "S"} for k, _ in keys],
+            AttributeDefinitions=attributes,
             BillingMode="PAY_PER_REQUEST",
+            **extra,
         )
 
 
@@ -100,7 +117,7 @@ def customer_session() -> boto3.Session:
     """A session in the tenant's account, through its role."""
     role = f"arn:aws:iam::{ACCOUNT}:role/CloudOptimAccess-{TENANT}"
     creds = boto3.client("sts", region_name=REGION).assume_role(
-        RoleArn=role, RoleSessionName="setup", ExternalId="ext-1"
+        RoleArn=role, RoleSessionName="setup", ExternalId=EXTERNAL_ID
     )["Credentials"]
     return boto3.Session(
         aws_access_key_id=creds["AccessKeyId"],
@@ -127,7 +144,10 @@ def customer_ec2() -> tuple[str, dict[str, str]]:
 def seed_registry(template: str, subnets: dict[str, str], az_id: str = "use1-az4") -> None:
     model = tables.registry_model("Registry")
     role = f"arn:aws:iam::{ACCOUNT}:role/CloudOptimAccess-{TENANT}"
-    model(f"TENANT#{TENANT}", "META", account_id=ACCOUNT, role_arn=role, external_id="ext-1", regions=[REGION]).save()
+    model(f"TENANT#{TENANT}", "META", account_id=ACCOUNT, role_arn=role, regions=[REGION]).save()
+    model(f"ACCOUNT#{ACCOUNT}", "TENANT", tenant_id=TENANT).save()
+    secrets = boto3.client("secretsmanager", region_name=REGION)  # where only the assume-role path reads it
+    secrets.create_secret(Name=f"cloudoptim/{TENANT}/external-id", SecretString=EXTERNAL_ID)
     group = {"launch_template_id": template, "launch_template_version": "$Latest", "subnets": subnets,
              "capacity_type": "spot"}  # fmt: skip
     model(f"TENANT#{TENANT}", f"CLUSTER#{CLUSTER}", endpoint="https://prod.eks.example", ca_data="LS0t",
@@ -153,3 +173,13 @@ def wait_for(execution_arn: str, timeout: float = 30.0) -> dict[str, Any]:
         if answer["status"] != "RUNNING" or time.time() > deadline:
             return answer
         time.sleep(0.05)
+
+
+def audit_entries(tenant: str = TENANT) -> list[dict[str, Any]]:
+    """The tenant's audit log in sequence order, each entry's canonical document (with seq and prev_hash)."""
+    items = boto3.client("dynamodb", region_name=REGION).query(
+        TableName="Audit",
+        KeyConditionExpression="pk = :pk AND begins_with(sk, :seq)",
+        ExpressionAttributeValues={":pk": {"S": f"TENANT#{tenant}"}, ":seq": {"S": "SEQ#"}},
+    )["Items"]
+    return [json.loads(item["entry"]["S"]) for item in items]

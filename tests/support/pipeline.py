@@ -21,6 +21,7 @@ from tests.fakes.aws import (
     FakeIdempotency,
     FakeKubeConnector,
     FakePoolLocator,
+    FakeRedelivery,
     FakeRegistry,
 )
 from tests.fakes.kube import FakeKube
@@ -33,7 +34,8 @@ INSTANCE = "i-0b662ef9931388ba0"
 NODE = "ip-10-0-1-23.ec2.internal"
 T0 = 1_764_470_000  # 2025-11-30T02:33:20Z
 
-TENANT_RECORD = TenantRecord(TENANT, ACCOUNT, f"arn:aws:iam::{ACCOUNT}:role/CloudOptimAccess-{TENANT}", "ext-1")
+TENANT_RECORD = TenantRecord(TENANT, ACCOUNT, f"arn:aws:iam::{ACCOUNT}:role/CloudOptimAccess-{TENANT}", (REGION,))
+EXTERNAL_ID = "ext-acme-Xq3vN8c2Lk7PzR1tY6wB9mJ4hD0sF5g"  # what the SaaS issued for the tenant (>= 32 characters)
 NODE_GROUP = NodeGroup(
     "workers", "lt-0123456789abcdef0", "3", {"us-east-1a": "subnet-a", "us-east-1b": "subnet-b", "use1-az1": "subnet-c"}
 )
@@ -126,6 +128,7 @@ class World:
     audit: FakeAudit = field(default_factory=FakeAudit)
     cloud: FakeCloud = field(default_factory=FakeCloud)
     kube: FakeKubeConnector = field(default_factory=FakeKubeConnector)
+    redelivery: FakeRedelivery = field(default_factory=FakeRedelivery)
 
     def ingest_deps(self) -> IngestDeps:
         return IngestDeps(self.registry, self.hive, self.idempotency, self.executions, self.locator)

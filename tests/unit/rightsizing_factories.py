@@ -57,9 +57,12 @@ def container(
 
 
 def inventory(
-    pods: Sequence[Pod], allocatable: int | None = 16 * GIB, autoscalers: Sequence[Autoscaler] = ()
+    pods: Sequence[Pod],
+    allocatable: int | None = 16 * GIB,
+    autoscalers: Sequence[Autoscaler] = (),
+    cpu: float | None = 4.0,
 ) -> Inventory:
-    return Inventory(tuple(pods), {"n1": Node("n1", allocatable, 4.0)}, tuple(autoscalers))
+    return Inventory(tuple(pods), {"n1": Node("n1", allocatable, cpu)}, tuple(autoscalers))
 
 
 def usage(

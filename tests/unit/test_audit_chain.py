@@ -9,28 +9,29 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cloudoptim.audit.chain import GENESIS, canonical, checkpoint_message, export_lines, next_entry
+from cloudoptim.audit.chain import checkpoint_message, entry_hash, export_lines
+from cloudoptim.audit.log import GENESIS, AuditEntry, canonical, seal, stored
 from cloudoptim.audit.verify import verify_export
 from localmode.signer import LocalSigner
 
 
 def log(count: int) -> list[dict[str, object]]:
+    """Entries as the audit log stores them (cloudoptim.audit.log.seal), as readers get them."""
     entries: list[dict[str, object]] = []
     for seq in range(1, count + 1):
-        fields = {
-            "tenant_id": "acme",
-            "at": 1_780_000_000 + seq,
-            "actor": "user:a@acme.example",
-            "action": "cluster.create",
-            "target": f"cluster/c{seq}",
-            "before": None,
-            "after": {"name": f"c{seq}", "région": "eu-west-1"},
-            "outcome": "ok",
-            "reasons": [],
-            "dry_run": False,
-        }
-        entries.append(next_entry(fields, seq, str(entries[-1]["hash"]) if entries else GENESIS))
+        entry = AuditEntry(
+            "acme", f"api-{seq}", "user:a@acme.example", 1_780_000_000 + seq, "cluster.create", {"cluster": f"c{seq}"},
+            None, {"name": f"c{seq}", "région": "eu-west-1"}, "ok", (), False,
+        )  # fmt: skip
+        sealed = seal(entry, seq, str(entries[-1]["hash"]) if entries else GENESIS)
+        entries.append(stored(sealed.body, sealed.hash))
     return entries
+
+
+def rechain(entry: dict[str, object], seq: int, prev_hash: str) -> dict[str, object]:
+    """What an attacker who rewrites the log would do: new prev_hash, recomputed hash."""
+    body = {k: v for k, v in entry.items() if k != "hash"} | {"seq": seq, "prev_hash": prev_hash}
+    return {**body, "hash": entry_hash(body)}
 
 
 def signed(signer: LocalSigner, entries: list[dict[str, object]], at_seqs: list[int]) -> list[dict[str, object]]:
@@ -76,7 +77,7 @@ def test_truncation_before_the_last_checkpoint_is_found(signer: LocalSigner) -> 
     lines = export(signer).splitlines()
     header = json.loads(lines[0])
     header["entries"] = 4
-    truncated = [canonical(header).decode(), *lines[1:5], *lines[7:]]  # entries 5 and 6 gone, header adjusted
+    truncated = [canonical(header), *lines[1:5], *lines[7:]]  # entries 5 and 6 gone, header adjusted
     intact, found = verify_export("\n".join(truncated))
     assert not intact and "missing" in found
 
@@ -87,8 +88,7 @@ def test_a_rewritten_chain_fails_its_signed_checkpoint(signer: LocalSigner) -> N
     checkpoints = signed(signer, entries, [3, 6])
     entries[1] = {**entries[1], "actor": "user:mallory@evil.example"}
     for index in range(1, 6):
-        fields = {k: v for k, v in entries[index].items() if k not in ("seq", "prev_hash", "hash")}
-        entries[index] = next_entry(fields, index + 1, str(entries[index - 1]["hash"]) if index else GENESIS)
+        entries[index] = rechain(entries[index], index + 1, str(entries[index - 1]["hash"]))
     intact, found = verify_export(export_lines("acme", entries, checkpoints, signer.public_keys()))
     assert not intact and found.startswith("checkpoint 1")
 

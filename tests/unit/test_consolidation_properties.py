@@ -61,3 +61,15 @@ def test_actions_clear_the_minimum_saving_and_never_touch_protected_pods(state: 
 @given(clusters())
 def test_planning_is_deterministic(state: ClusterState) -> None:
     assert plan_consolidation(state, price_book()) == plan_consolidation(state, price_book())
+
+
+@PROPERTY
+@given(clusters())
+def test_node_rightsizing_plans_validate_and_stay_above_their_bound(state: ClusterState) -> None:
+    """`rightsize-nodes` is the planner limited to one-for-one replacements; its bound once sat above its plan."""
+    book = price_book()
+    policy = ConsolidationPolicy(allow_delete=False, max_nodes_per_replace=1)
+    plan = plan_consolidation(state, book, policy)
+    assert validate_plan(state, plan, book, policy) == []
+    assert all(a.type == "replace" and len(a.nodes) == 1 for a in plan.actions)
+    assert plan.lower_bound_cost_per_hour <= plan.cost_after_per_hour + 1e-6

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
+
 from engines.cluster.model import Pdb
 from engines.cluster.selectors import LabelSelector
 from engines.consolidation.plan import Action, Move
@@ -69,14 +71,18 @@ def test_pdb_allowing_zero_disruptions_blocks() -> None:
     assert "PodDisruptionBudget shop/web allows 0" in _reasons(plan)["b"]
 
 
-def test_pdb_limits_evictions_per_action_when_merging() -> None:
-    nodes = [node(f"n{i}", "m5.xlarge") for i in range(4)]
-    pods = [pod(f"web-{i}", f"n{i}", 1500, 5, app="web") for i in range(4)]
+def test_pdb_paces_a_drain_instead_of_blocking_it() -> None:
+    """Two replicas per node under maxUnavailable 1: each drain evicts one, waits for it to be Ready, then the other
+    (issue 11; before, such nodes were blocked: "allows 1 disruption(s), draining this node needs 2")."""
+    nodes = [node(f"n{i}", "m5.2xlarge") for i in range(3)]
+    pods = [pod(f"web-{i}", f"n{i // 2}", 1500, 5, app="web") for i in range(4)]
     pdb = Pdb("shop", "web", LabelSelector((("app", "web"),)), 1)
     plan = plan_consolidation(state := cluster(nodes, pods, [pdb]), book := price_book())
     assert validate_plan(state, plan, book) == []
-    for action in plan.actions:
-        assert sum(m.pod.startswith("shop/web") for m in action.moves) <= 1
+    paced = [a for a in plan.actions if len(a.moves) == 2]
+    assert paced and all(a.eviction_rounds == 2 for a in paced)
+    assert any("drains in 2 eviction rounds: PodDisruptionBudget shop/web allows 1" in r for r in paced[0].reasons)
+    assert plan.cost_after_per_hour == pytest.approx(0.428)  # one node holds the four replicas
 
 
 def test_bare_pod_and_local_storage_block() -> None:

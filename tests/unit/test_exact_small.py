@@ -15,7 +15,7 @@ import pytest
 pytest.importorskip("ortools")
 
 from benchmarks.exact_consolidation import ExactSettings, solve_exact
-from benchmarks.karpenter_baseline import karpenter_consolidation
+from benchmarks.karpenter_baseline import KARPENTER_RULES, karpenter_consolidation
 from engines.cluster.capacity import GIB, PriceBook, eks_allocatable
 from engines.cluster.model import (
     HOSTNAME_KEY,
@@ -31,6 +31,7 @@ from engines.cluster.model import (
 )
 from engines.cluster.selectors import LabelSelector, Taint, Toleration
 from engines.consolidation.planner import plan_consolidation
+from engines.consolidation.policy import ConsolidationPolicy
 from engines.consolidation.validate import validate_plan
 from engines.spot.model import InstanceType
 
@@ -142,7 +143,7 @@ def test_karpenter_baseline_plans_validate(seed: int) -> None:
     prices = price_book()
     state = cluster(seed, prices)
     plan, stats = karpenter_consolidation(state, prices)
-    assert validate_plan(state, plan, prices) == []
+    assert validate_plan(state, plan, prices, KARPENTER_RULES) == []  # checked under Karpenter's candidate rules
     assert plan.cost_after_per_hour <= plan.cost_before_per_hour
     assert sum(stats.commands.values()) >= len([a for a in plan.actions if a.type == "replace"])
 
@@ -166,3 +167,42 @@ def test_exact_finds_the_obvious_merge() -> None:
     assert exact.objective == pytest.approx(0.192)  # cheaper than keeping one m5.xlarge ($0.214/h)
     assert (exact.nodes_removed, exact.new_nodes, exact.pods_moved) == (2, 1, 2)
     assert exact.launched == ("eu-west-1a/on-demand/c5.xlarge",)
+
+
+@pytest.mark.parametrize("seed", SEEDS[:15])
+def test_bound_holds_for_replace_only_plans_and_under_other_candidate_rules(seed: int) -> None:
+    """Node rightsizing (no deletes) once printed a bound above its own plan; and the bound only holds under its
+    assumptions: the exact optimum under Karpenter's candidate rules (more nodes may go) is bounded by the bound
+    computed under those rules, not necessarily by ours."""
+    prices = price_book()
+    state = cluster(seed, prices)
+    rightsizing = ConsolidationPolicy(allow_delete=False, max_nodes_per_replace=1)
+    plan = plan_consolidation(state, prices, rightsizing)
+    assert plan.lower_bound_cost_per_hour <= plan.cost_after_per_hour + 1e-6
+    exact = solve_exact(
+        state, prices, KARPENTER_RULES, ExactSettings(time_limit=20, bins_per_group=100, menu_size=None)
+    )
+    assert exact.status == "OPTIMAL" and exact.objective is not None
+    assert plan_consolidation(state, prices, KARPENTER_RULES).lower_bound_cost_per_hour <= exact.objective + 1e-4
+
+
+def test_a_plan_breaking_an_assumption_can_go_below_the_bound() -> None:
+    """A node kept by our rules (its pod is in kube-system) is assumed to stay: a sequential drain that evicts the
+    kube-system pod anyway ends below our bound, and the plan names the assumption it broke."""
+    prices = price_book()
+    nodes = tuple(
+        Node(f"n{i}", "m5.xlarge", ZONES[0], ON_DEMAND, eks_allocatable(prices.instance_types["m5.xlarge"]), 0.214,
+             {HOSTNAME_KEY: f"n{i}", "karpenter.sh/nodepool": "default"})
+        for i in range(2)
+    )  # fmt: skip
+    pods = (
+        Pod("kube-system", "coredns-0", "n0", Resources(100, 128 * MIB, 0, 1), owner_kind="ReplicaSet"),
+        Pod("default", "web-0", "n1", Resources(100, 128 * MIB, 0, 1), owner_kind="ReplicaSet"),
+    )
+    state = ClusterState("eu-west-1", nodes, pods)
+    ours = plan_consolidation(state, prices)
+    theirs = plan_consolidation(state, prices, KARPENTER_RULES)  # kube-system pods may move
+    assert ours.lower_bound_cost_per_hour == pytest.approx(0.214)  # n0 stays: it is blocked
+    assert theirs.cost_after_per_hour < ours.lower_bound_cost_per_hour  # one node cheaper than that is possible
+    assert validate_plan(state, theirs, prices, KARPENTER_RULES) == []
+    assert "nodes a rule keeps (the blocked list) stay" in ours.bound_assumptions[0]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from engines.interruption.hive import Flag, HivePool, active_flags, escalation, new_flag
+from engines.interruption.hive import Flag, HivePool, active_flags, escalation, new_flag, verdicts_for
 
 POOL = HivePool("eu-west-1", "euw1-az1", "m5.large")
 OTHER = HivePool("eu-west-1", "euw1-az2", "m5.large")
@@ -43,3 +43,23 @@ def test_escalation_counts_only_this_pool_and_the_last_hour() -> None:
     flags = _flags(["a"]) + _flags(["b"], pool=OTHER) + _flags(["c"], at=T - 3700)
     e = escalation(flags, POOL, T)
     assert (e.level, e.customers) == ("NORMAL", 1)
+
+
+def test_verdicts_count_each_customer_once_and_let_escalation_decide() -> None:
+    same_customer_twice = _flags(["a"]) + _flags(["a"], at=T - 30)
+    one = verdicts_for("me", same_customer_twice, T)[POOL]
+    assert (one.exclude, one.risk_bump) == (False, 0.05)
+    two = verdicts_for("me", _flags(["a", "b"]), T)[POOL]
+    assert (two.exclude, two.risk_bump) == (False, 0.10)
+    three = verdicts_for("me", _flags(["a", "b", "c"]), T)[POOL]
+    assert three.exclude and "CONFIRMED_RISKY" in three.reason
+
+
+def test_a_customers_own_flag_excludes_the_pool_for_it_alone() -> None:
+    flags = _flags(["me"])
+    assert verdicts_for("me", flags, T)[POOL].exclude
+    assert not verdicts_for("someone-else", flags, T)[POOL].exclude
+
+
+def test_expired_flags_have_no_say() -> None:
+    assert verdicts_for("me", _flags(["a", "b", "c"], at=T - 1900), T) == {}

@@ -1,12 +1,12 @@
-"""Replacement choice: never the interrupted or a flagged pool, always the interrupted node's shape,
-On-Demand when no safe Spot pool is left."""
+"""Replacement choice: never the interrupted pool or one the hive mind excludes, always the interrupted node's
+shape, On-Demand when no safe Spot pool is left; other customers' flags add risk without excluding."""
 
 from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engines.interruption.hive import HivePool
+from engines.interruption.hive import Flag, HivePool, PoolVerdict, verdicts_for
 from engines.interruption.replacement import ReplacementRequest, Zone, choose_replacement, zone_id
 from engines.spot.offerings import build_offerings
 from engines.spot.risk import get_strategy
@@ -29,9 +29,15 @@ def _market() -> Market:
     )
 
 
-def _choose(m: Market, request: ReplacementRequest, flagged: list[HivePool]):  # type: ignore[no-untyped-def]
+def _excluded(pools: list[HivePool]) -> dict[HivePool, PoolVerdict]:
+    """Pools this customer flagged itself: excluded."""
+    return {p: PoolVerdict(p, True, 0.0, "flagged by this customer") for p in pools}
+
+
+def _choose(m: Market, request: ReplacementRequest, flagged: list[HivePool] | dict[HivePool, PoolVerdict]):  # type: ignore[no-untyped-def]
     offerings = build_offerings(m.history, m.catalog, m.on_demand, m.advisor, m.at)
-    return choose_replacement(request, offerings, m.catalog, flagged, get_strategy(), m.at)
+    hive = flagged if isinstance(flagged, dict) else _excluded(flagged)
+    return choose_replacement(request, offerings, m.catalog, hive, get_strategy(), m.at)
 
 
 def _request(**overrides: object) -> ReplacementRequest:
@@ -53,6 +59,23 @@ def test_flagged_pools_and_the_interrupted_pool_are_excluded_with_reasons() -> N
     assert (choice.instance_type, choice.zone_key) == ("m6i.xlarge", AZ2)
     assert any("hive mind" in r for r in choice.rejected)
     assert any("interrupted pool" in r for r in choice.rejected)
+
+
+def test_one_other_customers_flag_adds_risk_but_does_not_exclude_the_pool() -> None:
+    pools = [HivePool(REGION, z, t) for z in (AZ1, AZ2, AZ3) for t in ("m5.xlarge", "m6i.xlarge", "m5.2xlarge")]
+    hive = verdicts_for("me", [Flag(pool, "other", 1000, 2800) for pool in pools], now=1100)
+    choice = _choose(_market(), _request(), hive)
+    assert choice.capacity_type == "spot"  # the same pools flagged by "me" leave only On-Demand (test below)
+    assert any(r.startswith("hive mind 0.050") for r in choice.reasons)
+    assert not any("hive mind" in r for r in choice.rejected)
+
+
+def test_three_other_customers_confirm_the_pool_risky_and_exclude_it() -> None:
+    pool = HivePool(REGION, AZ1, "m6i.xlarge")
+    flags = [Flag(pool, tenant, 1000, 2800) for tenant in ("a", "b", "c")]
+    choice = _choose(_market(), _request(), verdicts_for("me", flags, now=1100))
+    assert (choice.instance_type, choice.zone_key) == ("m6i.xlarge", AZ2)
+    assert any("CONFIRMED_RISKY" in r for r in choice.rejected)
 
 
 def test_node_group_zones_limit_the_choice() -> None:
@@ -112,7 +135,7 @@ def test_never_a_flagged_or_interrupted_pool_and_always_the_shape(
 ) -> None:
     m, request, flagged = scenario
     offerings = build_offerings(m.history, m.catalog, m.on_demand, m.advisor, m.at)
-    choice = choose_replacement(request, offerings, m.catalog, flagged, get_strategy(), m.at)
+    choice = choose_replacement(request, offerings, m.catalog, _excluded(flagged), get_strategy(), m.at)
     interrupted = m.catalog.get(request.instance_type)
     chosen = m.catalog.get(choice.instance_type)
     assert interrupted is not None and chosen is not None

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from engines.cluster import budget as budget_rules
 from localmode.kube_emulator import ClusterStore
 from localmode.kube_emulator.objects import ApiError
-from tests.fakes.kube_cluster import FakeClock, cluster, node, pdb, pod
+from tests.fakes.kube_cluster import FakeClock, cluster, node, pdb, pod, web_cluster
 
 
 def _store(replicas: int, budget: dict[str, int | str], clock: FakeClock, spare_nodes: int) -> ClusterStore:
@@ -58,3 +60,44 @@ def test_no_sequence_of_evictions_breaks_a_budget(
         if before.healthy >= before.desired:
             assert after.healthy >= after.desired
     assert store.stats.pdb_violations == 0
+
+
+def _web(min_available: int = 2) -> ClusterStore:
+    """Three Ready web pods on node-a under a budget of `min_available`, pods slow to become Ready elsewhere."""
+    return ClusterStore(web_cluster(3, min_available=min_available), pod_ready_seconds=60.0, clock=FakeClock())
+
+
+def test_a_delete_that_breaks_a_budget_is_a_violation_every_time() -> None:
+    store = _web()
+    store.delete_pod("shop", "web-6d4f8-00000")  # 2 healthy of 2 required: fine
+    assert store.stats.pdb_violations == 0
+    store.delete_pod("shop", "web-6d4f8-00001")  # 1 of 2
+    store.delete_pod("shop", "web-6d4f8-00002")  # 0 of 2: counted again, not only at the first breach
+    assert (store.stats.pdb_violations, store.stats.pdb_violations_by_delete) == (2, 2)
+
+
+def test_deleting_a_node_with_budgeted_pods_on_it_is_a_violation() -> None:
+    store = _web()
+    store.delete_node("node-a")  # the Spot reclaim of an undrained node: 3 web pods go at once
+    assert store.stats.pdb_violations_by_node_deletion == 2  # the second and third took the budget below 2
+    assert store.stats.pdb_violations == 2
+
+
+def test_an_eviction_that_breaks_a_budget_is_counted_if_the_refusal_check_ever_lets_one_through(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    store = _web(min_available=3)
+    monkeypatch.setattr(budget_rules, "may_evict", lambda *_: True)  # a broken refusal check
+    store.evict("shop", "web-6d4f8-00000")
+    assert (store.stats.pdb_violations, store.stats.pdb_violations_by_eviction) == (1, 1)
+
+
+def test_unready_and_unguarded_pods_leave_without_a_violation() -> None:
+    store = _web()
+    store.delete_pod("kube-system", "aws-node-a")  # no budget guards it
+    store.delete_pod("shop", "web-6d4f8-00000")
+    store.delete_pod("shop", "web-6d4f8-00001")  # a violation...
+    originals = {f"web-6d4f8-{i:05d}" for i in range(3)}
+    replacement = next(p for p in store.list_pods("shop") if p["metadata"]["name"] not in originals)
+    store.delete_pod("shop", replacement["metadata"]["name"])  # ...but an unready replacement leaving is not another
+    assert store.stats.pdb_violations == 1

@@ -36,6 +36,10 @@ memory_values = shapes(64.0 * GIB)
 current_memory = st.integers(64 * MIB, 128 * GIB)
 
 
+# A node big enough for every drawn usage (x5 scaled, x1.3 per replica): usage above the node is refused (sanity.py)
+BIG_NODE = {"allocatable": 512 * GIB, "node_cpu": 128.0}
+
+
 def run(
     name: str, cpu: list[float], memory: list[float], current: int = 8 * GIB, replicas: int = 1, **inv: object
 ) -> RightsizeResult:
@@ -44,7 +48,9 @@ def run(
         {(p.name, "app"): series(cpu) for p in pods},
         {(p.name, "app"): series(np.asarray(memory) * (1 + i / 10)) for i, p in enumerate(pods)},
     )
-    return rightsize(data, inventory(pods, **inv), POLICY, get_strategy(name))  # type: ignore[arg-type]
+    node = BIG_NODE | inv
+    node["cpu"] = node.pop("node_cpu")
+    return rightsize(data, inventory(pods, **node), POLICY, get_strategy(name))  # type: ignore[arg-type]
 
 
 @settings(max_examples=60, deadline=None)
@@ -163,3 +169,22 @@ def test_three_repeated_ooms_escalate_instead_of_bumping(restarts: int, limit: i
     (rec,) = result.recommendations
     assert rec.escalate and rec.memory_request_bytes is None
     assert result.escalations()
+
+
+@settings(max_examples=60, deadline=None)
+@given(strategies, cpu_values, memory_values, st.floats(0.5, 8.0), st.integers(1, 32))
+def test_usage_beyond_the_node_is_refused_and_no_request_exceeds_the_largest_node(
+    name: str, cpu: list[float], memory: list[float], node_cpu: float, node_gib: int
+) -> None:
+    result = run(name, cpu, memory, allocatable=node_gib * GIB, node_cpu=node_cpu)
+    for rec in result.recommendations:
+        assert rec.cpu_request_cores is None or rec.cpu_request_cores <= node_cpu + 1e-9
+        assert rec.memory_request_bytes is None or rec.memory_request_bytes <= node_gib * GIB
+        assert rec.memory_limit_bytes is None or rec.memory_limit_bytes <= node_gib * GIB
+    reasons = [r for rec in result.recommendations for r in rec.reasons]
+    reasons += [r for skipped in result.skipped for r in skipped.reasons]
+    text = " ".join(reasons)
+    if max(cpu) > node_cpu * 1.05:
+        assert "CPU left as is: the usage of pod web-abc-0 cannot be real: peak" in text
+    if max(memory) > node_gib * GIB * 1.05:
+        assert "memory left as is: the usage of pod web-abc-0 cannot be real: peak" in text

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from cloudoptim.adapters.day_zero import DayZeroData
+from cloudoptim.adapters.price_ages import spot_age
+from engines.pricing.freshness import PriceAge, PriceSource
 from engines.spot.model import Catalog
 from engines.spot.offerings import Offerings, build_offerings
 
@@ -28,3 +30,6 @@ class DayZeroMarket:
         if key not in self._cache:
             self._cache[key] = build_offerings(history, self.data.catalog, self.data.on_demand, self.data.advisor, at)
         return self._cache[key], at
+
+    def price_age(self, region: str, now: int) -> PriceAge:
+        return spot_age(self.data.price_history(region), now, now, PriceSource.SHIPPED)

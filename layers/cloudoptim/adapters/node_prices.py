@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import statistics
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import replace
 
 from cloudoptim.adapters.day_zero import DayZeroData
+from cloudoptim.adapters.regions import is_az_id
 from cloudoptim.errors import UnknownRegionError
 from engines.cluster.capacity import PriceBook
+
+ZONE_ID_LABEL = "topology.k8s.aws/zone-id"
 
 
 def price_book(data: DayZeroData, region: str) -> PriceBook:
@@ -82,3 +88,33 @@ def _estimate_missing(
                     f"Spot price in {zone} estimated from the Spot Advisor's {entry.savings_pct}% savings"
                 )
     return notes
+
+
+def for_cluster_zones(book: PriceBook, zone_ids: Mapping[str, str | None]) -> PriceBook:
+    """The book with Spot prices under the zone names the cluster's nodes use.
+
+    Price data names a pool by AZ ID (the shipped slice outside eu-west-1, DescribeSpotPriceHistory run in
+    another account) or by zone name. A zone whose nodes carry `topology.k8s.aws/zone-id` takes its AZ ID's
+    prices; a zone the data already names keeps them. A zone with neither cannot be matched (zone names are
+    shuffled per account), so it gets the type's highest price over the region's AZ IDs, noted as an estimate:
+    a plan may then save less than it could, never more than it says.
+    """
+    by_type: dict[str, dict[str, float]] = defaultdict(dict)
+    for (instance_type, zone), price in book.spot.items():
+        by_type[instance_type][zone] = price
+    spot, notes = dict(book.spot), dict(book.notes)
+    for zone, az_id in sorted(zone_ids.items()):
+        for instance_type, prices in by_type.items():
+            if zone in prices:
+                continue
+            if az_id is not None:
+                if az_id in prices:
+                    spot[(instance_type, zone)] = prices[az_id]
+                continue
+            if prices and all(is_az_id(z) for z in prices):
+                spot[(instance_type, zone)] = max(prices.values())
+                notes[instance_type] = (notes.get(instance_type, "") + "; " if instance_type in notes else "") + (
+                    f"{instance_type}: Spot price in {zone} is the highest of its {len(prices)} AZ IDs "
+                    f"(no {ZONE_ID_LABEL} label says which AZ {zone} is in this account)"
+                )
+    return replace(book, spot=spot, notes=notes)

@@ -4,7 +4,9 @@ Expected: `{"status":"success","data":{"resultType":"matrix","result":[{"metric"
 "values":[[ts,"v"],...]}]}}`, e.g. from `rate(container_cpu_usage_seconds_total[5m])` (cores) or
 `container_memory_working_set_bytes` (bytes). Series of the pod sandbox (container "POD" or "") are ignored;
 several series of one container (other labels such as `id` or `job`) are merged, keeping the larger value of a
-shared timestamp; "NaN" samples (a series with no data at that step) are dropped.
+shared timestamp; "NaN" samples (a series with no data at that step) are dropped. A series still named after a
+counter (`__name__` ending in `_total`: the query forgot rate()) and "+Inf" samples are kept as marks on the series,
+so the engine refuses that container with the reason instead of the whole file (engines/rightsizing/sanity.py).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ def load_matrix(path: Path) -> dict[ContainerKey, UsageSeries]:
     result = _result(document, path)
     times: dict[ContainerKey, list[np.ndarray]] = defaultdict(list)
     values: dict[ContainerKey, list[np.ndarray]] = defaultdict(list)
+    counters: set[ContainerKey] = set()
     for index, series in enumerate(result):
         where = f"{path}: data.result[{index}]"
         key = _key(series, where)
@@ -41,7 +44,12 @@ def load_matrix(path: Path) -> dict[ContainerKey, UsageSeries]:
         ts, vs = _samples(series.get("values"), where)
         times[key].append(ts)
         values[key].append(vs)
-    return {key: UsageSeries.from_samples(np.concatenate(times[key]), np.concatenate(values[key])) for key in times}
+        if str(series["metric"].get("__name__", "")).endswith("_total"):
+            counters.add(key)
+    return {
+        key: UsageSeries.from_samples(np.concatenate(times[key]), np.concatenate(values[key]), key in counters)
+        for key in times
+    }
 
 
 def _result(document: Any, path: Path) -> list[Any]:
@@ -82,8 +90,10 @@ def _samples(raw: Any, where: str) -> tuple[np.ndarray, np.ndarray]:
         raise InputFileError(f'{where}: bad sample {bad!r}, expected [timestamp, "value"]') from None
     if np.any(pairs[:, 1] < 0):
         raise InputFileError(f"{where}: negative usage {pairs[pairs[:, 1] < 0][0, 1]:g}")
-    finite = np.isfinite(pairs[:, 1]) & np.isfinite(pairs[:, 0])
-    return pairs[finite, 0], pairs[finite, 1]
+    if not np.all(np.isfinite(pairs[:, 0])):
+        raise InputFileError(f"{where}: a timestamp is not a finite number")
+    keep = ~np.isnan(pairs[:, 1])  # NaN is Prometheus' "no value"; +Inf stays for the engine to refuse
+    return pairs[keep, 0], pairs[keep, 1]
 
 
 def _is_pair(pair: Any) -> bool:

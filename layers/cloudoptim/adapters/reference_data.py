@@ -32,7 +32,13 @@ CATALOG_COLUMNS = (
     "current_generation",
     "burstable",
     "bare_metal",
+    "gpu_vendor",
+    "efa_interfaces",
+    "neuron_devices",
+    "neuron_cores",
+    "branch_interfaces",
 )
+_GPU_VENDORS = frozenset({"", "nvidia", "amd", "habana"})
 ON_DEMAND_COLUMNS = ("region", "instance_type", "usd_per_hour", "source", "as_of")
 
 
@@ -120,7 +126,29 @@ def _instance_type(row: Mapping[str, str]) -> InstanceType:
         current_generation=_flag(row, "current_generation", default=True),
         burstable=_flag(row, "burstable", default=False),
         bare_metal=_flag(row, "bare_metal", default=False),
+        gpu_vendor=_gpu_vendor(row),
+        efa_interfaces=_known_count(row, "efa_interfaces"),
+        neuron_devices=_known_count(row, "neuron_devices"),
+        neuron_cores=_known_count(row, "neuron_cores"),
+        branch_interfaces=_known_count(row, "branch_interfaces"),
     )
+
+
+def _gpu_vendor(row: Mapping[str, str]) -> str:
+    vendor = (row.get("gpu_vendor") or "").strip().lower()
+    if vendor not in _GPU_VENDORS:
+        raise _FieldError(f"gpu_vendor '{vendor}' is not one of nvidia, amd, habana (or empty)")
+    return vendor
+
+
+def _known_count(row: Mapping[str, str], column: str) -> int | None:
+    """A device count; an empty cell means the catalogue does not know (never read as 0)."""
+    if not (row.get(column) or "").strip():
+        return None
+    value = _number(row, column, int)
+    if value < 0:
+        raise _FieldError(f"{column} '{value}' is negative")
+    return value
 
 
 # --- On-Demand prices -----------------------------------------------------------------------------------

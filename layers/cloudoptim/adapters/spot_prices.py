@@ -47,11 +47,13 @@ class _Collector:
         self.points: dict[str, dict[tuple[str, str], dict[int, float]]] = {}
         self._zone_region: dict[str, str] = {}
         self._epoch: dict[str, int] = {}
+        self.linux_rows = 0  # every Linux row read, whatever its region
 
     def regions_seen(self) -> list[str]:
         return sorted(set(self._zone_region.values()))
 
     def add(self, zone: str, instance_type: str, price_text: str, timestamp: str) -> None:
+        self.linux_rows += 1
         region = self._zone_region.get(zone)
         if region is None:
             region = self._zone_region[zone] = _region(zone)
@@ -113,13 +115,39 @@ def load_price_history(paths: Paths, region: str | None = None) -> dict[str, Pri
     files = as_path_list(paths)
     collector = _Collector(region)
     for file in files:
-        _parse_blob(read_bytes(file), str(file), collector)
+        before = collector.linux_rows
+        raw = read_bytes(file)
+        _parse_blob(raw, str(file), collector)
+        if collector.linux_rows == before:
+            raise InputFileError(f"{file}: {_no_linux_rows(raw, str(file))}")
     histories = collector.histories()
     if region is not None and region not in histories:
         names = ", ".join(f.name for f in files) or "no files"
         found = ", ".join(collector.regions_seen()) or "none"
         raise UnknownRegionError(f"{names}: no Linux spot prices for region {region} (regions found: {found})")
     return histories
+
+
+def _no_linux_rows(raw: bytes, name: str) -> str:
+    """Why a file gave no Linux price: empty, or which products it holds instead (read again: errors only)."""
+    data = decompress(raw, name)
+    if is_tar(data):
+        return "no Linux/UNIX spot prices in any member of the archive"
+    text = decode_text(data, name)
+    if not text.strip():
+        return "the file is empty: no spot prices"
+    products: dict[str, int] = {}
+    for line in text.split("\n"):
+        fields = line.rstrip("\r").split("\t")
+        product = fields[4] if len(fields) == 6 else fields[2] if len(fields) == 5 else None
+        if product:
+            products[product] = products.get(product, 0) + 1
+    if not products and '"ProductDescription"' in text:
+        for item in json.loads(text).get("SpotPriceHistory", []) if text.lstrip().startswith("{") else []:
+            product = str(item.get("ProductDescription"))
+            products[product] = products.get(product, 0) + 1
+    found = ", ".join(f"{p} ({n} rows)" for p, n in sorted(products.items())) or "no price rows"
+    return f"no Linux/UNIX spot prices (found: {found}); CloudOptim prices Linux nodes"
 
 
 def _parse_blob(raw: bytes, name: str, sink: _Collector) -> None:

@@ -18,13 +18,16 @@ from cloudoptim.api.routers import (
     audit,
     clusters,
     health,
+    hibernation,
     me,
     policies,
+    prices,
     recommendations,
     savings,
     settings,
     sweeps,
     users,
+    waste,
 )
 
 TITLE = "CloudOptim API"
@@ -34,7 +37,8 @@ PUBLIC_PATHS = frozenset({"/v1/health"})
 def create_app(deps: ApiDeps) -> FastAPI:
     app = FastAPI(title=TITLE, version="1.0.0", docs_url="/docs", redoc_url=None)
     app.state.deps = deps
-    routers = (health, me, settings, accounts, clusters, policies, users, audit, recommendations, sweeps, savings)
+    routers = (health, me, settings, accounts, clusters, policies, hibernation, users, audit, prices, waste,
+               recommendations, sweeps, savings)  # fmt: skip
     for module in routers:
         app.include_router(module.router)
     problems.install(app)

@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse, Response
 
 from cloudoptim.errors import ConflictError, FieldError
 from cloudoptim.optimization.ports import OptimizationDeps
+from cloudoptim.pricing.ports import PriceTable
 from cloudoptim.tenancy.deps import TenancyDeps
 from cloudoptim.tenancy.ports import Document, StoredResponse
 from cloudoptim.tenancy.principal import Principal
@@ -35,6 +36,7 @@ class ApiDeps:
     verifier: Verifier
     clock: Callable[[], float]
     known_tenants: set[str] = field(default_factory=set)  # signed up already: no store read per request
+    prices: PriceTable | None = None  # the scraped Prices table (GET /v1/prices/stats)
 
     def now(self) -> int:
         return int(self.clock())

@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from cloudoptim.errors import (
     AccessDeniedError,
+    AccountTakenError,
     AuthenticationError,
     CloudOptimError,
     ConflictError,
@@ -50,6 +51,7 @@ STATUS: tuple[tuple[type[CloudOptimError], int, str], ...] = (
     (PermissionDeniedError, 403, "Forbidden"),
     (NotFoundError, 404, "Not Found"),
     (ConflictError, 409, "Conflict"),
+    (AccountTakenError, 409, "Conflict"),
     (PreconditionFailedError, 412, "Precondition Failed"),
     (FieldError, 422, "Unprocessable Content"),
     (InputFileError, 422, "Unprocessable Content"),

@@ -59,6 +59,15 @@ class AccountIn(_In):
     regions: list[Annotated[str, Field(pattern=REGION_PATTERN)]] = Field(
         min_length=1, max_length=30, examples=[["eu-west-1"]]
     )
+    launch_template_ids: list[Annotated[str, Field(pattern=r"^lt-[0-9a-f]{8,17}$")]] = Field(
+        min_length=1,
+        max_length=100,
+        description="the node groups' launch templates, the only ones CloudOptim launches",
+        examples=[["lt-0abc12345678def90"]],
+    )
+    node_role_names: list[Annotated[str, Field(pattern=r"^[\w+=,.@-]{1,64}$")]] = Field(
+        default=["AmazonEKSNodeRole"], min_length=1, max_length=20, description="node IAM roles (named, no wildcards)"
+    )
 
 
 class Verification(BaseModel):
@@ -73,6 +82,8 @@ class Account(Versioned):
     aws_account_id: str
     regions: list[str]
     role_arn: str
+    launch_template_ids: list[str] = []
+    node_role_names: list[str] = []
     status: Literal["pending", "verified", "degraded", "failed"]
     verification: Verification | None = None
 
@@ -173,10 +184,11 @@ class SafeModeIn(_In):
 
 class AuditEntry(BaseModel):
     seq: int
-    at: str | None
+    time: str
+    action_id: str
     actor: str
     action: str
-    target: str
+    target: dict[str, Any]
     outcome: str
     reasons: list[str] = []
     dry_run: bool = False

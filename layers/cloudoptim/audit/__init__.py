@@ -1,1 +1,2 @@
-"""The per-tenant audit trail: hash-chained entries, signed checkpoints, export and verification."""
+"""The audit trail: one append-only, sequence-numbered, hash-chained log per tenant; signed checkpoints, export and
+verification."""

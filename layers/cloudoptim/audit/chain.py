@@ -1,47 +1,42 @@
 """The tamper-evident audit log, as data: entries hash-chained per tenant, checkpoints signed, an export format.
 Pure (hashlib only: the pipeline's functions seal entries without a crypto library); signatures are checked in
-cloudoptim.audit.verify, made by a signer adapter.
+cloudoptim.audit.verify, made by a signer adapter. Entries are written by cloudoptim.audit.log.seal.
 
 Each entry carries `seq` (1, 2, ...), `prev_hash` (the previous entry's `hash`; 64 zeros for the first) and `hash`
 = sha256 of the canonical JSON of the entry without `hash`. A checkpoint signs (tenant, seq, that entry's hash, time,
 key id, the previous checkpoint's signature), as CloudTrail's digests chain their signatures.
 
->>> first = seal({"tenant_id": "acme", "seq": 1, "action": "tenant.create"}, GENESIS)
->>> second = seal({"tenant_id": "acme", "seq": 2, "action": "cluster.create"}, first["hash"])
->>> first_problem([first, second]) is None, first_problem([second, first])
+>>> from cloudoptim.audit.log import AuditEntry, seal, stored
+>>> made = AuditEntry("acme", "a-1", "user:ops@acme.example", 0, "tenant.create", {"tenant": "acme"}, None, None,
+...                   "ok", (), False)
+>>> first = seal(made, 1, GENESIS)
+>>> second = seal(made, 2, first.hash)
+>>> log = [stored(first.body, first.hash), stored(second.body, second.hash)]
+>>> first_problem(log) is None, first_problem(log[::-1])
 (True, 'entry 1 (line 1): seq is 2, expected 1')
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-GENESIS = "0" * 64
+from cloudoptim.audit.log import GENESIS, canonical
+
 EXPORT_FORMAT = "cloudoptim-audit-export/1"
 Json = Mapping[str, Any]
 
 
-def canonical(value: Json) -> bytes:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-
-
 def entry_hash(entry: Json) -> str:
-    return hashlib.sha256(canonical({k: v for k, v in entry.items() if k != "hash"})).hexdigest()
-
-
-def seal(entry: Json, prev_hash: str) -> dict[str, Any]:
-    """The entry as stored: with `prev_hash` and its own `hash`."""
-    sealed = {**entry, "prev_hash": prev_hash}
-    sealed["hash"] = entry_hash(sealed)
-    return sealed
+    """What cloudoptim.audit.log.seal computed when the entry was written: the canonical body without `hash`."""
+    return hashlib.sha256(canonical({k: v for k, v in entry.items() if k != "hash"}).encode()).hexdigest()
 
 
 def checkpoint_message(checkpoint: Json) -> bytes:
     """The signed bytes: everything but the signature itself."""
-    return canonical({k: checkpoint[k] for k in ("tenant_id", "seq", "hash", "at", "key_id", "prev_signature")})
+    signed = ("tenant_id", "seq", "hash", "at", "key_id", "prev_signature")
+    return canonical({k: checkpoint[k] for k in signed}).encode()
 
 
 def first_problem(entries: Sequence[Json], lines: Sequence[int] | None = None) -> str | None:
@@ -63,17 +58,11 @@ def export_lines(tenant_id: str, entries: Sequence[Json], checkpoints: Sequence[
     """NDJSON: a header, one canonical line per entry, one per checkpoint. Lines are canonical JSON, so any changed
     byte (even whitespace) shows, and one entry per line lets a damaged line name its entry."""
     header = {"format": EXPORT_FORMAT, "tenant_id": tenant_id, "entries": len(entries), "public_keys": dict(keys)}
-    lines = [canonical(header).decode()]
+    lines = [canonical(header)]
     lines += [line_of("entry", entry) for entry in entries]
     lines += [line_of("checkpoint", checkpoint) for checkpoint in checkpoints]
     return "\n".join(lines) + "\n"
 
 
 def line_of(kind: str, record: Json) -> str:
-    return canonical({"type": kind, **record}).decode()
-
-
-def next_entry(fields: Json, seq: int, prev_hash: str) -> dict[str, Any]:
-    """The stored form of a new entry: its fields (tenant_id, at, actor, action, target, before, after, outcome,
-    reasons, dry_run), its place in the chain and its hash."""
-    return seal({**fields, "seq": seq, "reasons": list(fields.get("reasons") or ())}, prev_hash)
+    return canonical({"type": kind, **record})

@@ -9,7 +9,9 @@ from cloudoptim.interruptions.execution import iso
 from cloudoptim.interruptions.launch import AZ_ID_RE, node_group
 from cloudoptim.interruptions.models import DrainState, Replacement
 from cloudoptim.interruptions.ports import HiveMind, NodeGroup, Registry
+from engines.interruption.hive import verdicts_for
 from engines.interruption.replacement import ReplacementRequest, Zone, choose_replacement
+from engines.pricing.freshness import PriceAge
 from engines.spot.model import Catalog
 from engines.spot.offerings import Offerings, RejectionCode
 from engines.spot.risk import get_strategy
@@ -25,6 +27,9 @@ class Market(Protocol):
     @property
     def catalog(self) -> Catalog: ...
     def offerings(self, region: str, now: int) -> tuple[Offerings, int]: ...
+    def price_age(self, region: str, now: int) -> PriceAge:
+        """How old the newest Spot price known at `now` is, and where it came from."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -48,9 +53,10 @@ def _zones(group: NodeGroup | None, state: DrainState) -> tuple[Zone, ...]:
 
 
 def choose(state: DrainState, deps: ChooseDeps, now: int) -> Replacement:
-    """The replacement for the interrupted node; never the interrupted pool or a pool flagged now."""
+    """The replacement for the interrupted node; never the interrupted pool, nor a pool the hive mind excludes for
+    this tenant (its own flags, or three customers confirming it risky); other flags add risk."""
     offerings, at = deps.market.offerings(state.region, now)
-    flagged = {f.pool for f in deps.hive.active_flags(state.region, now)}
+    hive = verdicts_for(state.tenant_id, deps.hive.active_flags(state.region, now), now)
     request = ReplacementRequest(
         region=state.region,
         instance_type=state.instance_type,
@@ -59,9 +65,15 @@ def choose(state: DrainState, deps: ChooseDeps, now: int) -> Replacement:
         capacity_type=state.capacity_type,
         zones=_zones(node_group(deps.registry, state), state),
     )
-    choice = choose_replacement(request, offerings, deps.market.catalog, flagged, get_strategy(), at)
+    choice = choose_replacement(request, offerings, deps.market.catalog, hive, get_strategy(), at)
     ours = [r.describe() for r in choice.rejections if r.code in _OURS]
-    reasons = [*choice.reasons, f"{len(flagged)} pool(s) flagged in {state.region}; Spot prices as of {iso(at)}"]
+    excluded = sum(1 for v in hive.values() if v.exclude)
+    reasons = [
+        *choice.reasons,
+        f"{len(hive)} pool(s) flagged in {state.region}, {excluded} excluded for this tenant; "
+        f"Spot prices as of {iso(at)}",
+        deps.market.price_age(state.region, now).reason,
+    ]
     return Replacement(
         capacity_type=choice.capacity_type,
         instance_type=choice.instance_type,

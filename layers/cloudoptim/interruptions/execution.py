@@ -45,6 +45,9 @@ class ExecutionInput(BaseModel):
     wait_seconds: int = Field(5, ge=0)
     # another workflow (a rebalance before this interruption) already launches this instance's replacement
     replacement_under_way: bool = False
+    # the instance's guard claims ingest took for this execution, released by its failure paths (RecordOutcome)
+    claims: tuple[str, ...] = ()
+    claim_owner: str | None = None
 
     def wire(self) -> dict[str, object]:
         return self.model_dump(mode="json")

@@ -1,8 +1,8 @@
-"""Ingest one notice: classify, dedupe, resolve the node, flag the pool, start DrainAndReplace.
+"""Ingest one notice: classify, admit, dedupe, resolve the node, check its origin, flag the pool, start the workflow.
 
-Idempotency: a conditional put on the `Idempotency` table claims the event id before any effect and is
-released when a step fails, so an SQS redelivery can redo the work; Step Functions refuses a second
-execution with the same name as a second guard.
+Idempotency: a conditional put on the `Idempotency` table claims the event id before any effect and is released
+when a step fails, so an SQS redelivery can redo the work; a claim another invocation still holds is a retry,
+never a duplicate. Step Functions refuses a second execution with the same name as a second guard.
 """
 
 from __future__ import annotations
@@ -11,14 +11,24 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-from cloudoptim.errors import CloudOptimError, TransientAwsError
+from cloudoptim.errors import ClaimInProgressError, CloudOptimError, TransientAwsError
+from cloudoptim.interruptions.admission import origin_refusal, source_refusal
 from cloudoptim.interruptions.execution import ExecutionInput, iso
 from cloudoptim.interruptions.notices import ReceivedNotice
-from cloudoptim.interruptions.ports import Executions, HiveMind, Idempotency, NodeRecord, PoolLocator, Registry
-from engines.interruption.events import Classification, ClassifyPolicy, classify
+from cloudoptim.interruptions.ports import (
+    Claim,
+    Executions,
+    HiveMind,
+    Idempotency,
+    NodeRecord,
+    PoolLocator,
+    Registry,
+    TenantRecord,
+)
+from engines.interruption.events import Classification, ClassifyPolicy, classify, refusal
 from engines.interruption.hive import Escalation, HivePool, escalation, new_flag
 
-Status = Literal["started", "duplicate", "ignored", "unknown-instance"]
+Status = Literal["started", "duplicate", "ignored", "unknown-instance", "rejected"]
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
 
 
@@ -43,6 +53,8 @@ class IngestPolicy:
     dry_run: bool = False
     wait_seconds: int = 5
     guard_ttl_seconds: int = 3600  # how long one instance's replacement or drain blocks another for it
+    retry_after_seconds: int = 2  # a transient failure comes back after this (plus jitter), not the full visibility
+    claim_in_progress_seconds: int = 20  # a claim held elsewhere is retried once this window has passed
     classify: ClassifyPolicy = field(default_factory=ClassifyPolicy)
 
 
@@ -60,17 +72,23 @@ class IngestResult:
 
 def ingest_notice(received: ReceivedNotice, key: str, deps: IngestDeps, policy: IngestPolicy, now: int) -> IngestResult:
     """Handle one notice; `key` is its idempotency key (the event id, plus the instance for multi-instance
-    Health events). Transient errors propagate after releasing the claim."""
+    Health events). Transient errors and claims held elsewhere propagate after releasing what was taken."""
     notice = received.notice
-    decided = classify(notice, policy.classify)
+    why = source_refusal(received) or refusal(notice, now, policy.classify)
+    if why is not None:  # forged, replayed or misdated: counted apart from notices that simply need nothing
+        return IngestResult("rejected", key, notice.instance_id, reasons=(why,))
+    decided = classify(notice, policy.classify, now)  # the same decision `cloudoptim events classify` shows
     if not decided.starts_workflow or decided.kind is None:
         return IngestResult("ignored", key, notice.instance_id, reasons=decided.reasons)
-    if not deps.idempotency.claim(key, now, policy.idempotency_ttl_seconds):
+    claim = deps.idempotency.claim(key, now, policy.idempotency_ttl_seconds, owner=key)
+    if claim is Claim.DONE:
         return IngestResult("duplicate", key, notice.instance_id, decided.kind, reasons=("event already handled",))
+    if claim is Claim.IN_PROGRESS:
+        raise ClaimInProgressError(f"event {key} is being handled by another invocation: retry shortly")
     try:
         result = _handle(received, key, decided, deps, policy, now)
     except Exception:
-        deps.idempotency.release(key)
+        deps.idempotency.release(key, owner=key)
         raise
     deps.idempotency.complete(key)
     return result
@@ -82,63 +100,101 @@ def _handle(
     notice = received.notice
     node = deps.registry.node_for_instance(notice.instance_id)
     if node is None:
-        # Only a flag needs the pool: do not call the customer's EC2 for notices that flag nothing.
-        pool, where = _locate(received, deps) if decided.flag_pool else (None, "this kind of notice flags no pool")
-        tenant = f"ACCOUNT#{received.account or 'unknown'}"
-        level = _flag(pool, tenant, received, decided, deps, policy, now) if pool else None
-        why = "instance is not a registered node: no workflow"
-        return IngestResult(
-            "unknown-instance", key, notice.instance_id, decided.kind, None,
-            pool.key if pool else None, level, (why, where),
-        )  # fmt: skip
+        return _unknown(received, key, decided, deps, policy, now)
+    tenant = deps.registry.tenant(node.tenant_id)
+    # another of the tenant's accounts: its own ACCOUNT# item must name this tenant (one keyed read)
+    other = received.account and received.account != tenant.account_id
+    if other and deps.registry.tenant_for_account(received.account or "") == node.tenant_id:
+        tenant = tenant.for_account(received.account or "", (node.region,))
+    why = origin_refusal(received, tenant, node.region)
+    if why is not None:  # the claim is completed: a redelivery of the same forgery is a duplicate
+        return IngestResult("rejected", key, notice.instance_id, decided.kind, reasons=(why,))
     pool = HivePool(node.region, node.az_id, node.instance_type) if node.az_id else None
     level = _flag(pool, node.tenant_id, received, decided, deps, policy, now) if pool else None
-    guard, claims = _guard(decided, node.instance_id, deps, policy, now)
+    guard, claims = _guard(decided, node.instance_id, key, deps, policy, now)
     if guard is None:
         why = f"a workflow for {node.instance_id} already replaces it: nothing more to start"
         return IngestResult("duplicate", key, notice.instance_id, decided.kind, None, pool.key if pool else None, level,
                             (*decided.reasons, why))  # fmt: skip
     name = execution_name(key)
-    payload = _execution_input(received, decided, node, policy).model_copy(update={"replacement_under_way": guard})
+    payload = _execution_input(received, decided, node, policy).model_copy(
+        update={"replacement_under_way": guard, "claims": tuple(claims), "claim_owner": key,
+                "dry_run": policy.dry_run or tenant.safe_mode}
+    )  # fmt: skip
     try:
         started = deps.executions.start(name, payload.wire())
     except Exception:
         for claim in claims:  # the redelivery must find the instance free again
-            deps.idempotency.release(claim)
+            deps.idempotency.release(claim, owner=key)
         raise
-    for claim in claims:  # held until they expire (a crashed invocation's claims are taken over after a while)
+    for claim in claims:  # held until they expire, or until the workflow's failure path releases them
         deps.idempotency.complete(claim)
     reasons = decided.reasons + (() if pool else ("registry item has no az_id: pool not flagged",))
     if guard:
         reasons += ("an earlier workflow launches the replacement: this one cordons and drains now",)
+    if tenant.safe_mode:
+        reasons += ("the tenant's safe mode is on: the workflow decides and records, and changes nothing",)
     status: Status = "started" if started == "started" else "duplicate"
     return IngestResult(status, key, notice.instance_id, decided.kind, name, pool.key if pool else None, level, reasons)
 
 
+def _unknown(
+    received: ReceivedNotice, key: str, decided: Classification, deps: IngestDeps, policy: IngestPolicy, now: int
+) -> IngestResult:
+    """An instance the registry does not know: no workflow; its pool is still flagged for the hive mind when the
+    sending account is a registered tenant's (a keyed read, never a scan) and the notice is an interruption."""
+    instance = received.notice.instance_id
+    tenant_id = deps.registry.tenant_for_account(received.account) if received.account else None
+    if tenant_id is None:
+        why = f"account {received.account or '(none)'} is not a registered tenant's: nothing flagged, no workflow"
+        return IngestResult("unknown-instance", key, instance, decided.kind, reasons=(why,))
+    tenant = deps.registry.tenant(tenant_id)
+    refused = origin_refusal(received, tenant, received.region)
+    if refused is not None:
+        return IngestResult("rejected", key, instance, decided.kind, reasons=(refused,))
+    pool, where = _locate(tenant, received, deps) if decided.flag_pool else (None, "this kind of notice flags no pool")
+    level = _flag(pool, tenant_id, received, decided, deps, policy, now) if pool else None
+    why = "instance is not a registered node: no workflow"
+    return IngestResult("unknown-instance", key, instance, decided.kind, None, pool.key if pool else None, level,
+                        (why, where))  # fmt: skip
+
+
 def _guard(
-    decided: Classification, instance_id: str, deps: IngestDeps, policy: IngestPolicy, now: int
+    decided: Classification, instance_id: str, owner: str, deps: IngestDeps, policy: IngestPolicy, now: int
 ) -> tuple[bool | None, list[str]]:
     """One replacement and one immediate drain per instance, whatever the event ids (a rebalance recommendation
     and then the interruption warning are two events for one machine). Returns None (start nothing) or whether the
-    replacement is already under way, and the claims taken. Claims expire, so a failed workflow cannot block the
-    instance for ever."""
+    replacement is already under way, and the claims taken. A guard another invocation is still taking is a retry;
+    claims expire, so a workflow that never released them cannot block the instance for ever."""
     if decided.kind == "state-change":
         return False, []
     replace_key, ttl = f"INSTANCE#{instance_id}#replace", policy.guard_ttl_seconds
     if decided.kind != "interruption":
-        return (False, [replace_key]) if deps.idempotency.claim(replace_key, now, ttl) else (None, [])
+        claimed = _take(deps, replace_key, now, ttl, owner, [])
+        return (False, [replace_key]) if claimed else (None, [])
     drain_key = f"INSTANCE#{instance_id}#drain-now"
-    if not deps.idempotency.claim(drain_key, now, ttl):
+    if not _take(deps, drain_key, now, ttl, owner, []):
         return None, []
-    if deps.idempotency.claim(replace_key, now, ttl):
+    if _take(deps, replace_key, now, ttl, owner, [drain_key]):
         return False, [drain_key, replace_key]
     return True, [drain_key]
 
 
-def _locate(received: ReceivedNotice, deps: IngestDeps) -> tuple[HivePool | None, str]:
+def _take(deps: IngestDeps, key: str, now: int, ttl: int, owner: str, held: list[str]) -> bool:
+    """Claim a guard: True taken, False done by another workflow; in progress elsewhere raises (after giving back
+    the guards already `held`, so the retry starts from scratch)."""
+    claim = deps.idempotency.claim(key, now, ttl, owner=owner)
+    if claim is Claim.IN_PROGRESS:
+        for taken in held:
+            deps.idempotency.release(taken, owner=owner)
+        raise ClaimInProgressError(f"{key} is being claimed by another invocation: retry shortly")
+    return claim is Claim.TAKEN
+
+
+def _locate(tenant: TenantRecord, received: ReceivedNotice, deps: IngestDeps) -> tuple[HivePool | None, str]:
     """Best effort: a transient failure is retried (SQS redelivers), a permanent one only loses the flag."""
     try:
-        pool = deps.locator.locate(received.account, received.region, received.notice.instance_id)
+        pool = deps.locator.locate(tenant, received.region, received.notice.instance_id)
     except TransientAwsError:
         raise
     except CloudOptimError as exc:

@@ -11,6 +11,9 @@ from dataclasses import dataclass
 from cloudoptim.errors import RecordNotFoundError
 from cloudoptim.interruptions.models import DrainState, Launch, Replacement
 from cloudoptim.interruptions.ports import CustomerCloud, Launched, LaunchSpec, NodeGroup, NodeRecord, Registry
+from cloudoptim.onboarding import TENANT_TAG
+
+REPLACES_TAG = "cloudoptim:replaces"
 
 AZ_ID_RE = re.compile(r"^[a-z]+\d+-(?:[a-z]+\d+-)?az\d+$")
 _TOKEN_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
@@ -27,6 +30,11 @@ def node_group(registry: Registry, state: DrainState) -> NodeGroup | None:
 class LaunchDeps:
     registry: Registry
     cloud: CustomerCloud
+
+
+def launch_tags(state: DrainState) -> dict[str, str]:
+    """What CloudOptim puts on its launches; terminating one later requires the same tags (tag-scoped)."""
+    return {TENANT_TAG: state.tenant_id, REPLACES_TAG: state.instance_id}
 
 
 def client_token(event_id: str, instance_id: str) -> str:
@@ -50,7 +58,7 @@ def launch(state: DrainState, deps: LaunchDeps) -> Launch:
         instance_type=choice.instance_type,
         subnet_id=subnet,
         capacity_type=choice.capacity_type,
-        tags={"cloudoptim:tenant": state.tenant_id, "cloudoptim:replaces": state.instance_id},
+        tags=launch_tags(state),
         client_token=client_token(state.event_id, state.instance_id),
     )
     what = f"{choice.capacity_type} {choice.instance_type} in {subnet} from {group.launch_template_id}"
@@ -59,7 +67,8 @@ def launch(state: DrainState, deps: LaunchDeps) -> Launch:
             launched=False, capacity_type=choice.capacity_type, instance_type=choice.instance_type,
             subnet_id=subnet, dry_run=True, reasons=[f"dry run: would launch {what}"],
         )  # fmt: skip
-    tenant = deps.registry.tenant(state.tenant_id)
+    cluster = deps.registry.cluster(state.tenant_id, state.cluster)
+    tenant = cluster.owner(deps.registry.tenant(state.tenant_id))
     launched = deps.cloud.launcher(tenant, state.region).launch(spec)
     reasons = [f"launched {launched.instance_id}: {what}"]
     if launched.private_dns_name:
@@ -67,7 +76,8 @@ def launch(state: DrainState, deps: LaunchDeps) -> Launch:
         reasons.append(f"registered as node {launched.private_dns_name}: its own notices will be handled")
     return Launch(
         launched=True, instance_id=launched.instance_id, capacity_type=choice.capacity_type,
-        instance_type=choice.instance_type, subnet_id=subnet, reasons=reasons,
+        instance_type=choice.instance_type, subnet_id=subnet, node_name=launched.private_dns_name or None,
+        reasons=reasons,
     )  # fmt: skip
 
 

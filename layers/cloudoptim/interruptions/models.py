@@ -1,7 +1,7 @@
 """The state of a DrainAndReplace execution: the contract's input plus each task's typed result.
 
 Every task receives the whole state and returns only its own part; the ASL stores it under a fixed
-ResultPath (`$.replacement`, `$.launch`, `$.status`, `$.cordon`, `$.drain`, `$.outcome`).
+ResultPath (`$.replacement`, `$.launch`, `$.status`, `$.terminate`, `$.cordon`, `$.drain`, `$.outcome`).
 """
 
 from __future__ import annotations
@@ -33,7 +33,18 @@ class Launch(BaseModel):
     capacity_type: Literal["spot", "on-demand"]
     instance_type: str
     subnet_id: str | None = None
+    node_name: str | None = None  # the EC2 private DNS name: what an EKS node of this instance is called
     dry_run: bool = False
+    reasons: list[str] = []
+
+
+class Termination(BaseModel):
+    """A replacement that never became Ready, terminated (only if it carries the tags CloudOptim launched it with)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    terminated: bool
+    instance_id: str | None = None
     reasons: list[str] = []
 
 
@@ -84,6 +95,10 @@ class BranchResults(BaseModel):
     replacement: Replacement | None = None
     launch: Launch | None = None
     launch_error: TaskError | None = None
+    status: NodeStatus | None = None
+    status_error: TaskError | None = None
+    terminate: Termination | None = None
+    terminate_error: TaskError | None = None
     cordon: Cordon | None = None
     drain: Drain | None = None
     drain_error: TaskError | None = None
@@ -96,6 +111,9 @@ class DrainState(ExecutionInput):
     launch: Launch | None = None
     launch_error: TaskError | None = None
     status: NodeStatus | None = None
+    status_error: TaskError | None = None
+    terminate: Termination | None = None
+    terminate_error: TaskError | None = None
     cordon: Cordon | None = None
     drain: Drain | None = None
     drain_error: TaskError | None = None
@@ -117,6 +135,8 @@ class Outcome(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     outcome: str
+    drained: bool  # the node was drained (fully): what the workflow is for
     audit_key: str
     dry_run: bool
+    released: list[str] = []  # guard claims given back so a later notice for the instance can act
     reasons: list[str] = []

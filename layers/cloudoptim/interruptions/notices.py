@@ -1,11 +1,12 @@
 """EventBridge models of the four notices (powertools parser) and their translation into engine Notices.
 
-The envelope delivered through SQS may lack `account` (moto drops it), so it is optional here.
+`account` is optional in the model so an envelope without it parses and is then refused by name
+(cloudoptim.interruptions.admission) rather than dropped as malformed.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 from typing import Annotated, Literal
@@ -13,7 +14,7 @@ from typing import Annotated, Literal
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-from engines.interruption.events import HEALTH, REBALANCE, SPOT_INTERRUPTION, STATE_CHANGE, Notice
+from engines.interruption.events import DETAIL_TYPES, HEALTH, REBALANCE, SPOT_INTERRUPTION, STATE_CHANGE, Notice
 
 
 class _Detail(BaseModel):
@@ -36,6 +37,7 @@ class StateChangeDetail(_Detail):
 
 class AffectedEntity(_Detail):
     entity_value: str = Field(alias="entityValue")
+    status: str | None = None  # e.g. "RESOLVED" once the instance is no longer affected
 
 
 class HealthDetail(_Detail):
@@ -43,6 +45,8 @@ class HealthDetail(_Detail):
     event_type_category: str = Field(alias="eventTypeCategory")
     event_type_code: str | None = Field(None, alias="eventTypeCode")
     start_time: str | None = Field(None, alias="startTime")  # RFC 1123, e.g. "Sat, 05 Jun 2016 15:10:09 GMT"
+    end_time: str | None = Field(None, alias="endTime")
+    status_code: str | None = Field(None, alias="statusCode")  # "open", "upcoming" or "closed"
     affected_entities: list[AffectedEntity] = Field(default_factory=list, alias="affectedEntities")
 
 
@@ -84,6 +88,7 @@ class ReceivedNotice:
     account: str | None
     region: str
     notice: Notice
+    source: str = ""
 
 
 def _epoch(moment: datetime) -> int:
@@ -103,22 +108,27 @@ def _health_start(text: str | None) -> int | None:
 
 
 def to_notices(event: SpotWarningEvent | RebalanceEvent | StateChangeEvent | HealthEvent) -> list[ReceivedNotice]:
-    """One notice per instance (a Health event can name several)."""
-    t = _epoch(event.time)
+    """One notice per instance (a Health event can name several), with the envelope's facts the engine weighs."""
+    base = Notice(DETAIL_TYPES[0], "", _epoch(event.time), source=event.source, account=event.account)
 
-    def received(
-        instance_id: str, detail_type: str, extra: str | None = None, start: int | None = None
-    ) -> ReceivedNotice:
-        return ReceivedNotice(event.id, event.account, event.region, Notice(detail_type, instance_id, t, extra, start))
+    def received(notice: Notice) -> ReceivedNotice:
+        return ReceivedNotice(event.id, event.account, event.region, notice, event.source)
 
     if isinstance(event, SpotWarningEvent):
-        return [received(event.detail.instance_id, SPOT_INTERRUPTION, event.detail.instance_action)]
+        return [received(replace(base, detail_type=SPOT_INTERRUPTION, instance_id=event.detail.instance_id,
+                                 action_or_state=event.detail.instance_action))]  # fmt: skip
     if isinstance(event, RebalanceEvent):
-        return [received(event.detail.instance_id, REBALANCE)]
+        return [received(replace(base, detail_type=REBALANCE, instance_id=event.detail.instance_id))]
     if isinstance(event, StateChangeEvent):
-        return [received(event.detail.instance_id, STATE_CHANGE, event.detail.state)]
-    instances = [e.entity_value for e in event.detail.affected_entities if e.entity_value.startswith("i-")]
-    if not instances:
-        instances = [r.rsplit("/", 1)[-1] for r in event.resources if r.rsplit("/", 1)[-1].startswith("i-")]
-    start = _health_start(event.detail.start_time)
-    return [received(i, HEALTH, event.detail.event_type_code, start) for i in instances]
+        return [received(replace(base, detail_type=STATE_CHANGE, instance_id=event.detail.instance_id,
+                                 action_or_state=event.detail.state))]  # fmt: skip
+    detail = event.detail
+    entities = {e.entity_value: e.status for e in detail.affected_entities if e.entity_value.startswith("i-")}
+    if not entities:
+        entities = {r.rsplit("/", 1)[-1]: None for r in event.resources if r.rsplit("/", 1)[-1].startswith("i-")}
+    health = replace(
+        base, detail_type=HEALTH, action_or_state=detail.event_type_code, start_time=_health_start(detail.start_time),
+        service=detail.service, category=detail.event_type_category, status=detail.status_code,
+        end_time=_health_start(detail.end_time),
+    )  # fmt: skip
+    return [received(replace(health, instance_id=i, entity_status=status)) for i, status in entities.items()]

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Literal, Protocol
 
 from cloudoptim.interruptions.kube import KubePort
+from cloudoptim.onboarding import ACCESS_ROLE_PREFIX
 from engines.interruption.hive import Flag, HivePool
 
 CapacityType = Literal["spot", "on-demand"]
@@ -31,13 +33,24 @@ class NodeRecord:
 
 @dataclass(frozen=True, slots=True)
 class TenantRecord:
-    """Registry item `TENANT#<tenant>`/`META`."""
+    """Registry item `TENANT#<tenant>`/`META`. The ExternalId is not here: only the assume-role path reads it
+    (cloudoptim.tenancy.ports.ExternalIds)."""
 
     tenant_id: str
     account_id: str
     role_arn: str
-    external_id: str
     regions: tuple[str, ...] = ()
+    safe_mode: bool = False  # the tenant's switch (PUT /v1/settings/safe-mode): every workflow runs dry
+
+    def for_account(self, account_id: str, regions: tuple[str, ...] | None = None) -> TenantRecord:
+        """The same tenant in another of its accounts: that account's CloudOptimAccess-<tenant> role."""
+        if account_id == self.account_id:
+            return self
+        partition = self.role_arn.split(":")[1] if self.role_arn.count(":") >= 5 else "aws"
+        role = f"arn:{partition}:iam::{account_id}:role/{ACCESS_ROLE_PREFIX}{self.tenant_id}"
+        return TenantRecord(
+            self.tenant_id, account_id, role, self.regions if regions is None else regions, self.safe_mode
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +75,11 @@ class ClusterRecord:
     ca_data: str
     credentials: Mapping[str, str]
     node_groups: Mapping[str, NodeGroup] = field(default_factory=dict)
+    account_id: str | None = None  # the AWS account its nodes run in (a tenant may onboard several)
+
+    def owner(self, tenant: TenantRecord) -> TenantRecord:
+        """The tenant's record with this cluster's account and role: what acting on its nodes assumes."""
+        return tenant if self.account_id is None else tenant.for_account(self.account_id)
 
 
 class Registry(Protocol):
@@ -69,6 +87,9 @@ class Registry(Protocol):
     def register_node(self, node: NodeRecord) -> None: ...
     def tenant(self, tenant_id: str) -> TenantRecord: ...
     def cluster(self, tenant_id: str, cluster: str) -> ClusterRecord: ...
+    def tenant_for_account(self, account_id: str) -> str | None:
+        """The tenant owning an AWS account: a keyed read (`ACCOUNT#<id>`), never a scan."""
+        ...
 
 
 class HiveMind(Protocol):
@@ -77,33 +98,29 @@ class HiveMind(Protocol):
     def active_flags(self, region: str, now: int) -> Sequence[Flag]: ...
 
 
-@dataclass(frozen=True, slots=True)
-class AuditEntry:
-    tenant_id: str
-    cluster: str
-    at: int
-    execution: str
-    event_id: str
-    kind: str
-    node: str
-    outcome: str
-    replacement: str | None
-    pods_evicted: int
-    reasons: tuple[str, ...]
-    dry_run: bool
+class Claim(StrEnum):
+    """What a claim attempt found."""
 
-
-class Audit(Protocol):
-    def record(self, entry: AuditEntry) -> str: ...
+    TAKEN = "taken"  # ours now: go on
+    DONE = "done"  # completed earlier: a duplicate
+    IN_PROGRESS = "in-progress"  # another invocation holds it and may still finish: retry shortly
 
 
 class Idempotency(Protocol):
     """Claim an event before any effect; complete it after, release it on failure so a retry can redo it.
-    A claim left IN_PROGRESS by a crashed invocation can be taken over after `in_progress_seconds`."""
+    A claim left in progress by a crashed invocation can be taken over once its in-progress window (longer than
+    the function's timeout, shorter than the queue's visibility timeout) has passed. `owner` names who took it, so
+    a release never frees a claim someone else has taken since."""
 
-    def claim(self, key: str, now: int, ttl_seconds: int) -> bool: ...
+    def claim(self, key: str, now: int, ttl_seconds: int, owner: str | None = None) -> Claim: ...
     def complete(self, key: str) -> None: ...
-    def release(self, key: str) -> None: ...
+    def release(self, key: str, owner: str | None = None) -> None: ...
+
+
+class Redelivery(Protocol):
+    """The queue message being handled comes back after `seconds` rather than the full visibility timeout."""
+
+    def retry_soon(self, receipt_handle: str, seconds: int) -> None: ...
 
 
 class Executions(Protocol):
@@ -131,16 +148,24 @@ class Launcher(Protocol):
     def launch(self, spec: LaunchSpec) -> Launched: ...
 
 
-class PoolLocator(Protocol):
-    """Finds the pool of an instance the registry does not know (EC2 in the sending account)."""
+class Terminator(Protocol):
+    def terminate(self, instance_id: str, tags: Mapping[str, str]) -> bool:
+        """Terminate the instance only if it carries every tag in `tags` (what CloudOptim put on its own
+        launches); False when it does not, or is already gone."""
+        ...
 
-    def locate(self, account_id: str | None, region: str, instance_id: str) -> HivePool | None: ...
+
+class PoolLocator(Protocol):
+    """Finds the pool of an instance the registry does not know, in the tenant's own account."""
+
+    def locate(self, tenant: TenantRecord, region: str, instance_id: str) -> HivePool | None: ...
 
 
 class CustomerCloud(Protocol):
-    """AWS in a tenant's account, through its role."""
+    """AWS in a tenant's account, through its role (a session limited to what the caller needs)."""
 
     def launcher(self, tenant: TenantRecord, region: str) -> Launcher: ...
+    def terminator(self, tenant: TenantRecord, region: str) -> Terminator: ...
 
 
 class KubeConnector(Protocol):

@@ -3,10 +3,11 @@ started once (the execution's name is the recommendation's id and attempt), re-v
 
 from __future__ import annotations
 
+from cloudoptim.audit.log import AuditEntry
 from cloudoptim.errors import NotFoundError
 from cloudoptim.optimization.ports import OptimizationDeps
 from cloudoptim.optimization.records import Execution, Recommendation
-from cloudoptim.tenancy.ports import AuditRecord, Document
+from cloudoptim.tenancy.ports import Document
 from cloudoptim.tenancy.principal import Action, Principal
 from cloudoptim.tenancy.tenants import safe_mode
 
@@ -41,12 +42,10 @@ def start(
     payload = {"tenant_id": tenant, "cluster": chosen.cluster, "recommendation_id": recommendation.id,
                "execution_id": execution_id, "kind": chosen.kind, "dry_run": dry_run}  # fmt: skip
     deps.workflows.start_execution(execution_id, payload)
-    deps.audit.append(
-        AuditRecord(
-            tenant_id=tenant, at=now, actor=actor, action="execution.start", target=f"execution/{execution_id}",
-            after={"recommendation": recommendation.id, "kind": chosen.kind, "dry_run": dry_run},
-            reasons=(chosen.title,), dry_run=dry_run,
-        ),
-        action_id=f"execution.start#{execution_id}",
-    )  # fmt: skip
+    after = {"recommendation": recommendation.id, "kind": chosen.kind, "dry_run": dry_run}
+    deps.audit.record(AuditEntry(
+        tenant, f"execution.start#{execution_id}", actor, now, "execution.start",
+        {"cluster": chosen.cluster, "recommendation": recommendation.id, "execution": execution_id}, None, after,
+        "ok", (chosen.title,), dry_run,
+    ))  # fmt: skip
     return stored

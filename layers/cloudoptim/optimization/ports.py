@@ -6,7 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from cloudoptim.tenancy.ports import AuditLog, Documents
+from cloudoptim.audit.log import AuditLog
+from cloudoptim.tenancy.ports import Documents
 
 
 class Workflows(Protocol):

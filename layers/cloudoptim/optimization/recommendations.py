@@ -3,13 +3,15 @@ is the caller's role's to make (operator or admin), audited, and only on an open
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
+from cloudoptim.audit.log import AuditEntry
 from cloudoptim.errors import ConflictError, NotFoundError
 from cloudoptim.optimization import executions
 from cloudoptim.optimization.ports import OptimizationDeps
 from cloudoptim.optimization.records import APPROVAL_TTL_SECONDS, DECIDABLE, Recommendation
-from cloudoptim.tenancy.ports import AuditRecord, Document, cursor_after
+from cloudoptim.tenancy.ports import Document, cursor_after
 from cloudoptim.tenancy.principal import Action, Principal
 
 RECOMMENDATION = "recommendation"
@@ -114,11 +116,10 @@ def _audit(
     after: Recommendation, now: int,
 ) -> None:  # fmt: skip
     keep = ("status", "decided_by", "decision_reason", "approval_expires_at")
-    deps.audit.append(
-        AuditRecord(
-            tenant_id=principal.tenant_id, at=now, actor=principal.actor, action=action,
-            target=f"recommendation/{id}", before={k: getattr(before, k) for k in keep},
-            after={k: getattr(after, k) for k in keep},
-            reasons=(f"{after.kind} in cluster {after.cluster}: {after.title}",),
-        )
-    )  # fmt: skip
+    # A person's decision is never retried by a workflow (Idempotency-Key covers API retries): a fresh action id.
+    deps.audit.record(AuditEntry(
+        principal.tenant_id, f"api-{uuid.uuid4()}", principal.actor, now, action,
+        {"cluster": after.cluster, "recommendation": id}, {k: getattr(before, k) for k in keep},
+        {k: getattr(after, k) for k in keep}, "ok", (f"{after.kind} in cluster {after.cluster}: {after.title}",),
+        False,
+    ))  # fmt: skip

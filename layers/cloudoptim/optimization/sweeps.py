@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from cloudoptim.audit.log import AuditEntry
 from cloudoptim.errors import ConflictError, NotFoundError
 from cloudoptim.optimization.ports import OptimizationDeps
 from cloudoptim.optimization.records import Sweep
 from cloudoptim.optimization.state import stamp, state_of, update_state
-from cloudoptim.tenancy.ports import AuditRecord, Document
+from cloudoptim.tenancy.ports import Document
 from cloudoptim.tenancy.principal import Action, Principal
 from cloudoptim.tenancy.tenants import safe_mode
 
@@ -33,11 +34,10 @@ def start(deps: OptimizationDeps, tenant: str, cluster: str, actor: str, now: in
     created = deps.documents.create(tenant, SWEEP, id, sweep.model_dump(), now)
     update_state(deps.documents, tenant, cluster, now, last_sweep=id)
     deps.workflows.start_sweep(id, {"tenant_id": tenant, "cluster": cluster, "sweep_id": id})
-    deps.audit.append(
-        AuditRecord(tenant_id=tenant, at=now, actor=actor, action="sweep.start", target=f"sweep/{id}",
-                    after={"cluster": cluster, "dry_run": sweep.dry_run}, dry_run=sweep.dry_run),
-        action_id=f"sweep.start#{id}",
-    )  # fmt: skip
+    deps.audit.record(AuditEntry(
+        tenant, f"sweep.start#{id}", actor, now, "sweep.start", {"cluster": cluster, "sweep": id}, None,
+        {"cluster": cluster, "dry_run": sweep.dry_run}, "ok", (), sweep.dry_run,
+    ))  # fmt: skip
     return created
 
 

@@ -6,11 +6,13 @@ import csv
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from cloudoptim.audit.chain import checkpoint_message, export_lines
+from cloudoptim.audit.log import AuditReader, target_text
 from cloudoptim.errors import FieldError
 from cloudoptim.tenancy.deps import TenancyDeps
-from cloudoptim.tenancy.ports import AuditLog, Documents, Json, Signer
+from cloudoptim.tenancy.ports import Documents, Json, Signer
 from cloudoptim.tenancy.principal import Action, Principal
 from cloudoptim.tenancy.tenants import INDEX, TENANT
 
@@ -31,11 +33,11 @@ class AuditFilter:
         return all(v is None for v in (self.action, self.actor, self.target, self.since, self.until))
 
     def matches(self, entry: Json) -> bool:
-        at = int(entry.get("at", 0))
+        at = epoch_of(entry)
         return (
             (self.action is None or str(entry.get("action", "")).startswith(self.action))
             and (self.actor is None or entry.get("actor") == self.actor)
-            and (self.target is None or str(entry.get("target", "")).startswith(self.target))
+            and (self.target is None or target_text(entry.get("target") or {}).startswith(self.target))
             and (self.since is None or at >= self.since)
             and (self.until is None or at < self.until)
         )
@@ -73,14 +75,19 @@ def _cursor(cursor: str | None) -> int | None:
     return int(cursor)
 
 
+def epoch_of(entry: Json) -> int:
+    """An entry's time (ISO 8601 UTC in the log) as epoch seconds."""
+    return int(datetime.strptime(str(entry.get("time")), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp())
+
+
 def as_csv(entries: Sequence[Json]) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["seq", "at", "actor", "action", "target", "outcome", "dry_run", "reasons", "hash"])
+    writer.writerow(["seq", "time", "actor", "action", "target", "outcome", "dry_run", "reasons", "hash"])
     for e in entries:
         writer.writerow(
-            [e["seq"], e["at"], e["actor"], e["action"], e["target"], e.get("outcome"), e.get("dry_run"),
-             " | ".join(e.get("reasons") or ()), e["hash"]]
+            [e["seq"], e["time"], e["actor"], e["action"], target_text(e.get("target") or {}), e.get("outcome"),
+             e.get("dry_run"), " | ".join(e.get("reasons") or ()), e["hash"]]
         )  # fmt: skip
     return out.getvalue()
 
@@ -98,7 +105,7 @@ def export(deps: TenancyDeps, principal: Principal) -> str:
     return export_lines(principal.tenant_id, entries, deps.audit.checkpoints(principal.tenant_id), keys)
 
 
-def checkpoint(audit: AuditLog, signer: Signer, tenant_id: str, now: int) -> Json | None:
+def checkpoint(audit: AuditReader, signer: Signer, tenant_id: str, now: int) -> Json | None:
     """Sign the tenant's newest entry (hourly); None when nothing was written since the last checkpoint."""
     newest = audit.newest(tenant_id, None, 1)
     if not newest:
@@ -118,7 +125,7 @@ def checkpoint(audit: AuditLog, signer: Signer, tenant_id: str, now: int) -> Jso
     return signed if audit.add_checkpoint(tenant_id, signed) else None
 
 
-def checkpoint_all(documents: Documents, audit: AuditLog, signer: Signer, now: int) -> tuple[int, int]:
+def checkpoint_all(documents: Documents, audit: AuditReader, signer: Signer, now: int) -> tuple[int, int]:
     """(signed, unchanged) over every tenant in the index (a Query, not a Scan)."""
     signed = unchanged = 0
     cursor: str | None = None

@@ -58,7 +58,7 @@ def create(
         "node_groups": {},
     }
     created = deps.documents.create(principal.tenant_id, CLUSTER, name, body, now)
-    audit(deps, principal, "cluster.create", f"cluster/{name}", now, after=body)
+    audit(deps, principal, "cluster.create", {"cluster": name}, now, after=body)
     return created
 
 
@@ -91,7 +91,7 @@ def check(deps: TenancyDeps, principal: Principal, name: str, now: int) -> Docum
         body["endpoint"], body["ca_data"] = found.endpoint, found.ca_data
     updated = deps.documents.replace(principal.tenant_id, CLUSTER, name, body, current.version, now)
     audit(
-        deps, principal, "cluster.check", f"cluster/{name}", now,
+        deps, principal, "cluster.check", {"cluster": name}, now,
         before=_public(current.body), after=_public(body), outcome=str(body["status"]), reasons=found.reasons,
     )  # fmt: skip
     return updated
@@ -104,7 +104,7 @@ def delete(deps: TenancyDeps, principal: Principal, name: str, if_match: int | N
     if current.body.get("credentials", {}).get("kind") == "secret":
         deps.tokens.delete(principal.tenant_id, name)
     deps.documents.delete(principal.tenant_id, "policy", name)
-    audit(deps, principal, "cluster.delete", f"cluster/{name}", now, before=_public(current.body))
+    audit(deps, principal, "cluster.delete", {"cluster": name}, now, before=_public(current.body))
 
 
 def _public(body: Json) -> dict[str, Any]:

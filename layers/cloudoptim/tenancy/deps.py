@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cloudoptim.audit.log import AuditStore
 from cloudoptim.tenancy.ports import (
     AccountProbe,
-    AuditLog,
+    BusPolicy,
     ClusterProbe,
     ClusterTokens,
-    Directory,
     Documents,
     ExternalIds,
     RequestLog,
+    RoleCheck,
     Signer,
+    TenantDirectory,
+    UserDirectory,
 )
 
 
@@ -28,12 +31,15 @@ class SaasIdentity:
 @dataclass(frozen=True)
 class TenancyDeps:
     documents: Documents
-    audit: AuditLog
+    audit: AuditStore
     requests: RequestLog
     external_ids: ExternalIds
     accounts: AccountProbe
     clusters: ClusterProbe
     tokens: ClusterTokens
-    directory: Directory
+    users: UserDirectory
+    registry: TenantDirectory
+    bus: BusPolicy
+    role_check: RoleCheck
     signer: Signer
     saas: SaasIdentity

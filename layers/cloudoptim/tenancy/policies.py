@@ -46,7 +46,8 @@ def replace(
         updated = deps.documents.create(principal.tenant_id, POLICY, cluster, policy, now)
     else:
         updated = deps.documents.replace(principal.tenant_id, POLICY, cluster, policy, if_match, now)
-    audit(deps, principal, "policy.replace", f"cluster/{cluster}/policy", now, before=current.body, after=policy)
+    target = {"cluster": cluster, "policy": cluster}
+    audit(deps, principal, "policy.replace", target, now, before=current.body, after=policy)
     return updated
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from cloudoptim.errors import FieldError
+from cloudoptim.interruptions.ports import TenantRecord
 
 Json = Mapping[str, Any]
 
@@ -70,12 +71,6 @@ class Documents(Protocol):
         if present. True when something was deleted."""
         ...
 
-    def claim_owner(self, key: str, tenant: str) -> bool:
-        """A global key (an AWS account id) owned by one tenant: True if `tenant` owns it now (idempotent)."""
-        ...
-
-    def release_owner(self, key: str, tenant: str) -> None: ...
-
 
 @dataclass(frozen=True, slots=True)
 class StoredResponse:
@@ -90,47 +85,6 @@ class RequestLog(Protocol):
 
     def get(self, tenant: str, key: str, now: int) -> StoredResponse | None: ...
     def put(self, tenant: str, key: str, response: StoredResponse, now: int) -> None: ...
-
-
-@dataclass(frozen=True, slots=True)
-class AuditRecord:
-    """What happened, by whom, to what; the log adds seq, prev_hash and hash."""
-
-    tenant_id: str
-    at: int
-    actor: str
-    action: str
-    target: str
-    before: Json | None = None
-    after: Json | None = None
-    outcome: str = "ok"
-    reasons: tuple[str, ...] = ()
-    dry_run: bool = False
-
-
-class AuditLog(Protocol):
-    """Append-only, per tenant: entries get consecutive seq numbers and are chained by hash."""
-
-    def append(self, record: AuditRecord, action_id: str | None = None) -> Json:
-        """The stored entry (with seq, prev_hash, hash). With `action_id` (a workflow step: execution and
-        instance), appending the same action again returns the first entry and writes nothing."""
-        ...
-
-    def entries(self, tenant: str, after_seq: int = 0, limit: int = 100) -> Sequence[Json]:
-        """Entries with seq > after_seq, oldest first."""
-        ...
-
-    def newest(self, tenant: str, before_seq: int | None = None, limit: int = 100) -> Sequence[Json]:
-        """Entries with seq < before_seq (all when None), newest first."""
-        ...
-
-    def checkpoints(self, tenant: str) -> Sequence[Json]:
-        """Signed checkpoints, oldest first."""
-        ...
-
-    def add_checkpoint(self, tenant: str, checkpoint: Json) -> bool:
-        """False when a checkpoint already signs that seq (two checkpoint runs at once)."""
-        ...
 
 
 class Signer(Protocol):
@@ -152,15 +106,9 @@ class Verification:
 
 
 class AccountProbe(Protocol):
-    def verify(self, aws_account_id: str, role_arn: str, external_id: str, regions: Sequence[str]) -> Verification: ...
+    """Assume the account's role as the product will (ExternalId, tenant tag, session policy) and try each read."""
 
-
-class ExternalIds(Protocol):
-    """Where the ExternalId of an account's role lives: written at onboarding, read only to assume the role."""
-
-    def create(self, tenant: str, aws_account_id: str) -> str: ...
-    def read(self, tenant: str, aws_account_id: str) -> str: ...
-    def delete(self, tenant: str, aws_account_id: str) -> None: ...
+    def verify(self, tenant: TenantRecord) -> Verification: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,9 +134,52 @@ class ClusterTokens(Protocol):
     def delete(self, tenant: str, cluster: str) -> None: ...
 
 
-class Directory(Protocol):
+class UserDirectory(Protocol):
     """Users in the identity provider (Cognito in AWS), with the tenant and role the token will carry."""
 
     def invite(self, tenant: str, email: str, role: str) -> str: ...
     def set_role(self, tenant: str, subject: str, role: str) -> None: ...
     def remove(self, tenant: str, subject: str) -> None: ...
+
+
+# Registration of a tenant's account (the pipeline's keyed records, the bus policy).
+
+
+class ExternalIds(Protocol):
+    """Per-tenant ExternalIds, kept where only the assume-role path may read them."""
+
+    def issue(self, tenant_id: str) -> str:
+        """The tenant's ExternalId, generated and stored on first call; the same one on every later call."""
+        ...
+
+    def get(self, tenant_id: str) -> str:
+        """The stored ExternalId; RecordNotFoundError when none was issued."""
+        ...
+
+
+class BusPolicy(Protocol):
+    """The SaaS bus's resource policy: which customer accounts may forward which events to it."""
+
+    def allow_account(self, account_id: str) -> None: ...
+
+
+class TenantDirectory(Protocol):
+    """Registry writes of a registration: `TENANT#<t>`/`META` and `ACCOUNT#<account>`/`TENANT`."""
+
+    def claim_account(self, account_id: str, tenant_id: str) -> None:
+        """`ACCOUNT#<account>`/`TENANT`: an account belongs to one tenant (AccountTakenError otherwise); idempotent."""
+        ...
+
+    def release_account(self, account_id: str, tenant_id: str) -> None:
+        """Forget the account, if this tenant holds it (another tenant may then onboard it)."""
+        ...
+
+    def register_tenant(self, tenant: TenantRecord) -> None:
+        """AccountTakenError when the account already belongs to another tenant."""
+        ...
+
+
+class RoleCheck(Protocol):
+    """Proves the tenant deployed the template: assume its role with its ExternalId (spec P2)."""
+
+    def verify(self, tenant: TenantRecord) -> None: ...

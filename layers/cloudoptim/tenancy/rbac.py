@@ -28,6 +28,14 @@ RULES: tuple[Rule, ...] = (
     Rule("", "pods", ("list",), "list the pods on a node being drained"),
     Rule("", "pods/eviction", ("create",), "evict pods through the Eviction API, which honours PodDisruptionBudgets"),
     Rule("policy", "poddisruptionbudgets", ("list",), "read disruption budgets before planning a drain"),
+    # hibernation (issue 15): snapshot, scale to zero and back, exactly; discovery and the waste scan list nodes
+    Rule("apps", "deployments", ("list",), "hibernation: snapshot Deployments' replicas before a sleep"),
+    Rule("apps", "deployments/scale", ("patch",), "hibernation: scale a Deployment to zero and back to its snapshot"),
+    Rule("apps", "statefulsets", ("list",), "hibernation: snapshot StatefulSets; wake waits for them to be Ready"),
+    Rule("apps", "statefulsets/scale", ("patch",), "hibernation: scale a StatefulSet to zero and back"),
+    Rule("batch", "cronjobs", ("list", "patch"), "hibernation: suspend CronJobs while asleep, restore their flag"),
+    Rule("autoscaling", "horizontalpodautoscalers", ("list",), "hibernation: record HPAs to verify the wake"),
+    Rule("keda.sh", "scaledobjects", ("list", "patch"), "hibernation: pause KEDA while asleep, unpause on wake"),
 )
 
 

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import uuid
+from collections.abc import Mapping
 
+from cloudoptim.audit.log import AuditEntry
 from cloudoptim.errors import ConflictError
 from cloudoptim.tenancy.deps import TenancyDeps
-from cloudoptim.tenancy.ports import AuditRecord, Document, Documents, Json
+from cloudoptim.tenancy.ports import Document, Documents, Json
 from cloudoptim.tenancy.principal import Action, Principal
 
 TENANT, META = "tenant", "meta"
@@ -19,7 +22,7 @@ def audit(
     deps: TenancyDeps,
     principal: Principal,
     action: str,
-    target: str,
+    target: Mapping[str, str],
     now: int,
     *,
     before: Json | None = None,
@@ -28,8 +31,12 @@ def audit(
     reasons: tuple[str, ...] = (),
 ) -> None:
     """One audit entry for a write or an action by a user (before/after are the resource bodies)."""
-    record = AuditRecord(principal.tenant_id, now, principal.actor, action, target, before, after, outcome, reasons)
-    deps.audit.append(record)
+    # A person's write is never retried by a workflow (the API's Idempotency-Key covers retries): a fresh action id.
+    entry = AuditEntry(
+        principal.tenant_id, f"api-{uuid.uuid4()}", principal.actor, now, action, target, before, after, outcome,
+        reasons, False,
+    )  # fmt: skip
+    deps.audit.record(entry)
 
 
 def ensure_tenant(deps: TenancyDeps, principal: Principal, now: int) -> Document:
@@ -46,7 +53,7 @@ def ensure_tenant(deps: TenancyDeps, principal: Principal, now: int) -> Document
         return again
     with contextlib.suppress(ConflictError):  # a retried sign-up: already listed
         deps.documents.create(INDEX, TENANT, principal.tenant_id, {"created_at": now}, now)
-    audit(deps, principal, "tenant.create", f"tenant/{principal.tenant_id}", now, after=body)
+    audit(deps, principal, "tenant.create", {"tenant": principal.tenant_id}, now, after=body)
     return created
 
 
@@ -72,5 +79,5 @@ def set_safe_mode(deps: TenancyDeps, principal: Principal, enabled: bool, if_mat
         updated = deps.documents.replace(
             principal.tenant_id, SETTINGS, CURRENT, body, current.version if if_match is None else if_match, now
         )
-    audit(deps, principal, "settings.safe_mode", f"tenant/{principal.tenant_id}", now, before=current.body, after=body)
+    audit(deps, principal, "settings.safe_mode", {"tenant": principal.tenant_id}, now, before=current.body, after=body)
     return updated

@@ -21,10 +21,10 @@ def invite(deps: TenancyDeps, principal: Principal, email: str, role: Role, now:
     taken = [u for u in deps.documents.list(principal.tenant_id, USER, 1000).items if u.body.get("email") == email]
     if taken:
         raise ConflictError(f"{email} is already a user of this tenant")
-    subject = deps.directory.invite(principal.tenant_id, email, role.value)
+    subject = deps.users.invite(principal.tenant_id, email, role.value)
     body = {"email": email, "role": role.value, "invited_by": principal.actor}
     created = deps.documents.create(principal.tenant_id, USER, subject, body, now)
-    audit(deps, principal, "user.invite", f"user/{subject}", now, after=body)
+    audit(deps, principal, "user.invite", {"user": subject}, now, after=body)
     return created
 
 
@@ -51,8 +51,8 @@ def set_role(
         raise ConflictError("an admin cannot demote themselves: ask another admin")
     body = {**current.body, "role": role.value}
     updated = deps.documents.replace(principal.tenant_id, USER, subject, body, if_match, now)
-    deps.directory.set_role(principal.tenant_id, subject, role.value)
-    audit(deps, principal, "user.set_role", f"user/{subject}", now, before=current.body, after=body)
+    deps.users.set_role(principal.tenant_id, subject, role.value)
+    audit(deps, principal, "user.set_role", {"user": subject}, now, before=current.body, after=body)
     return updated
 
 
@@ -61,5 +61,5 @@ def remove(deps: TenancyDeps, principal: Principal, subject: str, if_match: int 
     if subject == principal.subject:
         raise ConflictError("an admin cannot remove themselves: ask another admin")
     deps.documents.delete(principal.tenant_id, USER, subject, current.version if if_match is None else if_match)
-    deps.directory.remove(principal.tenant_id, subject)
-    audit(deps, principal, "user.remove", f"user/{subject}", now, before=current.body)
+    deps.users.remove(principal.tenant_id, subject)
+    audit(deps, principal, "user.remove", {"user": subject}, now, before=current.body)

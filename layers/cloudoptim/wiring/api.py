@@ -1,4 +1,4 @@
-"""The API's composition: tenancy use cases on DynamoDB, Secrets Manager, STS/EKS, Cognito and KMS."""
+"""The API's composition: tenancy use cases on DynamoDB, Secrets Manager, STS/EKS, EventBridge, Cognito and KMS."""
 
 from __future__ import annotations
 
@@ -6,38 +6,50 @@ import time
 
 from cloudoptim.adapters.aws import clients
 from cloudoptim.adapters.aws.account_probe import StsAccountProbe
+from cloudoptim.adapters.aws.bus_policy import EventBusPolicy
 from cloudoptim.adapters.aws.cluster_probe import EksClusterProbe
 from cloudoptim.adapters.aws.cluster_tokens import SecretsClusterTokens
 from cloudoptim.adapters.aws.cognito import CognitoDirectory
 from cloudoptim.adapters.aws.documents import DynamoDocuments, DynamoRequestLog, document_model
-from cloudoptim.adapters.aws.external_ids import SecretsExternalIds
+from cloudoptim.adapters.aws.secrets import SecretsExternalIds
 from cloudoptim.adapters.aws.stepfunctions import SfnWorkflows
+from cloudoptim.adapters.aws.sts import StsSessions
+from cloudoptim.adapters.kube.connector import ClusterConnector
 from cloudoptim.api.auth import JwtVerifier
 from cloudoptim.api.context import ApiDeps
+from cloudoptim.onboarding import EVENT_BUS_NAME
 from cloudoptim.optimization.ports import OptimizationDeps
 from cloudoptim.settings import ApiSettings
 from cloudoptim.tenancy.deps import SaasIdentity, TenancyDeps
-from cloudoptim.tenancy.ports import Directory, Signer
+from cloudoptim.tenancy.ports import Signer, UserDirectory
+from cloudoptim.wiring.prices import price_table
+from cloudoptim.wiring.stores import registry
 from cloudoptim.wiring.tenancy import audit_log, kms_signer
 
 
-def tenancy(settings: ApiSettings, directory: Directory | None = None, signer: Signer | None = None) -> TenancyDeps:
-    """Local mode passes its own directory and signer (no Cognito, a key on disk); everything else is the same."""
+def tenancy(settings: ApiSettings, users: UserDirectory | None = None, signer: Signer | None = None) -> TenancyDeps:
+    """Local mode passes its own user directory and signer (no Cognito, a key on disk); the rest is the same."""
     secrets = clients.client("secretsmanager", settings.region, settings.endpoint_url)
     external_ids = SecretsExternalIds(secrets)
-    registry = document_model(settings.registry_table, settings.endpoint_url, settings.region)
-    if directory is None:
+    sessions = StsSessions(external_ids, clients.client("sts", settings.region, settings.endpoint_url))
+    connector = ClusterConnector(sessions, settings.endpoint_url, secrets)
+    documents = document_model(settings.registry_table, settings.endpoint_url, settings.region)
+    if users is None:
         cognito = clients.client("cognito-idp", settings.region, settings.endpoint_url)
-        directory = CognitoDirectory(cognito, settings.user_pool_id or "")
+        users = CognitoDirectory(cognito, settings.user_pool_id or "")
+    events = clients.client("events", settings.region, settings.endpoint_url)
     return TenancyDeps(
-        documents=DynamoDocuments(registry),
+        documents=DynamoDocuments(documents),
         audit=audit_log(settings),
-        requests=DynamoRequestLog(registry),
+        requests=DynamoRequestLog(documents),
         external_ids=external_ids,
-        accounts=StsAccountProbe(settings.endpoint_url),
-        clusters=EksClusterProbe(external_ids, settings.endpoint_url),
+        accounts=StsAccountProbe(sessions, settings.endpoint_url),
+        clusters=EksClusterProbe(sessions, connector, settings.endpoint_url),
         tokens=SecretsClusterTokens(secrets),
-        directory=directory,
+        users=users,
+        registry=registry(settings),
+        bus=EventBusPolicy(events, EVENT_BUS_NAME),
+        role_check=sessions,
         signer=signer or kms_signer(settings, settings.audit_key_id),
         saas=SaasIdentity(account_id=settings.saas_account_id, region=settings.region or "eu-west-1"),
     )
@@ -52,4 +64,6 @@ def optimization(settings: ApiSettings, stores: TenancyDeps) -> OptimizationDeps
 def api_deps(settings: ApiSettings, tenancy_deps: TenancyDeps | None = None) -> ApiDeps:
     verifier = JwtVerifier(settings.issuer, settings.audience, settings.keys_url)
     stores = tenancy_deps or tenancy(settings)
-    return ApiDeps(tenancy=stores, optimization=optimization(settings, stores), verifier=verifier, clock=time.time)
+    prices = price_table(settings) if settings.prices_table else None
+    return ApiDeps(tenancy=stores, optimization=optimization(settings, stores), verifier=verifier, clock=time.time,
+                   prices=prices)  # fmt: skip

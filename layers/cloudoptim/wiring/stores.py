@@ -1,18 +1,28 @@
-"""DynamoDB tables, Step Functions and the customer's EC2 through STS, from a function's settings."""
+"""DynamoDB tables, Step Functions, SQS, Secrets Manager and the customer's EC2 through STS, from a function's
+settings."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from cloudoptim.adapters.aws import clients, tables
-from cloudoptim.adapters.aws.audit import DynamoAudit
+from cloudoptim.adapters.aws.audit import DynamoAuditLog
 from cloudoptim.adapters.aws.ec2 import CustomerEc2, Ec2PoolLocator
 from cloudoptim.adapters.aws.hive_mind import DynamoHiveMind
 from cloudoptim.adapters.aws.idempotency import DynamoIdempotency
 from cloudoptim.adapters.aws.registry import DynamoRegistry
+from cloudoptim.adapters.aws.secrets import SecretsExternalIds
+from cloudoptim.adapters.aws.sqs import SqsRedelivery
 from cloudoptim.adapters.aws.stepfunctions import SfnExecutions
 from cloudoptim.adapters.aws.sts import StsSessions
-from cloudoptim.settings import AuditSettings, AwsSettings, HiveMindSettings, IngestSettings, RegistrySettings
+from cloudoptim.settings import (
+    AuditSettings,
+    AwsSettings,
+    HiveMindSettings,
+    IdempotencySettings,
+    IngestSettings,
+    RegistrySettings,
+)
 
 
 def client(settings: AwsSettings, service: str) -> Any:
@@ -27,26 +37,34 @@ def hive_mind(settings: HiveMindSettings) -> DynamoHiveMind:
     return DynamoHiveMind(tables.hive_mind_model(settings.hive_mind_table, settings.endpoint_url, settings.region))
 
 
-def audit(settings: AuditSettings) -> DynamoAudit:
-    return DynamoAudit(tables.audit_model(settings.audit_table, settings.endpoint_url, settings.region))
+def audit(settings: AuditSettings) -> DynamoAuditLog:
+    return DynamoAuditLog(client(settings, "dynamodb"), settings.audit_table)
 
 
-def idempotency(settings: IngestSettings) -> DynamoIdempotency:
+def idempotency(settings: IdempotencySettings) -> DynamoIdempotency:
     model = tables.idempotency_model(settings.idempotency_table, settings.endpoint_url, settings.region)
-    return DynamoIdempotency(model)
+    return DynamoIdempotency(model, settings.claim_in_progress_seconds)
 
 
 def executions(settings: IngestSettings) -> SfnExecutions:
     return SfnExecutions(client(settings, "stepfunctions"), settings.state_machine_arn)
 
 
+def redelivery(settings: IngestSettings) -> SqsRedelivery:
+    return SqsRedelivery(client(settings, "sqs"), settings.queue_url or "")
+
+
+def external_ids(settings: AwsSettings) -> SecretsExternalIds:
+    return SecretsExternalIds(client(settings, "secretsmanager"))
+
+
 def sessions(settings: AwsSettings) -> StsSessions:
-    return StsSessions(client(settings, "sts"), endpoint_url=settings.endpoint_url)
+    return StsSessions(external_ids(settings), client(settings, "sts"), endpoint_url=settings.endpoint_url)
 
 
 def customer_ec2(settings: AwsSettings) -> CustomerEc2:
     return CustomerEc2(sessions(settings), settings.endpoint_url)
 
 
-def pool_locator(settings: RegistrySettings) -> Ec2PoolLocator:
-    return Ec2PoolLocator(registry(settings), sessions(settings), settings.endpoint_url)
+def pool_locator(settings: AwsSettings) -> Ec2PoolLocator:
+    return Ec2PoolLocator(sessions(settings), settings.endpoint_url)

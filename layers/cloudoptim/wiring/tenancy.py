@@ -4,7 +4,7 @@ No FastAPI, no Kubernetes client: a job importing this pays only for botocore an
 from __future__ import annotations
 
 from cloudoptim.adapters.aws import clients
-from cloudoptim.adapters.aws.audit_log import DynamoAuditLog, audit_log_model
+from cloudoptim.adapters.aws.audit import DynamoAuditLog
 from cloudoptim.adapters.aws.documents import DynamoDocuments, document_model
 from cloudoptim.adapters.aws.kms_signer import KmsSigner
 from cloudoptim.settings import AuditSettings, AwsSettings, RegistrySettings
@@ -15,7 +15,7 @@ def documents(settings: RegistrySettings) -> DynamoDocuments:
 
 
 def audit_log(settings: AuditSettings) -> DynamoAuditLog:
-    return DynamoAuditLog(audit_log_model(settings.audit_table, settings.endpoint_url, settings.region))
+    return DynamoAuditLog(clients.client("dynamodb", settings.region, settings.endpoint_url), settings.audit_table)
 
 
 def kms_signer(settings: AwsSettings, key_id: str) -> KmsSigner:

@@ -1,14 +1,16 @@
-"""`AccountProbe`: assume an account's role with its ExternalId, then ask EC2 and EKS, with DryRun where the API
-has it, what the role may do. Nothing is changed in the customer's account."""
+"""`AccountProbe`: assume an account's role exactly as the product will (its ExternalId, the tenant session tag, a
+session policy) and try the reads the pipeline makes, with DryRun: nothing changes in the customer's account."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from cloudoptim.adapters.aws import clients
+from cloudoptim.adapters.aws.sts import StsSessions
+from cloudoptim.errors import CloudOptimError
+from cloudoptim.interruptions.ports import TenantRecord
 from cloudoptim.tenancy.ports import Verification
 
 DENIED = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedAccess"})
@@ -23,39 +25,30 @@ def _dry_run(call: Callable[..., Any], **params: Any) -> None:
             raise
 
 
-# What the product does with the role (docs/onboarding.md), each tried without side effects.
-CHECKS: tuple[tuple[str, str, Callable[[Any], None]], ...] = (
-    ("ec2", "ec2:DescribeInstances", lambda ec2: _dry_run(ec2.describe_instances, MaxResults=5)),
-    ("ec2", "ec2:DescribeLaunchTemplates", lambda ec2: _dry_run(ec2.describe_launch_templates, MaxResults=5)),
-    ("ec2", "ec2:DescribeAvailabilityZones", lambda ec2: _dry_run(ec2.describe_availability_zones)),
-    ("ec2", "ec2:DescribeSpotPriceHistory", lambda ec2: _dry_run(ec2.describe_spot_price_history, MaxResults=5)),
-    ("eks", "eks:ListClusters", lambda eks: eks.list_clusters(maxResults=1)),
+# The reads ingest makes for an instance the registry does not know (purpose "locate").
+CHECKS: tuple[tuple[str, Callable[[Any], None]], ...] = (
+    ("ec2:DescribeInstances", lambda ec2: _dry_run(ec2.describe_instances, MaxResults=5)),
+    ("ec2:DescribeAvailabilityZones", lambda ec2: _dry_run(ec2.describe_availability_zones)),
 )
 
 
 class StsAccountProbe:
-    def __init__(self, endpoint_url: str | None = None, session_seconds: int = 900) -> None:
+    def __init__(self, sessions: StsSessions, endpoint_url: str | None = None) -> None:
+        self._sessions = sessions
         self._endpoint = endpoint_url
-        self._seconds = session_seconds
 
-    def verify(self, aws_account_id: str, role_arn: str, external_id: str, regions: Sequence[str]) -> Verification:
-        sts = clients.client("sts", regions[0] if regions else None, self._endpoint)
-        try:
-            answer = sts.assume_role(
-                RoleArn=role_arn, RoleSessionName="cloudoptim-verify", ExternalId=external_id,
-                DurationSeconds=self._seconds,
-            )  # fmt: skip
-        except (ClientError, BotoCoreError) as exc:
-            return Verification(False, {}, (f"AssumeRole {role_arn} refused: {_code(exc)}",))
-        raw = answer["Credentials"]
-        keys = clients.Credentials(raw["AccessKeyId"], raw["SecretAccessKey"], raw["SessionToken"])
+    def verify(self, tenant: TenantRecord) -> Verification:
         checks: dict[str, bool] = {}
         reasons: list[str] = []
-        for region in regions:
-            for service, name, probe in CHECKS:
+        for region in tenant.regions:
+            try:
+                ec2 = self._sessions.session(tenant, region, "locate").client("ec2", region, self._endpoint)
+            except CloudOptimError as exc:  # AssumeRole refused: the template is not deployed, or not as issued
+                return Verification(False, {}, (f"AssumeRole {tenant.role_arn} in {region}: {exc}",))
+            for name, probe in CHECKS:
                 label = f"{name} ({region})"
                 try:
-                    probe(clients.client(service, region, self._endpoint, keys))
+                    probe(ec2)
                     checks[label] = True
                 except (ClientError, BotoCoreError) as exc:
                     checks[label] = False

@@ -1,72 +1,44 @@
-"""`ClusterProbe`: describe an EKS cluster through the account's role (endpoint, CA, version), then reach its API
-with the credentials CloudOptim holds for it and list one node."""
+"""`ClusterProbe`: describe an EKS cluster through the account's role (endpoint, CA, version; purpose "check"), then
+reach its API as the drain workflow will (cloudoptim.adapters.kube.connector: https only, CA pinned)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from botocore.exceptions import BotoCoreError, ClientError
 
-from cloudoptim.adapters.aws import clients
-from cloudoptim.adapters.kube.api import connect
-from cloudoptim.adapters.kube.auth import ClusterAccess
-from cloudoptim.errors import KubeError
-from cloudoptim.interruptions.kube import KubePort
-from cloudoptim.tenancy.ports import Connectivity, ExternalIds, Json
-
-Connect = Callable[..., KubePort]
+from cloudoptim.adapters.aws.sts import StsSessions
+from cloudoptim.errors import CloudOptimError, KubeError
+from cloudoptim.interruptions.ports import ClusterRecord, KubeConnector, TenantRecord
+from cloudoptim.tenancy.ports import Connectivity, Json
 
 
 class EksClusterProbe:
-    def __init__(
-        self, external_ids: ExternalIds, endpoint_url: str | None = None, connector: Connect = connect
-    ) -> None:
-        self._external_ids = external_ids
+    def __init__(self, sessions: StsSessions, connector: KubeConnector, endpoint_url: str | None = None) -> None:
+        self._sessions = sessions
+        self._connector = connector
         self._endpoint = endpoint_url
-        self._connect = connector
 
     def check(self, tenant: str, cluster: Json, account: Json) -> Connectivity:
         region, name = str(cluster["region"]), str(cluster["name"])
-        sts = clients.client("sts", region, self._endpoint)
+        record = TenantRecord(tenant, str(account["aws_account_id"]), str(account["role_arn"]), (region,))
         checks: dict[str, bool] = {}
         try:
-            external_id = self._external_ids.read(tenant, str(account["aws_account_id"]))
-            raw = sts.assume_role(
-                RoleArn=account["role_arn"], RoleSessionName="cloudoptim-check", ExternalId=external_id
-            )
-        except (ClientError, BotoCoreError) as exc:
+            eks = self._sessions.session(record, region, "check").client("eks", region, self._endpoint)
+            checks["sts:AssumeRole"] = True
+            described = eks.describe_cluster(name=name)["cluster"]
+        except CloudOptimError as exc:
             return Connectivity(False, {"sts:AssumeRole": False}, (f"AssumeRole refused: {exc}",))
-        checks["sts:AssumeRole"] = True
-        keys = clients.Credentials(*(raw["Credentials"][k] for k in ("AccessKeyId", "SecretAccessKey", "SessionToken")))
-        try:
-            described = clients.client("eks", region, self._endpoint, keys).describe_cluster(name=name)["cluster"]
         except (ClientError, BotoCoreError) as exc:
             checks["eks:DescribeCluster"] = False
             return Connectivity(False, checks, (f"eks:DescribeCluster {name}: {exc}",))
         checks["eks:DescribeCluster"] = True
         endpoint = str(described.get("endpoint") or "")
         ca = str((described.get("certificateAuthority") or {}).get("data") or "") or None
-        return self._reach(name, endpoint, ca, cluster, keys, checks, str(described.get("version") or "") or None)
-
-    def _reach(
-        self, name: str, endpoint: str, ca: str | None, cluster: Json, keys: clients.Credentials,
-        checks: dict[str, bool], version: str | None,
-    ) -> Connectivity:  # fmt: skip
-        if not endpoint.startswith("https://"):
-            checks["https endpoint"] = False
-            return Connectivity(False, checks, (f"endpoint {endpoint!r} is not https: no token is sent to it",))
-        access = ClusterAccess.model_validate(
-            {"cluster": name, "endpoint": endpoint, "ca_data": ca, "credentials": cluster["credentials"]}
-        )
+        version = str(described.get("version") or "") or None
+        access = ClusterRecord(tenant, name, endpoint, ca or "", dict(cluster.get("credentials") or {"kind": "eks"}))
         try:
-            kube = self._connect(
-                access,
-                sts_client=clients.client("sts", str(cluster["region"]), self._endpoint, keys),
-                secrets_client=clients.client("secretsmanager", str(cluster["region"]), self._endpoint),
-            )
-            kube.get_node("cloudoptim-connectivity-check")  # a 404 is an answer: the API is reachable and we may get
-            checks["get nodes"] = True
+            self._connector.connect(record, access, region).get_node("cloudoptim-connectivity-check")
+            checks["get nodes"] = True  # a 404 is an answer: the API is there and lets us read nodes
         except KubeError as exc:
             checks["get nodes"] = False
-            return Connectivity(False, checks, (f"Kubernetes API: {exc}",), endpoint, ca, version)
+            return Connectivity(False, checks, (f"Kubernetes API at {endpoint}: {exc}",), endpoint, ca, version)
         return Connectivity(True, checks, (), endpoint, ca, version)

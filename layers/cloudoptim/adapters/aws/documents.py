@@ -25,7 +25,6 @@ class DocumentItem(Model):
     version = NumberAttribute(null=True)
     created_at = NumberAttribute(null=True)
     updated_at = NumberAttribute(null=True)
-    tenant_id = UnicodeAttribute(null=True)  # on OWNER# items: who owns a global key
     # on REQUEST# items (idempotent writes): the stored answer and when it expires
     expires_at = NumberAttribute(null=True)
 
@@ -109,23 +108,6 @@ class DynamoDocuments:
                 raise NotFoundError(f"{kind} {id} not found") from None
             raise PreconditionFailedError(f"{kind} {id} changed since version {expected_version}") from None
         return True
-
-    def claim_owner(self, key: str, tenant: str) -> bool:
-        item = self._model(f"OWNER#{key}", "OWNER", tenant_id=tenant)
-        try:
-            item.save(condition=self._model.pk.does_not_exist() | (self._model.tenant_id == tenant))
-        except PynamoDBException as exc:
-            if is_condition_failure(exc):
-                return False
-            raise dynamo_error(exc, f"claim {key}") from exc
-        return True
-
-    def release_owner(self, key: str, tenant: str) -> None:
-        try:
-            self._model(f"OWNER#{key}", "OWNER").delete(condition=self._model.tenant_id == tenant)
-        except PynamoDBException as exc:
-            if not is_condition_failure(exc):
-                raise dynamo_error(exc, f"release {key}") from exc
 
 
 class DynamoRequestLog:

@@ -1,8 +1,10 @@
-"""EC2 in the customer's account: launch a replacement from the node group's launch template, and find
-the pool of an instance the registry does not know."""
+"""EC2 in the customer's account: launch a replacement from the node group's launch template, terminate one that
+never became Ready (only if it carries CloudOptim's launch tags), and find the pool of an instance the registry
+does not know. Each through a session limited to its purpose (cloudoptim.tenancy.actions)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -43,32 +45,57 @@ class Ec2Launcher:
         return Launched(str(instance["InstanceId"]), str(instance.get("PrivateDnsName") or ""))
 
 
+class Ec2Terminator:
+    def __init__(self, client: Any) -> None:
+        self._ec2 = client
+
+    def terminate(self, instance_id: str, tags: Mapping[str, str]) -> bool:
+        """TerminateInstances, only for an instance carrying every tag in `tags`; False if not, or already gone."""
+        what = f"TerminateInstances {instance_id}"
+        try:
+            reservations = self._ec2.describe_instances(InstanceIds=[instance_id])["Reservations"]
+            instances = [i for r in reservations for i in r["Instances"]]
+            if not instances or instances[0].get("State", {}).get("Name") in ("shutting-down", "terminated"):
+                return False
+            carried = {t["Key"]: t["Value"] for t in instances[0].get("Tags", [])}
+            if any(carried.get(key) != value for key, value in tags.items()):
+                return False
+            self._ec2.terminate_instances(InstanceIds=[instance_id])
+        except ClientError as exc:
+            if "NotFound" in str(exc.response.get("Error", {}).get("Code", "")):
+                return False
+            raise translate(exc, what) from exc
+        except BotoCoreError as exc:
+            raise translate(exc, what) from exc
+        return True
+
+
 class CustomerEc2:
-    """`CustomerCloud`: EC2 clients on the tenant's assumed-role session."""
+    """`CustomerCloud`: EC2 clients on the tenant's assumed-role sessions, one purpose each."""
 
     def __init__(self, sessions: StsSessions, endpoint_url: str | None = None) -> None:
         self._sessions = sessions
         self._endpoint_url = endpoint_url
 
     def launcher(self, tenant: TenantRecord, region: str) -> Ec2Launcher:
-        session = self._sessions.session(tenant, region)
+        session = self._sessions.session(tenant, region, "launch")
         return Ec2Launcher(session.client("ec2", region_name=region, endpoint_url=self._endpoint_url))
+
+    def terminator(self, tenant: TenantRecord, region: str) -> Ec2Terminator:
+        session = self._sessions.session(tenant, region, "terminate")
+        return Ec2Terminator(session.client("ec2", region_name=region, endpoint_url=self._endpoint_url))
 
 
 class Ec2PoolLocator:
-    """`PoolLocator`: DescribeInstances in the sending account, through the tenant that owns it."""
+    """`PoolLocator`: DescribeInstances in the tenant's account (the caller resolved the tenant by a keyed read)."""
 
-    def __init__(self, registry: Any, sessions: StsSessions, endpoint_url: str | None = None) -> None:
-        self._registry = registry
+    def __init__(self, sessions: StsSessions, endpoint_url: str | None = None) -> None:
         self._sessions = sessions
         self._endpoint_url = endpoint_url
 
-    def locate(self, account_id: str | None, region: str, instance_id: str) -> HivePool | None:
-        tenant_id = self._registry.tenant_for_account(account_id) if account_id else None
-        if tenant_id is None:
-            return None
-        tenant = self._registry.tenant(tenant_id)
-        ec2 = self._sessions.session(tenant, region).client("ec2", region_name=region, endpoint_url=self._endpoint_url)
+    def locate(self, tenant: TenantRecord, region: str, instance_id: str) -> HivePool | None:
+        session = self._sessions.session(tenant, region, "locate")
+        ec2 = session.client("ec2", region_name=region, endpoint_url=self._endpoint_url)
         try:
             reservations = ec2.describe_instances(InstanceIds=[instance_id])["Reservations"]
             if not reservations:

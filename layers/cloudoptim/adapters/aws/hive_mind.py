@@ -20,6 +20,7 @@ class DynamoHiveMind:
         item = self._model(
             flag.pool.key,
             flag.tenant_id,
+            region=flag.pool.region,
             expires_at=flag.expires_at,
             flagged_at=flag.flagged_at,
             event_id=event_id,
@@ -42,13 +43,12 @@ class DynamoHiveMind:
             raise dynamo_error(exc, f"HiveMind query {pool.key}") from exc
 
     def active_flags(self, region: str, now: int) -> list[Flag]:
-        """Every unexpired flag of a region. A scan, kept small by the 30-minute TTL."""
+        """Every unexpired flag of a region: one Query of the `ByRegion` index (region, expires_at > now)."""
         model = self._model
-        condition = model.pool.startswith(f"{region}#") & (model.expires_at > now)
         try:
-            return self._flags(model.scan(condition), now)
+            return self._flags(model.by_region.query(region, model.expires_at > now), now)
         except PynamoDBException as exc:
-            raise dynamo_error(exc, f"HiveMind scan {region}") from exc
+            raise dynamo_error(exc, f"HiveMind query {region}") from exc
 
     def escalation(self, pool: HivePool, now: int) -> Escalation:
         """S6 escalation of a pool from the flags the table still holds."""

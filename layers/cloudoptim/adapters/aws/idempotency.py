@@ -1,28 +1,33 @@
-"""Ingest idempotency as a conditional put on the `Idempotency` table (powertools' item layout).
+"""Ingest idempotency as a conditional put on the `Idempotency` table (powertools' item layout, plus `owner`).
 
 Chosen over the powertools decorator so the claim can be released when starting the workflow fails
-transiently (SQS then redelivers) and so one in-memory fake serves the tests.
+transiently (SQS then redelivers), so a claim still in progress elsewhere is told apart from a completed one
+(a retry, not a duplicate), and so one in-memory fake serves the tests.
 """
 
 from __future__ import annotations
 
-from pynamodb.exceptions import PynamoDBException
+from pynamodb.exceptions import DoesNotExist, PynamoDBException
 
 from cloudoptim.adapters.aws._dynamo import dynamo_error, is_condition_failure
 from cloudoptim.adapters.aws.tables import IdempotencyItem
+from cloudoptim.interruptions.ports import Claim
 
 IN_PROGRESS = "INPROGRESS"
 COMPLETED = "COMPLETED"
+# Longer than ingest's timeout (a live invocation keeps its claim), shorter than the queue's visibility timeout
+# (the redelivery of a crashed invocation's message finds the claim free): cdk/constructs/interruptions.py.
+DEFAULT_IN_PROGRESS_SECONDS = 20
 
 
 class DynamoIdempotency:
-    def __init__(self, model: type[IdempotencyItem], in_progress_seconds: int = 120) -> None:
+    def __init__(self, model: type[IdempotencyItem], in_progress_seconds: int = DEFAULT_IN_PROGRESS_SECONDS) -> None:
         self._model = model
-        self._in_progress_seconds = in_progress_seconds  # longer than the ingest Lambda's timeout
+        self._in_progress_seconds = in_progress_seconds
 
-    def claim(self, key: str, now: int, ttl_seconds: int) -> bool:
+    def claim(self, key: str, now: int, ttl_seconds: int, owner: str | None = None) -> Claim:
         m = self._model
-        item = m(key, expiration=now + ttl_seconds, status=IN_PROGRESS,
+        item = m(key, expiration=now + ttl_seconds, status=IN_PROGRESS, owner=owner or key,
                  in_progress_expiration=now + self._in_progress_seconds)  # fmt: skip
         # Free, expired (TTL deletes lazily), or abandoned by a crashed invocation.
         condition = (
@@ -34,9 +39,19 @@ class DynamoIdempotency:
             item.save(condition=condition)
         except PynamoDBException as exc:
             if is_condition_failure(exc):
-                return False
+                return self._held(key, now)
             raise dynamo_error(exc, f"Idempotency claim {key}") from exc
-        return True
+        return Claim.TAKEN
+
+    def _held(self, key: str, now: int) -> Claim:
+        """Why the claim failed: completed earlier (a duplicate), or still in someone's hands (retry)."""
+        try:
+            item = self._model.get(key, consistent_read=True)
+        except DoesNotExist:
+            return Claim.IN_PROGRESS  # released between our put and this read: the retry will take it
+        except PynamoDBException as exc:
+            raise dynamo_error(exc, f"Idempotency read {key}") from exc
+        return Claim.DONE if item.status == COMPLETED else Claim.IN_PROGRESS
 
     def complete(self, key: str) -> None:
         m = self._model
@@ -45,8 +60,13 @@ class DynamoIdempotency:
         except PynamoDBException as exc:
             raise dynamo_error(exc, f"Idempotency complete {key}") from exc
 
-    def release(self, key: str) -> None:
+    def release(self, key: str, owner: str | None = None) -> None:
+        """Delete the claim if `owner` (default: the key itself) still holds it; someone else's claim stays."""
+        m = self._model
+        who = owner or key
         try:
-            self._model(key).delete()
+            m(key).delete(condition=(m.owner == who) | m.owner.does_not_exist())
         except PynamoDBException as exc:
+            if is_condition_failure(exc):
+                return
             raise dynamo_error(exc, f"Idempotency release {key}") from exc

@@ -1,15 +1,18 @@
-"""Registry reads: instance -> tenant/cluster/node, the tenant's role, the cluster's access and node groups."""
+"""Registry reads: instance -> tenant/cluster/node, account -> tenant, the tenant's role, the cluster's access and
+node groups; and the writes of a launch (`INSTANCE#`) and a registration (`TENANT#`/`META`, `ACCOUNT#`). Every read
+is keyed: no Scan (a scan would read every tenant's items)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any, cast
 
 from pynamodb.exceptions import DoesNotExist, PynamoDBException
 
-from cloudoptim.adapters.aws._dynamo import dynamo_error
+from cloudoptim.adapters.aws._dynamo import dynamo_error, is_condition_failure
 from cloudoptim.adapters.aws.tables import RegistryItem
-from cloudoptim.errors import RecordNotFoundError
+from cloudoptim.errors import AccountTakenError, RecordNotFoundError
 from cloudoptim.interruptions.ports import (
     CapacityType,
     ClusterRecord,
@@ -86,18 +89,30 @@ class DynamoRegistry:
         item = self._get(f"TENANT#{tenant_id}", "META")
         if item is None:
             raise RecordNotFoundError(f"tenant {tenant_id!r} is not registered")
+        settings = self._get(f"TENANT#{tenant_id}", "SETTINGS#current")  # the API's settings document
+        safe = bool(json.loads(settings.doc).get("safe_mode")) if settings is not None and settings.doc else False
         return TenantRecord(
             tenant_id=tenant_id,
             account_id=item.account_id or "",
             role_arn=item.role_arn or "",
-            external_id=item.external_id or "",
             regions=tuple(item.regions or ()),
+            safe_mode=safe,
         )
 
     def cluster(self, tenant_id: str, cluster: str) -> ClusterRecord:
+        """The cluster as the API registered it (its JSON document), or as an older registration wrote it."""
         item = self._get(f"TENANT#{tenant_id}", f"CLUSTER#{cluster}")
         if item is None:
             raise RecordNotFoundError(f"cluster {cluster!r} of tenant {tenant_id!r} is not registered")
+        if item.doc is not None:
+            body = json.loads(item.doc)
+            groups = {name: node_group(name, raw) for name, raw in dict(body.get("node_groups") or {}).items()}
+            return ClusterRecord(
+                tenant_id=tenant_id, cluster=cluster, endpoint=str(body.get("endpoint") or ""),
+                ca_data=str(body.get("ca_data") or ""),
+                credentials={str(k): str(v) for k, v in dict(body.get("credentials") or {}).items()},
+                node_groups=groups, account_id=body.get("account_id"),
+            )  # fmt: skip
         groups = {name: node_group(name, raw) for name, raw in _raw(item.node_groups).items()}
         return ClusterRecord(
             tenant_id=tenant_id,
@@ -109,12 +124,38 @@ class DynamoRegistry:
         )
 
     def tenant_for_account(self, account_id: str) -> str | None:
-        """The tenant owning an AWS account. A scan: tenants are few and this runs only for unknown
-        instances; an `ACCOUNT#<id>` item would make it a get (asked for in the report)."""
+        """The tenant owning an AWS account: the `ACCOUNT#<id>` item registration writes (one GetItem)."""
+        item = self._get(f"ACCOUNT#{account_id}", "TENANT")
+        return item.tenant_id if item is not None and item.tenant_id else None
+
+    def claim_account(self, account_id: str, tenant_id: str) -> None:
+        """`ACCOUNT#<id>`/`TENANT`: an account belongs to one tenant (a conditional put; idempotent for its owner)."""
+        model = self._model
+        account = model(f"ACCOUNT#{account_id}", "TENANT", tenant_id=tenant_id)
+        try:
+            account.save(condition=model.pk.does_not_exist() | (model.tenant_id == tenant_id))
+        except PynamoDBException as exc:
+            if is_condition_failure(exc):
+                raise AccountTakenError(f"account {account_id} is registered to another tenant") from exc
+            raise dynamo_error(exc, f"Registry put ACCOUNT#{account_id}") from exc
+
+    def release_account(self, account_id: str, tenant_id: str) -> None:
         model = self._model
         try:
-            for item in model.scan((model.sk == "META") & (model.account_id == account_id)):
-                return item.pk.removeprefix("TENANT#")
+            model(f"ACCOUNT#{account_id}", "TENANT").delete(condition=model.tenant_id == tenant_id)
         except PynamoDBException as exc:
-            raise dynamo_error(exc, "Registry scan for account") from exc
-        return None
+            if not is_condition_failure(exc):
+                raise dynamo_error(exc, f"Registry delete ACCOUNT#{account_id}") from exc
+
+    def register_tenant(self, tenant: TenantRecord) -> None:
+        """`ACCOUNT#<id>`/`TENANT` first (an account belongs to one tenant: a conditional put), then the META item."""
+        model = self._model
+        self.claim_account(tenant.account_id, tenant.tenant_id)
+        meta = model(
+            f"TENANT#{tenant.tenant_id}", "META", account_id=tenant.account_id, role_arn=tenant.role_arn,
+            regions=list(tenant.regions),
+        )  # fmt: skip
+        try:
+            meta.save()
+        except PynamoDBException as exc:
+            raise dynamo_error(exc, f"Registry put TENANT#{tenant.tenant_id}") from exc

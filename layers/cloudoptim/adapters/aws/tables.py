@@ -10,13 +10,15 @@ import functools
 from typing import Any
 
 from pynamodb.attributes import (
-    BooleanAttribute,
     ListAttribute,
     MapAttribute,
     NumberAttribute,
     UnicodeAttribute,
 )
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
+
+HIVE_MIND_REGION_INDEX = "ByRegion"
 
 
 def _meta(table: str, host: str | None, region: str | None) -> type:
@@ -33,7 +35,7 @@ class RegistryItem(Model):
 
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
-    # INSTANCE#<id>/NODE
+    # INSTANCE#<id>/NODE (and ACCOUNT#<account>/TENANT: tenant_id only)
     tenant_id = UnicodeAttribute(null=True)
     cluster = UnicodeAttribute(null=True)
     node_name = UnicodeAttribute(null=True)
@@ -46,44 +48,46 @@ class RegistryItem(Model):
     # TENANT#<tenant>/META
     account_id = UnicodeAttribute(null=True)
     role_arn = UnicodeAttribute(null=True)
-    external_id = UnicodeAttribute(null=True)
     regions = ListAttribute[str](null=True)
     # TENANT#<tenant>/CLUSTER#<cluster>
     endpoint = UnicodeAttribute(null=True)
     ca_data = UnicodeAttribute(null=True)
     credentials: MapAttribute[str, Any] = MapAttribute(null=True)  # type: ignore[no-untyped-call]
     node_groups: MapAttribute[str, Any] = MapAttribute(null=True)  # type: ignore[no-untyped-call]
+    # TENANT#<tenant>/CLUSTER#<cluster> written by the API: the cluster document (cloudoptim.adapters.aws.documents)
+    doc = UnicodeAttribute(null=True)
+
+
+class ByRegion(GlobalSecondaryIndex["HiveMindItem"]):  # type: ignore[no-untyped-call]
+    """A region's live flags in one Query (`expires_at > now`), where a Scan read the whole table."""
+
+    class Meta:
+        index_name = HIVE_MIND_REGION_INDEX
+        projection = AllProjection()
+
+    region = UnicodeAttribute(hash_key=True)
+    expires_at = NumberAttribute(range_key=True)
 
 
 class HiveMindItem(Model):
     pool = UnicodeAttribute(hash_key=True)
     tenant_id = UnicodeAttribute(range_key=True)
+    region = UnicodeAttribute()
     expires_at = NumberAttribute()  # TTL attribute, epoch seconds
     flagged_at = NumberAttribute()
     event_id = UnicodeAttribute(null=True)
     kind = UnicodeAttribute(null=True)
-
-
-class AuditItem(Model):
-    pk = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)
-    event_id = UnicodeAttribute()
-    kind = UnicodeAttribute()
-    node = UnicodeAttribute()
-    outcome = UnicodeAttribute()
-    replacement = UnicodeAttribute(null=True)
-    pods_evicted = NumberAttribute(default=0)
-    reasons = ListAttribute[str](default=list)
-    dry_run = BooleanAttribute(default=False)
+    by_region = ByRegion()
 
 
 class IdempotencyItem(Model):
-    """Powertools idempotency's layout (id, expiration, status, in_progress_expiration)."""
+    """Powertools idempotency's layout (id, expiration, status, in_progress_expiration), plus who took it."""
 
     id = UnicodeAttribute(hash_key=True)
     expiration = NumberAttribute()
     status = UnicodeAttribute()
     in_progress_expiration = NumberAttribute(null=True)
+    owner = UnicodeAttribute(null=True)
 
 
 def bind(base: type[Model], table: str, host: str | None, region: str | None) -> type[Model]:
@@ -99,11 +103,6 @@ def registry_model(table: str, host: str | None = None, region: str | None = Non
 @functools.cache
 def hive_mind_model(table: str, host: str | None = None, region: str | None = None) -> type[HiveMindItem]:
     return bind(HiveMindItem, table, host, region)  # type: ignore[return-value]
-
-
-@functools.cache
-def audit_model(table: str, host: str | None = None, region: str | None = None) -> type[AuditItem]:
-    return bind(AuditItem, table, host, region)  # type: ignore[return-value]
 
 
 @functools.cache

@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 from urllib.parse import parse_qs, urlsplit
 
 from botocore.exceptions import BotoCoreError, ClientError
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from cloudoptim.errors import KubeCredentialsError
 
@@ -48,6 +48,15 @@ class ClusterAccess(BaseModel):
     endpoint: str
     ca_data: str | None = None  # base64 PEM, as EKS DescribeCluster returns certificateAuthority.data
     credentials: Annotated[EksCredentials | SecretCredentials, Field(discriminator="kind")]
+
+    @field_validator("endpoint")
+    @classmethod
+    def _https(cls, value: str) -> str:
+        """The bearer token goes in every request's header: never over plain http."""
+        parts = urlsplit(value)
+        if parts.scheme != "https" or not parts.hostname:
+            raise ValueError(f"the cluster endpoint must be an https URL, got {value!r}")
+        return value
 
 
 def eks_token(sts_client: Any, cluster: str) -> str:

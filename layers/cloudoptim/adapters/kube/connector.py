@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import ValidationError
+
 from cloudoptim.adapters.aws.clients import client
 from cloudoptim.adapters.aws.sts import StsSessions
 from cloudoptim.adapters.kube.api import connect
 from cloudoptim.adapters.kube.auth import ClusterAccess
+from cloudoptim.errors import KubeCredentialsError, KubeTlsError
 from cloudoptim.interruptions.kube import KubePort
 from cloudoptim.interruptions.ports import ClusterRecord, TenantRecord
 
@@ -22,17 +25,23 @@ class ClusterConnector:
         self._secrets = secrets_client
 
     def connect(self, tenant: TenantRecord, cluster: ClusterRecord, region: str) -> KubePort:
-        access = ClusterAccess.model_validate(
-            {
-                "cluster": cluster.cluster,
-                "endpoint": cluster.endpoint,
-                "ca_data": cluster.ca_data or None,
-                "credentials": dict(cluster.credentials) or {"kind": "eks"},
-            }
-        )
+        try:
+            access = ClusterAccess.model_validate(
+                {
+                    "cluster": cluster.cluster,
+                    "endpoint": cluster.endpoint,
+                    "ca_data": cluster.ca_data or None,
+                    "credentials": dict(cluster.credentials) or {"kind": "eks"},
+                }
+            )
+        except ValidationError as exc:
+            problem = exc.errors()[0]
+            # an http endpoint would send the bearer token in the clear: a TLS problem, not a credentials one
+            kind = KubeTlsError if problem["loc"][:1] == ("endpoint",) else KubeCredentialsError
+            raise kind(f"cluster {cluster.cluster}: {problem['msg']}") from exc
         if access.credentials.kind == "secret":
             secrets = self._secrets or client("secretsmanager", endpoint_url=self._endpoint_url)
             return connect(access, secrets_client=secrets)
-        session = self._sessions.session(tenant, region)
+        session = self._sessions.session(tenant, region, "cluster")
         sts = session.client("sts", region_name=region, endpoint_url=self._endpoint_url)
         return connect(access, sts_client=sts)

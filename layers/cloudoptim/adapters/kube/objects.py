@@ -10,6 +10,8 @@ from engines.cluster.model import Resources
 from engines.cluster.selectors import NODE_NAME_FIELD, LabelSelector, NodeSelectorTerm, Requirement, Taint, Toleration
 
 GPU_RESOURCE = "nvidia.com/gpu"
+# Resources measured in bytes (fractions round up); every other one is a count and must be whole.
+_BYTE_RESOURCES = ("memory", "ephemeral-storage", "storage")
 
 
 def as_dict(value: Any, what: str) -> dict[str, Any]:
@@ -29,50 +31,75 @@ def as_list(value: Any, what: str) -> list[Any]:
 
 
 def str_map(value: Any, what: str) -> dict[str, str]:
-    return {str(k): str(v) for k, v in as_dict(value, what).items()}
+    """Labels, annotations, selectors: strings (YAML's unquoted numbers and booleans read as their text)."""
+    found = {}
+    for key, item in as_dict(value, what).items():
+        if isinstance(item, dict | list):
+            raise InputFileError(f"{what}.{key}: expected a string, got {type(item).__name__}")
+        found[str(key)] = str(item).lower() if isinstance(item, bool) else str(item)
+    return found
+
+
+def text(value: Any, what: str, required: bool = True) -> str | None:
+    """A name field: a non-empty string (None allowed when not `required`)."""
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not value:
+        raise InputFileError(f"{what}: expected a name (a non-empty string), got {value!r}")
+    return value
 
 
 def resources(block: Any, what: str, pods: int = 0) -> Resources:
-    """A `requests`/`allocatable` map as Resources (absent entries count 0)."""
-    values = as_dict(block, what)
-    return Resources(
-        cpu_m=cpu_millicores(values["cpu"], f"{what}.cpu") if "cpu" in values else 0,
-        memory=memory_bytes(values["memory"], f"{what}.memory") if "memory" in values else 0,
-        gpu=count(values[GPU_RESOURCE], f"{what}.{GPU_RESOURCE}") if GPU_RESOURCE in values else 0,
-        pods=count(values["pods"], f"{what}.pods") if "pods" in values else pods,
-    )
+    """A `requests`/`allocatable` map as Resources, every resource it names (absent ones count 0).
+
+    `what` names the object and the map ("Pod shop/web: spec.containers[0].resources.requests"), so an error
+    names the field: "...requests.vpc.amazonaws.com/efa: '1.5' is not a whole number".
+    """
+    return Resources.named({"pods": pods} | _quantities(block, what))
+
+
+def _quantities(block: Any, what: str) -> dict[str, int]:
+    values: dict[str, int] = {}
+    for name, raw in as_dict(block, what).items():
+        field = f"{what}.{name}"
+        if name == "cpu":
+            values[name] = cpu_millicores(raw, field)
+        elif name in _BYTE_RESOURCES or name.startswith("hugepages-"):
+            values[name] = memory_bytes(raw, field)
+        else:
+            values[name] = count(raw, field)
+    return values
 
 
 def pod_requests(spec: dict[str, Any], what: str) -> Resources:
-    """Effective requests as kube-scheduler computes them.
+    """Effective requests as kube-scheduler computes them, over every resource.
 
     App containers and native sidecars (init containers with restartPolicy Always) run together; a classic
     init container runs alone before them, so the pod needs the larger of the two, plus the pod overhead.
     """
     running = Resources(pods=1)
     largest_init = Resources()
-    for index, container in enumerate(as_list(spec.get("initContainers"), f"{what}.initContainers")):
-        container = as_dict(container, f"{what}.initContainers[{index}]")
-        requests = resources(_requests_of(container, f"{what}.initContainers[{index}]"), f"{what}.init[{index}]")
+    for index, container in enumerate(as_list(spec.get("initContainers"), f"{what}: spec.initContainers")):
+        where = f"{what}: spec.initContainers[{index}]"
+        container = as_dict(container, where)
+        requests = _container_requests(container, where)
         if container.get("restartPolicy") == "Always":
             running = running + requests
         else:
-            largest_init = _max(largest_init, requests)
-    for index, container in enumerate(as_list(spec.get("containers"), f"{what}.containers")):
-        container = as_dict(container, f"{what}.containers[{index}]")
-        running = running + resources(_requests_of(container, f"{what}.containers[{index}]"), f"{what}[{index}]")
-    effective = _max(running, largest_init + Resources(pods=1))
-    return effective + resources(spec.get("overhead"), f"{what}.overhead")
+            largest_init = largest_init.maximum(requests)
+    for index, container in enumerate(as_list(spec.get("containers"), f"{what}: spec.containers")):
+        where = f"{what}: spec.containers[{index}]"
+        running = running + _container_requests(as_dict(container, where), where)
+    effective = running.maximum(largest_init + Resources(pods=1))
+    return effective + resources(spec.get("overhead"), f"{what}: spec.overhead")
 
 
-def _requests_of(container: dict[str, Any], what: str) -> Any:
-    block = as_dict(container.get("resources"), f"{what}.resources")
-    # Without requests, Kubernetes defaults the request to the limit.
-    return block.get("requests") or block.get("limits")
-
-
-def _max(a: Resources, b: Resources) -> Resources:
-    return Resources(max(a.cpu_m, b.cpu_m), max(a.memory, b.memory), max(a.gpu, b.gpu), max(a.pods, b.pods))
+def _container_requests(container: dict[str, Any], where: str) -> Resources:
+    block = as_dict(container.get("resources"), f"{where}.resources")
+    limits = _quantities(block.get("limits"), f"{where}.resources.limits")
+    requests = _quantities(block.get("requests"), f"{where}.resources.requests")
+    # Kubernetes defaults each unset request to its limit (extended resources must set both, alike).
+    return Resources.named(limits | requests)
 
 
 def label_selector(value: Any, what: str) -> LabelSelector:
@@ -85,10 +112,12 @@ def requirements(value: Any, what: str) -> tuple[Requirement, ...]:
     found: list[Requirement] = []
     for index, item in enumerate(as_list(value, what)):
         item = as_dict(item, f"{what}[{index}]")
-        if "key" not in item or "operator" not in item:
+        key, operator = _field(item, "key", f"{what}[{index}]"), _field(item, "operator", f"{what}[{index}]")
+        if key is None or operator is None:
             raise InputFileError(f"{what}[{index}]: needs key and operator")
-        values = tuple(str(v) for v in as_list(item.get("values"), f"{what}[{index}].values"))
-        found.append(Requirement(str(item["key"]), str(item["operator"]), values))
+        raw = as_list(item.get("values"), f"{what}[{index}].values")
+        values = tuple(str(_field({"value": v}, "value", f"{what}[{index}].values")) for v in raw)
+        found.append(Requirement(key, operator, values))
     return tuple(found)
 
 
@@ -108,24 +137,39 @@ def node_selector_terms(value: Any, what: str) -> tuple[NodeSelectorTerm, ...]:
     return tuple(found)
 
 
+def _field(item: dict[str, Any], key: str, what: str) -> str | None:
+    """An optional string field of a taint, toleration or requirement (a number written in YAML reads as text)."""
+    value = item.get(key)
+    if value is None:
+        return None
+    if isinstance(value, dict | list):
+        raise InputFileError(f"{what}.{key}: expected a string, got {type(value).__name__}")
+    return str(value)
+
+
 def taints(value: Any, what: str) -> tuple[Taint, ...]:
     found = []
     for index, item in enumerate(as_list(value, what)):
-        item = as_dict(item, f"{what}[{index}]")
-        found.append(Taint(str(item.get("key", "")), item.get("value"), str(item.get("effect", "NoSchedule"))))
+        where = f"{what}[{index}]"
+        item = as_dict(item, where)
+        found.append(
+            Taint(_field(item, "key", where) or "", _field(item, "value", where), _field(item, "effect", where)
+                  or "NoSchedule")
+        )  # fmt: skip
     return tuple(found)
 
 
 def tolerations(value: Any, what: str) -> tuple[Toleration, ...]:
     found = []
     for index, item in enumerate(as_list(value, what)):
-        item = as_dict(item, f"{what}[{index}]")
+        where = f"{what}[{index}]"
+        item = as_dict(item, where)
         found.append(
             Toleration(
-                key=item.get("key") or None,
-                operator=str(item.get("operator", "Equal")),
-                value=item.get("value"),
-                effect=item.get("effect") or None,
+                key=_field(item, "key", where) or None,
+                operator=_field(item, "operator", where) or "Equal",
+                value=_field(item, "value", where),
+                effect=_field(item, "effect", where) or None,
             )
         )
     return tuple(found)

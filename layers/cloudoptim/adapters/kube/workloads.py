@@ -8,12 +8,11 @@ ReplicaSet named `<deployment>-<pod-template-hash>` stands for that Deployment.
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any
 
-from cloudoptim.adapters.file_io import read_text
+from cloudoptim.adapters.kube.documents import read_objects
 from cloudoptim.adapters.kube.quantity import cpu_millicores, memory_bytes
 from cloudoptim.errors import InputFileError
 from engines.rightsizing.inventory import (
@@ -28,33 +27,25 @@ from engines.rightsizing.inventory import (
     WorkloadRef,
 )
 
-_LIST_ITEM_KIND = {"PodList": "Pod", "NodeList": "Node", "HorizontalPodAutoscalerList": "HorizontalPodAutoscaler"}
 _HASH = re.compile(r"^[a-z0-9]{5,10}$")
 
 
 def load_inventory(path: Path) -> Inventory:
-    """Pods, nodes and HPAs of a List (or PodList, ...) document; other kinds are ignored."""
-    try:
-        document = json.loads(read_text(path))
-    except json.JSONDecodeError as exc:
-        raise InputFileError(f"{path}: not JSON ({exc.msg} at line {exc.lineno})") from None
-    if not isinstance(document, dict) or not isinstance(document.get("items"), list):
-        raise InputFileError(f"{path}: expected a Kubernetes List with 'items' (kubectl get pods,nodes,hpa -A -o json)")
-    default_kind = _LIST_ITEM_KIND.get(str(document.get("kind")))
+    """Pods, nodes and HPAs of the file (JSON or YAML, Lists or typed lists, several documents); other kinds are
+    ignored."""
+    objects = read_objects(path)
     pods, nodes, autoscalers = [], {}, []
-    for index, item in enumerate(document["items"]):
-        where = f"{path}: items[{index}]"
-        item = _dict(item, where)
-        kind = item.get("kind") or default_kind
-        if kind == "Pod":
-            pods.append(_pod(item, where))
-        elif kind == "Node":
-            node = _node(item, where)
+    for item in objects.objects:
+        where = f"{path}: {item.where}"
+        if item.kind == "Pod":
+            pods.append(_pod(item.body, where))
+        elif item.kind == "Node":
+            node = _node(item.body, where)
             nodes[node.name] = node
-        elif kind == "HorizontalPodAutoscaler":
-            autoscalers.append(_autoscaler(item, where))
+        elif item.kind == "HorizontalPodAutoscaler":
+            autoscalers.append(_autoscaler(item.body, where))
     if not pods:
-        raise InputFileError(f"{path}: no Pod in the list")
+        raise InputFileError(f"{path}: no Pod in the list (found {objects.describe()})")
     return Inventory(tuple(pods), nodes, tuple(autoscalers))
 
 

@@ -27,11 +27,14 @@ Cursor = Annotated[str | None, Query(max_length=2048)]
 )
 def create_account(body: AccountIn, principal: Caller, wired: Deps, key: IdempotencyKey = None) -> Response:
     def run() -> Response:
-        document = accounts.create(wired.tenancy, principal, body.aws_account_id, body.regions, wired.now())
+        document = accounts.create(
+            wired.tenancy, principal, body.aws_account_id, body.regions, body.launch_template_ids,
+            body.node_role_names, wired.now(),
+        )  # fmt: skip
         created = AccountCreated(
             **Account.of(document).model_dump(),
-            external_id=wired.tenancy.external_ids.read(principal.tenant_id, document.id),
-            template=accounts.template(wired.tenancy, principal.tenant_id, document.id, body.regions),
+            external_id=wired.tenancy.external_ids.get(principal.tenant_id),
+            template=accounts.template(wired.tenancy, principal.tenant_id, document.body),
         )
         response = with_etag(created, document, status=201)
         response.headers["Location"] = f"/v1/accounts/{document.id}"

@@ -10,7 +10,7 @@ from fastapi.responses import PlainTextResponse, Response
 
 from cloudoptim.api.context import Caller, Deps
 from cloudoptim.api.problems import content, responses
-from cloudoptim.api.schemas import AuditEntry, Page, iso
+from cloudoptim.api.schemas import AuditEntry, Page
 from cloudoptim.tenancy import audit
 
 router = APIRouter(tags=["audit"])
@@ -44,7 +44,7 @@ def list_audit(
         if next_cursor:
             headers["X-Next-Cursor"] = next_cursor
         return PlainTextResponse(audit.as_csv(entries), media_type="text/csv", headers=headers)
-    items = [AuditEntry(**{**e, "at": iso(int(e["at"]))}) for e in entries]
+    items = [AuditEntry.model_validate({k: v for k, v in e.items() if k != "tenant_id"}) for e in entries]
     return Page[AuditEntry](items=items, next_cursor=next_cursor)
 
 

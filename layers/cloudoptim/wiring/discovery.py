@@ -1,0 +1,18 @@
+"""Discovery's composition: the clusters' documents, their nodes and node groups through the tenants' roles, and
+the Registry's instance items."""
+
+from __future__ import annotations
+
+from cloudoptim.adapters.tenant_access import TenantClusterAccess
+from cloudoptim.discovery.ports import DiscoveryDeps
+from cloudoptim.settings import DiscoverySettings
+from cloudoptim.wiring import stores
+from cloudoptim.wiring.hibernation import tenant_accounts
+from cloudoptim.wiring.tenancy import documents
+
+
+def discovery_deps(settings: DiscoverySettings) -> DiscoveryDeps:
+    access = TenantClusterAccess(tenant_accounts(settings), settings.endpoint_url)
+    return DiscoveryDeps(
+        documents=documents(settings), nodes=access, node_groups=access, instances=stores.registry(settings)
+    )
