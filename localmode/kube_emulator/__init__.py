@@ -22,7 +22,7 @@ from kubernetes.client import ApiClient
 
 from cloudoptim.adapters.kube.api import api_client
 from engines.cluster.budget import BudgetCount
-from localmode.kube_emulator import workload_api  # noqa: F401 - registers the workload routes
+from localmode.kube_emulator import metrics, workload_api  # noqa: F401 - register their routes
 from localmode.kube_emulator.objects import Obj
 from localmode.kube_emulator.server import EmulatorServer, Fault
 from localmode.kube_emulator.store import ClusterStore, EmulatorStats

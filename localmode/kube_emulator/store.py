@@ -39,6 +39,7 @@ class ClusterStore:
     ) -> None:
         self._state = ClusterState(clock=clock, pod_ready_seconds=pod_ready_seconds)
         self._lock = threading.RLock()
+        self.usage: Any = None  # localmode.kube_emulator.metrics.UsageModel, made on the first metrics request
         for item in (document or {}).get("items") or []:
             self._state.load(copy.deepcopy(item))
         derive(self._state.pods, self._state.workloads)

@@ -13,8 +13,10 @@ from cloudoptim.adapters.kube.api import api_client
 from cloudoptim.adapters.kube.auth import ClusterAccess, bearer_token
 from cloudoptim.adapters.kube.nodes import list_nodes
 from cloudoptim.adapters.kube.scaling import KubeWorkloads
+from cloudoptim.adapters.kube.snapshot import KubeSnapshots
 from cloudoptim.discovery.ports import NodeInfo
 from cloudoptim.interruptions.ports import TenantRecord
+from cloudoptim.optimization.ports import ClusterSnapshot, UsageSample
 from cloudoptim.tenancy.actions import Purpose
 from cloudoptim.tenancy.ports import Json
 
@@ -54,6 +56,14 @@ class TenantClusterAccess:
     def nodes(self, tenant: str, cluster: Json, account: Json) -> list[NodeInfo]:
         """`ClusterNodes` (cloudoptim.discovery.ports)."""
         return list_nodes(self._api_client(tenant, cluster, account))
+
+    def snapshot(self, tenant: str, cluster: Json, account: Json) -> ClusterSnapshot:
+        """`ClusterReader` (cloudoptim.optimization.ports): the sweep's snapshot."""
+        found = KubeSnapshots(self._api_client(tenant, cluster, account)).snapshot()
+        return ClusterSnapshot(found.document, found.notes)
+
+    def pod_usage(self, tenant: str, cluster: Json, account: Json) -> list[UsageSample]:
+        return KubeSnapshots(self._api_client(tenant, cluster, account)).pod_usage()
 
     def describe(self, tenant: str, cluster: Json, account: Json) -> dict[str, dict[str, Any]]:
         """`NodeGroupCatalog` (cloudoptim.discovery.ports)."""
