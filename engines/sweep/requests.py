@@ -49,7 +49,7 @@ class Resized:
 def apply_requests(state: ClusterState, inventory: Inventory, result: RightsizeResult, window: UsageData) -> Resized:
     """`window`: the usage the rightsizing read (already cut to its window), for the memory peaks."""
     chosen = _chosen(result)
-    peaks = _peaks(inventory, window)
+    peaks = real_peaks(inventory, window)
     rows: list[NewRequest] = []
     new_pods: dict[str, Pod] = {}
     by_key = {p.key: p for p in state.pods}
@@ -74,7 +74,7 @@ def _chosen(result: RightsizeResult) -> dict[tuple[str, str, str], tuple[float |
     return out
 
 
-def _peaks(inventory: Inventory, window: UsageData) -> dict[ContainerKey, int]:
+def real_peaks(inventory: Inventory, window: UsageData) -> dict[ContainerKey, int]:
     """Per container, the largest memory sample of the window that the sanity checks accept as real."""
     largest = largest_node(list(inventory.nodes.values()), "memory")
     peaks = {}

@@ -51,6 +51,13 @@ class Candidate:
     pods: tuple[Pod, ...]  # the non-DaemonSet pods it holds after consolidation
     disruptable: str | None  # why an existing node may not be replaced; None when it may
 
+    @property
+    def label(self) -> str:
+        """How reasons name it: a launch is numbered differently once Spot actions go first."""
+        if self.ref.startswith("new:"):
+            return f"the {self.node.instance_type} the consolidation launches in {self.node.zone}"
+        return self.ref
+
 
 @dataclass(frozen=True, slots=True)
 class SpotChoice:
@@ -121,7 +128,7 @@ def choose_spot(
             continue
         choice, why = _possible(candidate, prices, safety, daemons, policy)
         if choice is None:
-            reasons.append(f"{candidate.ref} stays On-Demand: {why}")
+            reasons.append(f"{candidate.label} stays On-Demand: {why}")
         else:
             possible.append(choice)
     possible.sort(key=lambda s: (s.spot_price - (s.candidate.node.price_per_hour or 0.0), s.candidate.ref))
@@ -129,10 +136,10 @@ def choose_spot(
     for choice in possible:
         pool = (choice.candidate.node.instance_type, choice.candidate.node.zone)
         if len(chosen) >= room:
-            reasons.append(f"{choice.candidate.ref} stays On-Demand: the {policy.min_on_demand_share:.0%} buffer")
+            reasons.append(f"{choice.candidate.label} stays On-Demand: the {policy.min_on_demand_share:.0%} buffer")
         elif per_pool[pool] >= cap:
             reasons.append(
-                f"{choice.candidate.ref} stays On-Demand: pool {pool[0]} {pool[1]} holds {cap} nodes already"
+                f"{choice.candidate.label} stays On-Demand: pool {pool[0]} {pool[1]} holds {cap} nodes already"
             )
         else:
             per_pool[pool] += 1
