@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from pydantic import ValidationError
 
-from cli import audit, consolidate, events, hibernate, local, ml, onboarding, rightsize, spot, waste
+from cli import analyze, audit, consolidate, events, hibernate, local, ml, onboarding, rightsize, spot, waste
 from cloudoptim.errors import CloudOptimError
 from ml.artifact import ModelArtifactError
 
@@ -21,6 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
     spot.add_commands(commands)
     rightsize.add_commands(commands)
     consolidate.add_commands(commands)
+    analyze.add_commands(commands)
     events.add_commands(commands)
     ml.add_commands(commands)
     onboarding.add_commands(commands)

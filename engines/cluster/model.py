@@ -18,6 +18,27 @@ ON_DEMAND = "on-demand"
 SPOT = "spot"
 HOSTNAME_KEY = "kubernetes.io/hostname"
 ZONE_KEY = "topology.kubernetes.io/zone"
+# The labels that say a node's capacity type, with each one's words for it (Karpenter, EKS managed node groups,
+# the older lifecycle labels). A node launched at another capacity type carries its own words, not its template's.
+CAPACITY_LABEL_VALUES = {
+    "karpenter.sh/capacity-type": {SPOT: "spot", ON_DEMAND: "on-demand"},
+    "eks.amazonaws.com/capacityType": {SPOT: "SPOT", ON_DEMAND: "ON_DEMAND"},
+    "node.kubernetes.io/lifecycle": {SPOT: "spot", ON_DEMAND: "normal"},
+    "lifecycle": {SPOT: "Ec2Spot", ON_DEMAND: "OnDemand"},
+}
+
+
+def relabelled(labels: Mapping[str, str], capacity_type: str) -> dict[str, str]:
+    """`labels` with every capacity-type label the node carries saying `capacity_type` (others untouched).
+
+    >>> relabelled({"karpenter.sh/capacity-type": "on-demand", "app": "x"}, SPOT)["karpenter.sh/capacity-type"]
+    'spot'
+    """
+    out = dict(labels)
+    for key, words in CAPACITY_LABEL_VALUES.items():
+        if key in out and capacity_type in words:
+            out[key] = words[capacity_type]
+    return out
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from engines.cluster.capacity import INHERITED, PriceBook, eks_allocatable
-from engines.cluster.model import HOSTNAME_KEY, ClusterState, Node, Pod, Resources
+from engines.cluster.model import HOSTNAME_KEY, ClusterState, Node, Pod, Resources, relabelled
 from engines.consolidation.daemons import DaemonSets
 from engines.consolidation.eligibility import Eligibility, assess
 from engines.consolidation.plan import Action, Plan, Replacement
@@ -146,7 +146,8 @@ def _move_problems(replay: _Replay, action: Action, key: str, to: str) -> list[s
 
 def _new_node(replay: _Replay, action: Action, r: Replacement) -> Node | None:
     """The node a launch creates: the catalogue's allocatable for the type (its devices included), and from the
-    first node the action replaces its pool labels, taints and what its launch template gives (root volume)."""
+    first node the action replaces its pool labels (capacity type as launched), taints and what its launch
+    template gives (root volume)."""
     instance = replay.prices.instance_types.get(r.instance_type)
     if instance is None:
         return None
@@ -157,6 +158,7 @@ def _new_node(replay: _Replay, action: Action, r: Replacement) -> Node | None:
         labels.pop(per_machine, None)
     labels.pop("nvidia.com/gpu.present", None)
     labels |= {HOSTNAME_KEY: name, "node.kubernetes.io/instance-type": r.instance_type}
+    labels = relabelled(labels, r.capacity_type)  # a Spot launch from an On-Demand template says Spot
     allocatable = eks_allocatable(instance)
     if instance.gpus and allocatable.gpu:
         labels["nvidia.com/gpu.present"] = "true"

@@ -11,6 +11,8 @@ from cloudoptim.adapters.day_zero import DayZeroData
 from cloudoptim.adapters.regions import is_az_id
 from cloudoptim.errors import UnknownRegionError
 from engines.cluster.capacity import PriceBook
+from engines.spot.model import PoolKey, SpotAdvisor
+from engines.spot.offerings import Offering, Offerings
 
 ZONE_ID_LABEL = "topology.k8s.aws/zone-id"
 
@@ -118,3 +120,22 @@ def for_cluster_zones(book: PriceBook, zone_ids: Mapping[str, str | None]) -> Pr
                     f"(no {ZONE_ID_LABEL} label says which AZ {zone} is in this account)"
                 )
     return replace(book, spot=spot, notes=notes)
+
+
+def with_estimated_pools(offerings: Offerings, book: PriceBook, advisor: SpotAdvisor) -> Offerings:
+    """`offerings` plus every Spot pool of the book that has no price history (its Spot price estimated from the
+    Spot Advisor's savings, see `_estimate_missing`), without 7-day statistics: the Spot engine's gates still
+    apply (advisor bucket, below On-Demand, risk) and its risk strategy takes such a pool's volatility as medium."""
+    known = {o.key for o in offerings}
+    extra = []
+    for (instance_type, zone), spot in sorted(book.spot.items()):
+        instance = book.instance_types.get(instance_type)
+        on_demand = book.on_demand.get(instance_type)
+        if PoolKey(instance_type, zone) in known or instance is None or on_demand is None:
+            continue
+        note = f"Spot price {spot:.4f} estimated (no price history for the pool)"
+        extra.append(
+            Offering(instance, book.region, zone, None, spot, on_demand, advisor.get(book.region, instance_type),
+                     None, (note,))
+        )  # fmt: skip
+    return Offerings(offerings.items + tuple(extra), offerings.rejected)

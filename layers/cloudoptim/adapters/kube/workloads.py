@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from cloudoptim.adapters.kube.documents import read_objects
+from cloudoptim.adapters.kube.documents import KubeObjects, read_objects
 from cloudoptim.adapters.kube.quantity import cpu_millicores, memory_bytes
 from cloudoptim.errors import InputFileError
 from engines.rightsizing.inventory import (
@@ -33,7 +33,12 @@ _HASH = re.compile(r"^[a-z0-9]{5,10}$")
 def load_inventory(path: Path) -> Inventory:
     """Pods, nodes and HPAs of the file (JSON or YAML, Lists or typed lists, several documents); other kinds are
     ignored."""
-    objects = read_objects(path)
+    return inventory_of(read_objects(path), str(path))
+
+
+def inventory_of(objects: KubeObjects, source: str) -> Inventory:
+    """The Inventory of objects already read (a cluster file serves consolidation and rightsizing alike)."""
+    path = source
     pods, nodes, autoscalers = [], {}, []
     for item in objects.objects:
         where = f"{path}: {item.where}"

@@ -1,0 +1,1 @@
+"""The optimize sweep: workload rightsizing, then consolidation on the new requests, then Spot, one ledger."""
