@@ -18,8 +18,8 @@ from cloudoptim.adapters.day_zero import DayZeroData, load_day_zero
 from cloudoptim.adapters.file_io import read_text
 from cloudoptim.adapters.kube.cluster import load_cluster
 from cloudoptim.adapters.kube.workloads import inventory_of
-from cloudoptim.adapters.node_prices import with_estimated_pools
 from cloudoptim.adapters.prometheus import load_matrix
+from cloudoptim.adapters.sweep_inputs import sweep_inputs
 from cloudoptim.errors import InputFileError, InvalidArgumentError
 from engines.cluster.capacity import PriceBook
 from engines.cluster.model import ClusterState
@@ -27,9 +27,8 @@ from engines.rightsizing.inventory import Inventory
 from engines.rightsizing.registry import get_strategy
 from engines.rightsizing.usage import UsageData
 from engines.spot.model import PoolKey
-from engines.spot.offerings import Offerings, build_offerings
 from engines.spot.risk import get_strategy as get_risk
-from engines.sweep.compose import SweepInputs, SweepResult, sweep
+from engines.sweep.compose import SweepResult, sweep
 from engines.sweep.policy import SweepPolicy
 
 
@@ -73,15 +72,7 @@ def analyze(
     policy: SweepPolicy,
     flagged: dict[PoolKey, str] | None = None,
 ) -> SweepResult:
-    """The sweep on loaded inputs, the Spot gates read at the newest shipped Spot price of the cluster's region."""
-    history = data.price_history(state.region)
-    at = history.last_time() if history is not None else None
-    if history is None or at is None:
-        offerings, at = Offerings(()), 0  # no Spot history for the region: no pool passes a gate
-    else:
-        offerings = build_offerings(history, data.catalog, data.on_demand, data.advisor, at)
-    if policy.spot.estimated_pools:
-        offerings = with_estimated_pools(offerings, prices, data.advisor)
+    """The sweep on loaded inputs, as the sweep Lambda runs it (cloudoptim.adapters.sweep_inputs)."""
     try:
         strategy = get_strategy(policy.rightsize.strategy, policy.rightsize.strategy_settings)
     except KeyError as exc:
@@ -90,7 +81,7 @@ def analyze(
         problem = exc.errors()[0]
         where = ".".join(str(p) for p in problem.get("loc", ()))
         raise InvalidArgumentError(f"rightsize.strategy_settings.{where}: {problem.get('msg')}") from None
-    inputs = SweepInputs(state, prices, inventory, usage, offerings, at, flagged_pools=flagged or {})
+    inputs = sweep_inputs(state, prices, inventory, usage, data, policy, flagged)
     return sweep(inputs, policy, strategy, get_risk())
 
 

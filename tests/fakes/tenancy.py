@@ -7,6 +7,7 @@ import dataclasses
 import itertools
 import threading
 from dataclasses import dataclass, field
+import json
 from typing import Any
 
 from cloudoptim.errors import ConflictError, NotFoundError, PreconditionFailedError
@@ -163,3 +164,34 @@ class FakeWorkflows:
             return "duplicate"
         self.executions[name] = dict(payload)
         return "started"
+
+
+class MemorySnapshots:
+    """`SnapshotStore` in memory, with ETags like S3's conditional writes."""
+
+    def __init__(self) -> None:
+        self.snapshots: dict[tuple[str, str, str], Any] = {}
+        self.usage: dict[tuple[str, str], tuple[Any, str]] = {}
+        self._version = 0
+
+    def put_snapshot(self, tenant: str, cluster: str, run: str, document: Any) -> str:
+        self.snapshots[(tenant, cluster, run)] = json.loads(json.dumps(document))
+        return f"snapshots/{tenant}/{cluster}/{run}.json.gz"
+
+    def get_snapshot(self, tenant: str, cluster: str, run: str) -> Any:
+        found = self.snapshots.get((tenant, cluster, run))
+        if found is None:
+            raise NotFoundError(f"snapshot {run} of cluster {cluster} not found")
+        return found
+
+    def get_usage(self, tenant: str, cluster: str) -> tuple[Any, str | None]:
+        found = self.usage.get((tenant, cluster))
+        return (None, None) if found is None else (json.loads(json.dumps(found[0])), found[1])
+
+    def put_usage(self, tenant: str, cluster: str, history: Any, etag: str | None) -> bool:
+        current = self.usage.get((tenant, cluster))
+        if (current[1] if current else None) != etag:
+            return False
+        self._version += 1
+        self.usage[(tenant, cluster)] = (json.loads(json.dumps(history)), f'"{self._version}"')
+        return True

@@ -22,8 +22,11 @@ CPU_WEIGHT_PER_CORE, MEMORY_WEIGHT_PER_GIB = 8, 1  # an m-family vCPU costs abou
 
 
 def _action_json(action: Any, first_launch: int) -> dict[str, Any]:
-    launches = [{"instance_type": r.instance_type, "availability_zone": r.availability_zone,
-                 "capacity_type": r.capacity_type, "price_per_hour": r.price_per_hour} for r in action.launches]  # fmt: skip
+    launches = [
+        {"instance_type": r.instance_type, "availability_zone": r.availability_zone, "capacity_type": r.capacity_type,
+         "price_per_hour": r.price_per_hour}
+        for r in action.launches
+    ]  # fmt: skip
     moves = []
     for move in action.moves:
         to = move.to
@@ -84,7 +87,7 @@ def _title(action: Any) -> str:
 
 def _workloads(result: SweepResult, inputs: SweepInputs, common: dict[str, Any], freed: int) -> list[Recommendation]:
     owner: dict[tuple[str, str], WorkloadRef] = {(p.namespace, p.name): p.owner for p in inputs.inventory.pods}
-    current = {(p.namespace, p.name, c.name): c.current for p in inputs.inventory.pods for c in p.containers}
+    current = {(p.namespace, p.name, c.name): c.resources for p in inputs.inventory.pods for c in p.containers}
     by_workload: dict[tuple[str, str, str], dict[str, dict[str, Any]]] = {}
     weights: dict[tuple[str, str, str], float] = defaultdict(float)
     reasons: dict[tuple[str, str, str], list[str]] = defaultdict(list)

@@ -36,7 +36,9 @@ class SweepInputSource(Protocol):
 class FlaggedPools(Protocol):
     """Pools no consolidation may send pods to: the hive mind's live flags in a region (pool -> why)."""
 
-    def flagged(self, region: str, now: int) -> Mapping[PoolKey, str]: ...
+    def flagged(self, region: str, zone_names: Mapping[str, str], now: int) -> Mapping[PoolKey, str]:
+        """`zone_names`: AZ ID -> the zone name the cluster's nodes carry (flags are keyed by AZ ID)."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -76,7 +78,9 @@ def plan(deps: PlanDeps, tenant: str, cluster: str, sweep_id: str, now: int) -> 
         raise NotFoundError(f"cluster {cluster} has no discovery yet")
     policy_doc = deps.documents.get(tenant, POLICY, cluster)
     policy = ClusterPolicy.model_validate(policy_doc.body) if policy_doc else ClusterPolicy()
-    flagged = deps.hive.flagged(str(cluster_doc.body.get("region", "")), now)
+    zones = {az_id: name for group in (cluster_doc.body.get("node_groups") or {}).values()
+             for name, az_id in ((group or {}).get("az_ids") or {}).items()}  # fmt: skip
+    flagged = deps.hive.flagged(str(cluster_doc.body.get("region", "")), zones, now)
     inputs = deps.inputs.inputs(tenant, cluster_doc.body, run, flagged, now)
     chosen = sweep_policy(policy)
     result = sweep(inputs, chosen, get_strategy(chosen.rightsize.strategy, chosen.rightsize.strategy_settings),
@@ -91,7 +95,9 @@ def plan(deps: PlanDeps, tenant: str, cluster: str, sweep_id: str, now: int) -> 
         ids.append(id)
     by_kind: dict[str, float] = {}
     for recommendation in made:
-        by_kind[recommendation.kind] = round(by_kind.get(recommendation.kind, 0.0) + recommendation.projected_savings_per_hour, 6)
+        by_kind[recommendation.kind] = round(
+            by_kind.get(recommendation.kind, 0.0) + recommendation.projected_savings_per_hour, 6
+        )
     planned = current.model_copy(update={
         "status": "planned", "finished_at": now, "discovery_run": run, "recommendations": ids,
         "current_cost_per_hour": result.ledger.cost_before_micro / MICRO,

@@ -58,11 +58,17 @@ def load_cluster(
     path: str | Path, data: DayZeroData, region: str | None = None, nodes_are_empty: bool = False
 ) -> LoadedCluster:
     """Read, check, locate and price a cluster file; any problem raises one error naming the file and object."""
-    objects = read_objects(Path(path))
+    return loaded(read_objects(Path(path)), data, region, nodes_are_empty, str(path))
+
+
+def loaded(
+    objects: KubeObjects, data: DayZeroData, region: str | None, nodes_are_empty: bool, source: str
+) -> LoadedCluster:
+    """Check, locate and price objects already read (a file, or a snapshot the sweep took)."""
     try:
         unpriced = parse_objects(objects)
     except InputFileError as exc:
-        raise InputFileError(f"{path}: {exc}") from exc
+        raise InputFileError(f"{source}: {exc}") from exc
     require_pods(objects, nodes_are_empty)
     if region is not None:
         price_book(data, region)  # an unknown --region is refused before the nodes are compared with it
