@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DRAIN_AND_REPLACE_ASL = REPO_ROOT / "statemachines" / "drain_and_replace.asl.json"
 HIBERNATE_ASL = REPO_ROOT / "statemachines" / "hibernate.asl.json"
+SWEEP_ASL = REPO_ROOT / "statemachines" / "sweep.asl.json"
 
 
 class AppSettings(BaseModel):
@@ -39,6 +40,7 @@ class AppSettings(BaseModel):
     log_retention_days: Literal[7, 14, 30, 90, 365] = 30
     stack_name: str = "CloudOptimSaas"
     hibernate_asl: Path = HIBERNATE_ASL
+    sweep_asl: Path = SWEEP_ASL
     hibernate_wait_seconds: int = Field(default=30, ge=0)
     """The Hibernate state machine's waits for nodes and StatefulSets (1 in local mode)."""
     scrape_every_minutes: int = Field(default=60, ge=5, le=1440)

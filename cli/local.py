@@ -56,6 +56,14 @@ def add_commands(areas: Any) -> None:
     hibernate.add_argument("--format", choices=FORMATS, default="json")
     _stack_options(hibernate)
     hibernate.set_defaults(run=run_hibernate_drill)
+    sweep = commands.add_parser(
+        "sweep", help="discover, sweep, approve, execute and re-discover the emulated cluster (tenant demo)"
+    )
+    sweep.add_argument("--approve", choices=("all", "none"), default="none", help="approve every recommendation")
+    sweep.add_argument("--hours", type=int, default=120, help="hours of usage history to sample first (default 120)")
+    sweep.add_argument("--format", choices=FORMATS, default="json")
+    _stack_options(sweep)
+    sweep.set_defaults(run=run_sweep)
     up = commands.add_parser("up", help="start the local stack and keep it running until Ctrl-C")
     _stack_options(up)
     up.add_argument("--api-port", type=int, default=8080, help="serve the API at http://127.0.0.1:PORT (default 8080)")
@@ -73,7 +81,7 @@ def _stack_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--verbose", action="store_true", help="show the functions' logs on stderr")
 
 
-def _stack(args: argparse.Namespace, metrics: bool) -> Any:
+def _stack(args: argparse.Namespace, metrics: bool, tenant: str = "local") -> Any:
     from localmode.stack import LocalSettings, LocalStack
 
     seed = None
@@ -83,7 +91,10 @@ def _stack(args: argparse.Namespace, metrics: bool) -> Any:
         except (OSError, ValueError) as exc:
             raise InputFileError(f"cannot read cluster {args.cluster}: {exc}") from exc
     settings = LocalSettings(
-        wait_seconds=args.wait_seconds, log_level="INFO" if args.verbose else "WARNING", metrics=metrics
+        wait_seconds=args.wait_seconds,
+        log_level="INFO" if args.verbose else "WARNING",
+        metrics=metrics,
+        tenant_id=tenant,
     )
     return LocalStack(settings, seed=seed)
 
@@ -144,12 +155,27 @@ def run_hibernate_drill(args: argparse.Namespace) -> str:
     return json.dumps(report, indent=2)
 
 
+def run_sweep(args: argparse.Namespace) -> str:
+    from localmode.sweep_drill import SweepDrill
+
+    if not 100 <= args.hours <= 336:
+        raise InvalidArgumentError("--hours: 100 to 336 (rightsizing needs 100 samples; the window is 14 days)")
+    with _stdout_to_stderr():
+        stack = _stack(args, metrics=args.verbose, tenant="demo")
+        try:
+            stack.start()
+            report = SweepDrill(stack, approve=args.approve, hours=args.hours).run()
+        finally:
+            stack.stop()
+    return json.dumps(report, indent=2)
+
+
 def run_up(args: argparse.Namespace) -> str:
     from localmode.api import LocalApiServer, local_app
 
     if not 1 <= args.api_port <= 65535:
         raise InvalidArgumentError(f"--api-port {args.api_port}: a TCP port, 1-65535")
-    stack = _stack(args, metrics=True)
+    stack = _stack(args, metrics=True, tenant="demo")
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     server = None
@@ -159,7 +185,8 @@ def run_up(args: argparse.Namespace) -> str:
         server = LocalApiServer(app, args.api_port)
         endpoints["api"] = server.start()
         endpoints["openapi"] = f"{endpoints['api']}/openapi.json"
-        endpoints["token"] = "cloudoptim local token --tenant NAME --role admin|operator|viewer"
+        endpoints["token"] = "cloudoptim local token --tenant demo --role admin|operator|viewer"
+        endpoints["first_sweep"] = _first_sweep(stack)
         print(json.dumps(endpoints, indent=2), flush=True)
         print("local stack running; Ctrl-C to stop", file=sys.stderr, flush=True)
         stopped.wait()
@@ -181,3 +208,16 @@ def run_token(args: argparse.Namespace) -> str:
     if not 0 < args.hours <= 24 * 7:
         raise InvalidArgumentError("--hours: more than 0, at most 168")
     return token(args.tenant, args.role, int(args.hours * 3600))
+
+
+def _first_sweep(stack: Any) -> str:
+    """The demo tenant's cluster swept once, so the API has recommendations to show (recommend only)."""
+    from localmode.sweep_drill import SweepDrill
+
+    try:
+        report = SweepDrill(stack, approve="none").run()
+    except Exception as exc:
+        return f"failed: {type(exc).__name__}: {exc}"
+    return (
+        f"{report['sweep']}: {report['recommendations']} recommendation(s), ${report['projected_savings_per_hour']}/h"
+    )

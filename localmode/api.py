@@ -56,7 +56,11 @@ def local_app(tables: dict[str, str], endpoint_url: str, region: str, port: int)
             "AUDIT_KEY_ID": "local",
             "AWS_ENDPOINT_URL": endpoint_url,
             "AWS_REGION": region,
-            **({"PRICES_TABLE": tables["PRICES_TABLE"]} if "PRICES_TABLE" in tables else {}),
+            **{
+                k: tables[k]
+                for k in ("PRICES_TABLE", "SWEEP_STATE_MACHINE_ARN", "EXECUTION_STATE_MACHINE_ARN")
+                if k in tables
+            },
         }
     )
     signer = LocalSigner.load()

@@ -53,7 +53,7 @@ class DeployedStack:
     stack_name: str
     functions: dict[str, str]  # code name (`ingest`) -> deployed function name
     function_env: dict[str, dict[str, str]]
-    tables: dict[str, str]  # contract env var (`REGISTRY_TABLE`) -> table name
+    tables: dict[str, str]  # contract env var (`REGISTRY_TABLE`, `SNAPSHOT_BUCKET`, ...) -> physical name or ARN
     state_machine_arn: str
     event_bus_name: str
     queue_url: str
@@ -302,7 +302,8 @@ def _describe(
     ingest_env = function_env.get("ingest", {})
     tables: dict[str, str] = {}
     for env in function_env.values():
-        tables.update({k: v for k, v in env.items() if k.endswith("_TABLE")})
+        # tables, and the buckets and state machines the functions are told about (the API's twin needs them too)
+        tables.update({k: v for k, v in env.items() if k.endswith(("_TABLE", "_BUCKET", "_STATE_MACHINE_ARN"))})
     ingest_mapping = next((m for m in mappings if m.function_arn.endswith(":" + functions.get("ingest", "?"))), None)
     if ingest_mapping is None:
         raise LocalDeployError("no SQS event source mapping feeds the ingest function")

@@ -34,6 +34,30 @@ class Storage(Construct):
         # Latest prices the engines read and the pricing jobs' state (watermarks: losing them re-scrapes 90 days).
         self.prices = _table(self, "Prices", "pk", "sk")
         self.price_archive = _archive(self)
+        self.snapshots = _snapshots(self)
+
+
+def _snapshots(scope: Construct) -> s3.Bucket:
+    """Discovery's cluster snapshots and usage histories (`snapshots/<tenant>/...`, `usage/<tenant>/...`): private,
+    encrypted, TLS only; snapshots expire after 90 days (a sweep reads the newest), histories are rewritten hourly."""
+    bucket = s3.Bucket(
+        scope,
+        "Snapshots",
+        encryption=s3.BucketEncryption.S3_MANAGED,
+        block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+        enforce_ssl=True,
+        versioned=False,
+        lifecycle_rules=[s3.LifecycleRule(prefix="snapshots/", expiration=Duration.days(90))],
+        removal_policy=RemovalPolicy.RETAIN,
+    )
+    name_logical_id(bucket, "Snapshots")
+    acknowledge(
+        bucket,
+        "AwsSolutions-S1",
+        "Only the sweep function reads and writes here, each key under its tenant's prefix; CloudTrail data events "
+        "can be turned on per account if object-level logs are wanted.",
+    )
+    return bucket
 
 
 def _archive(scope: Construct) -> s3.Bucket:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from aws_cdk import CfnOutput, Environment, Stack
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
@@ -16,6 +17,7 @@ from cdk.constructs.interruptions import QUEUE_VISIBILITY_TIMEOUT, Interruptions
 from cdk.constructs.layers import Layers
 from cdk.constructs.scraping import Scraping
 from cdk.constructs.storage import Storage
+from cdk.constructs.sweeps import Sweeps
 from cdk.settings import AppSettings
 from cloudoptim.onboarding import EVENT_BUS_NAME
 
@@ -89,6 +91,12 @@ class SaasStack(Stack):
             self, "Hibernation", storage=storage, layers=layers, code=assets.functions, environment=environment,
             asl=settings.hibernate_asl, wait_seconds=settings.hibernate_wait_seconds, log_retention=retention,
         )  # fmt: skip
+        sweeps = Sweeps(
+            self, "Sweeps", storage=storage, layers=layers, code=assets.functions, environment=environment,
+            asl=settings.sweep_asl, log_retention=retention,
+        )  # fmt: skip
+        api.function.function.add_environment("SWEEP_STATE_MACHINE_ARN", sweeps.arn)
+        api.function.role.add_to_policy(iam.PolicyStatement(actions=["states:StartExecution"], resources=[sweeps.arn]))
         jobs = AccountJobs(
             self, "AccountJobs", storage=storage, layers=layers, code=assets.functions, environment=environment,
             log_retention=retention,
@@ -96,6 +104,7 @@ class SaasStack(Stack):
         scheduled = {
             "scrape_prices": scraping.scrape, "fill_price_gaps": scraping.fill, "hibernation_tick": hibernation.tick,
             "hibernation_step": hibernation.step, "discover_clusters": jobs.discover, "waste_scan": jobs.waste,
+            "sweep_step": sweeps.step,
         }  # fmt: skip
         Alarms(
             self,
@@ -128,6 +137,8 @@ class SaasStack(Stack):
             "UserPoolClientId": api.client.user_pool_client_id,
             "AuditSigningKeyArn": api.signing_key.key_arn,
             "HibernateArn": hibernation.state_machine.state_machine_arn,
+            "SweepArn": sweeps.state_machine.state_machine_arn,
+            "SnapshotBucket": storage.snapshots.bucket_name,
             "PricesTableName": storage.prices.table_name,
             "PriceArchiveBucket": storage.price_archive.bucket_name,
         }

@@ -100,8 +100,9 @@ class ApiSettings(RegistrySettings, AuditSettings, PricesSettings):
     user_pool_id: str | None = Field(None, alias="USER_POOL_ID")
     saas_account_id: str = Field(alias="SAAS_ACCOUNT_ID")
     audit_key_id: str = Field(alias="AUDIT_KEY_ID")
-    sweep_state_machine_arn: str = Field(alias="SWEEP_STATE_MACHINE_ARN")
-    execution_state_machine_arn: str = Field(alias="EXECUTION_STATE_MACHINE_ARN")
+    # The sweep's and the executions' state machines: a deployment without them answers 503 on their routes.
+    sweep_state_machine_arn: str | None = Field(None, alias="SWEEP_STATE_MACHINE_ARN")
+    execution_state_machine_arn: str | None = Field(None, alias="EXECUTION_STATE_MACHINE_ARN")
 
     @property
     def keys_url(self) -> str:
@@ -145,3 +146,12 @@ class WasteSettings(RegistrySettings, AuditSettings, PricesSettings):
 
 class DiscoverySettings(RegistrySettings):
     """discover_clusters: clusters (Registry), the tenants' roles, the clusters' API."""
+
+
+class SweepStepSettings(RegistrySettings, AuditSettings, HiveMindSettings):
+    """sweep_step: documents (Registry), the audit log, the hive mind's flags, snapshots (S3), the tenants' roles and
+    clusters, and the state machines it starts (sweeps on schedule, executions of automatic recommendations)."""
+
+    snapshot_bucket: str = Field(alias="SNAPSHOT_BUCKET")
+    sweep_state_machine_arn: str | None = Field(None, alias="SWEEP_STATE_MACHINE_ARN")
+    execution_state_machine_arn: str | None = Field(None, alias="EXECUTION_STATE_MACHINE_ARN")

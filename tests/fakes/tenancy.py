@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import json
 import threading
 from dataclasses import dataclass, field
-import json
 from typing import Any
 
 from cloudoptim.errors import ConflictError, NotFoundError, PreconditionFailedError

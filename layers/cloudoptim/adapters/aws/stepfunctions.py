@@ -9,6 +9,7 @@ from typing import Any, Literal
 from botocore.exceptions import BotoCoreError, ClientError
 
 from cloudoptim.adapters.aws.errors import translate
+from cloudoptim.errors import AwsAdapterError
 
 
 class SfnExecutions:
@@ -32,14 +33,18 @@ class SfnWorkflows:
     """`Workflows` (cloudoptim.optimization.ports): the sweep and execution state machines. Step Functions names
     allow [A-Za-z0-9-_], so the record ids' '.' become '_' in the execution name."""
 
-    def __init__(self, client: Any, sweep_arn: str, execution_arn: str) -> None:
-        self._sweeps = SfnExecutions(client, sweep_arn)
-        self._executions = SfnExecutions(client, execution_arn)
+    def __init__(self, client: Any, sweep_arn: str | None, execution_arn: str | None) -> None:
+        self._sweeps = SfnExecutions(client, sweep_arn) if sweep_arn else None
+        self._executions = SfnExecutions(client, execution_arn) if execution_arn else None
 
     def start_sweep(self, name: str, payload: Mapping[str, Any]) -> str:
+        if self._sweeps is None:
+            raise AwsAdapterError("the Sweep state machine is not deployed here (no SWEEP_STATE_MACHINE_ARN)")
         return self._sweeps.start(_name(name), payload)
 
     def start_execution(self, name: str, payload: Mapping[str, Any]) -> str:
+        if self._executions is None:
+            raise AwsAdapterError("the execution state machine is not deployed here (no EXECUTION_STATE_MACHINE_ARN)")
         return self._executions.start(_name(name), payload)
 
 

@@ -1,0 +1,103 @@
+"""The optimize sweep (flow 3): the `Sweep` state machine (statemachines/sweep.asl.json) over `sweep_step`, a
+schedule sampling every cluster's usage every 15 minutes and one starting every cluster's sweep daily."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from aws_cdk import ArnFormat, Duration, Stack
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_stepfunctions as sfn
+from constructs import Construct
+
+from cdk.constructs import grants
+from cdk.constructs._cfn import acknowledge, name_logical_id
+from cdk.constructs.functions import ContractFunction
+from cdk.constructs.hibernation import AUDIT_ACTIONS, DOCUMENT_ACTIONS
+from cdk.constructs.layers import Layers
+from cdk.constructs.storage import Storage
+from cdk.manifest import FUNCTION_LAYERS
+from cloudoptim.tenancy.customer_role import SAAS_ASSUMER_PATH
+
+
+class Sweeps(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        storage: Storage,
+        layers: Layers,
+        code: Mapping[str, Path],
+        environment: Mapping[str, str],
+        asl: Path,
+        log_retention: logs.RetentionDays,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.step = ContractFunction(
+            self, "SweepStep", name="sweep_step", code=code["sweep_step"],
+            layers=layers.for_function(FUNCTION_LAYERS["sweep_step"]),
+            environment={**environment, "SNAPSHOT_BUCKET": storage.snapshots.bucket_name},
+            timeout=Duration.minutes(10), memory_mb=2048, log_retention=log_retention, role_path=SAAS_ASSUMER_PATH,
+        )  # fmt: skip
+        name = f"{Stack.of(self).stack_name}-Sweep"
+        self.state_machine = _sweep(self, asl, self.step, log_retention, name)
+        # The step starts sweeps itself (the daily fan-out). Its ARN is built from the name, not referenced: the
+        # machine already references the function, and a reference back would be a dependency cycle.
+        self.arn = Stack.of(self).format_arn(
+            service="states", resource="stateMachine", resource_name=name, arn_format=ArnFormat.COLON_RESOURCE_NAME
+        )
+        self.step.function.add_environment("SWEEP_STATE_MACHINE_ARN", self.arn)
+        self.step.role.add_to_policy(iam.PolicyStatement(actions=["states:StartExecution"], resources=[self.arn]))
+        step = self.step
+        grants.table_actions(step, storage.registry, DOCUMENT_ACTIONS, ["TENANT#"])
+        grants.table_actions(step, storage.audit, AUDIT_ACTIONS, ["TENANT#"])
+        grants.table_actions(step, storage.hive_mind, ["dynamodb:Query"], indexes=True)
+        storage.snapshots.grant_read_write(step.role, "snapshots/*")
+        storage.snapshots.grant_read_write(step.role, "usage/*")
+        grants.assume_tenant_roles(step)
+        grants.read_cluster_tokens(step)
+        acknowledge(
+            step.role,
+            "AwsSolutions-IAM5[Action::s3:Abort*]",
+            "CDK's read-write grant on the two key prefixes; objects are only ever whole-written by this function.",
+        )
+        for name, rate, kind in (("SampleUsageSchedule", Duration.minutes(15), "sample_all"),
+                                 ("SweepSchedule", Duration.days(1), "start_all")):  # fmt: skip
+            rule = events.Rule(self, name, schedule=events.Schedule.rate(rate), description=f"CloudOptim {name}")
+            rule.add_target(targets.LambdaFunction(
+                step.function, event=events.RuleTargetInput.from_object({"step": kind}), retry_attempts=2,
+                max_event_age=Duration.hours(1),
+            ))  # fmt: skip
+            name_logical_id(rule, name)
+
+
+def _sweep(
+    scope: Construct, asl: Path, step: ContractFunction, log_retention: logs.RetentionDays, name: str
+) -> sfn.StateMachine:
+    log_group = logs.LogGroup(scope, "SweepLogs", retention=log_retention)
+    machine = sfn.StateMachine(
+        scope,
+        "Sweep",
+        state_machine_name=name,
+        definition_body=sfn.DefinitionBody.from_string(asl.read_text()),
+        definition_substitutions={"SweepStepFunctionArn": step.function.function_arn},
+        state_machine_type=sfn.StateMachineType.STANDARD,
+        tracing_enabled=True,
+        logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=True),
+    )
+    name_logical_id(machine, "Sweep")
+    machine.add_to_role_policy(
+        iam.PolicyStatement(actions=["lambda:InvokeFunction"], resources=[step.function.function_arn])
+    )
+    acknowledge(
+        machine,
+        "AwsSolutions-IAM5[Resource::*]",
+        "CloudWatch Logs delivery (logs:*LogDelivery, DescribeResourcePolicies) and X-Ray writes support no "
+        "resource-level permissions; CDK adds exactly those for logging and tracing.",
+    )
+    return machine
