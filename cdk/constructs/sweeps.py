@@ -57,14 +57,22 @@ class Sweeps(Construct):
         grants.table_actions(step, storage.registry, DOCUMENT_ACTIONS, ["TENANT#"])
         grants.table_actions(step, storage.audit, AUDIT_ACTIONS, ["TENANT#"])
         grants.table_actions(step, storage.hive_mind, ["dynamodb:Query"], indexes=True)
-        storage.snapshots.grant_read_write(step.role, "snapshots/*")
-        storage.snapshots.grant_read_write(step.role, "usage/*")
+        bucket = storage.snapshots
+        objects = [bucket.arn_for_objects("snapshots/*"), bucket.arn_for_objects("usage/*")]
+        step.role.add_to_policy(iam.PolicyStatement(actions=["s3:GetObject", "s3:PutObject"], resources=objects))
+        # ListBucket only so that a missing key answers 404 (NoSuchKey), not 403: the first sample of a cluster
+        step.role.add_to_policy(iam.PolicyStatement(actions=["s3:ListBucket"], resources=[bucket.bucket_arn]))
         grants.assume_tenant_roles(step)
         grants.read_cluster_tokens(step)
         acknowledge(
             step.role,
-            "AwsSolutions-IAM5[Action::s3:Abort*]",
-            "CDK's read-write grant on the two key prefixes; objects are only ever whole-written by this function.",
+            "AwsSolutions-IAM5[Resource::<Snapshots.Arn>/snapshots/*]",
+            "Snapshots are keyed by tenant and cluster at run time; the prefix holds nothing else.",
+        )
+        acknowledge(
+            step.role,
+            "AwsSolutions-IAM5[Resource::<Snapshots.Arn>/usage/*]",
+            "Usage histories are keyed by tenant and cluster at run time; the prefix holds nothing else.",
         )
         for name, rate, kind in (("SampleUsageSchedule", Duration.minutes(15), "sample_all"),
                                  ("SweepSchedule", Duration.days(1), "start_all")):  # fmt: skip

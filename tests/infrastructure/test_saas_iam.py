@@ -89,6 +89,8 @@ def _target(resource: Any) -> str:
     if "Ref" in resource:
         return str(resource["Ref"])
     text = json.dumps(resource)
+    if ":stateMachine:" in text:  # an ARN built from a name (the sweep starts its own machine)
+        return "stateMachine:" + text.rsplit(":stateMachine:", 1)[1].split('"')[0]
     if ":event-bus/" in text:
         return "EventBus"
     if "Fn::Join" in resource and "Fn::GetAtt" in resource["Fn::Join"][1][0]:  # a table's indexes, a bucket's objects

@@ -19,6 +19,7 @@ JOBS = {
     "hibernation_tick": "HibernationTickFunction",
     "hibernation_step": "HibernationStepFunction",
     "waste_scan": "WasteScanFunction",
+    "sweep_step": "SweepStepFunction",
 }
 SCHEDULES = {
     "ScrapePricesSchedule": ("ScrapePricesFunction", "rate(1 hour)"),
@@ -26,6 +27,8 @@ SCHEDULES = {
     "DiscoverClustersSchedule": ("DiscoverClustersFunction", "rate(1 hour)"),
     "HibernationTickSchedule": ("HibernationTickFunction", "rate(5 minutes)"),
     "WasteScanSchedule": ("WasteScanFunction", "rate(1 day)"),
+    "SampleUsageSchedule": ("SweepStepFunction", "rate(15 minutes)"),
+    "SweepSchedule": ("SweepStepFunction", "rate(1 day)"),
 }
 DOCUMENTS = frozenset({"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"})
 AUDIT = frozenset({"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:ConditionCheckItem"})
@@ -35,6 +38,8 @@ SECRET = frozenset({"secretsmanager:GetSecretValue"})
 # Tenant roles only with a tenant session tag, the ExternalIds and cluster tokens (Kubernetes API) by kind.
 TENANT = {(ASSUME, frozenset({"sts:AssumeRole", "sts:TagSession"}), "tag"), (EXTERNAL_IDS, SECRET, None),
           (TOKENS, SECRET, None)}  # fmt: skip
+SNAPSHOT_OBJECTS = frozenset({"s3:GetObject", "s3:PutObject"})
+SWEEP_ARN = "stateMachine:CloudOptimSaas-Sweep"
 PRICING = {
     ("Prices", PRICES_RW, None),
     ("Registry", frozenset({"dynamodb:Query"}), "TENANT#*"),
@@ -52,6 +57,13 @@ EXPECTED: dict[str, tuple[set[str], set[tuple[str, frozenset[str], str | None]]]
     "discover_clusters": (set(), {("Registry", DOCUMENTS, "TENANT#*,INSTANCE#*"), *TENANT}),
     "waste_scan": (set(), {("Registry", DOCUMENTS, "TENANT#*"), ("Audit", AUDIT, "TENANT#*"),
                            ("Prices", frozenset({"dynamodb:GetItem"}), None), *TENANT}),
+    # issue 14: the sweep's one function (snapshots and usage by key prefix, flags through the region index)
+    "sweep_step": (set(), {("Registry", DOCUMENTS, "TENANT#*"), ("Audit", AUDIT, "TENANT#*"),
+                           ("HiveMind", frozenset({"dynamodb:Query"}), None),
+                           ("HiveMind/index/*", frozenset({"dynamodb:Query"}), None),
+                           ("Snapshots", frozenset({"s3:ListBucket"}), None),
+                           ("Snapshots/snapshots/*", SNAPSHOT_OBJECTS, None), ("Snapshots/usage/*", SNAPSHOT_OBJECTS, None),
+                           (SWEEP_ARN, frozenset({"states:StartExecution"}), None), *TENANT}),
 }  # fmt: skip
 
 
