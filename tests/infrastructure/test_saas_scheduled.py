@@ -62,7 +62,8 @@ EXPECTED: dict[str, tuple[set[str], set[tuple[str, frozenset[str], str | None]]]
                            ("HiveMind", frozenset({"dynamodb:Query"}), None),
                            ("HiveMind/index/*", frozenset({"dynamodb:Query"}), None),
                            ("Snapshots", frozenset({"s3:ListBucket"}), None),
-                           ("Snapshots/snapshots/*", SNAPSHOT_OBJECTS, None), ("Snapshots/usage/*", SNAPSHOT_OBJECTS, None),
+                           ("Snapshots/snapshots/*", SNAPSHOT_OBJECTS, None),
+                           ("Snapshots/usage/*", SNAPSHOT_OBJECTS, None),
                            (SWEEP_ARN, frozenset({"states:StartExecution"}), None), *TENANT}),
 }  # fmt: skip
 
