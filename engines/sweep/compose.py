@@ -21,6 +21,7 @@ from engines.consolidation.planner import plan_consolidation
 from engines.consolidation.validate import validate_plan
 from engines.rightsizing.inventory import Inventory
 from engines.rightsizing.recommend import rightsize
+from engines.rightsizing.result import OomRemediation
 from engines.rightsizing.strategy import Strategy
 from engines.rightsizing.usage import UsageData
 from engines.spot.model import PoolKey
@@ -55,6 +56,7 @@ class SweepResult:
     placements: Mapping[str, str | None]  # pod key -> node after the plan
     reasons: tuple[str, ...]
     problems: tuple[str, ...] = ()  # what the validator still finds: empty for a plan safe to run
+    ooms: tuple[OomRemediation, ...] = ()  # E4: OOM-killed containers, their new memory or an escalation
 
 
 def sweep(inputs: SweepInputs, policy: SweepPolicy, strategy: Strategy, risk: RiskStrategy) -> SweepResult:
@@ -97,6 +99,7 @@ def sweep(inputs: SweepInputs, policy: SweepPolicy, strategy: Strategy, risk: Ri
         placements=placements,
         reasons=tuple(reasons),
         problems=tuple(problems),
+        ooms=sized.ooms,
     )
 
 

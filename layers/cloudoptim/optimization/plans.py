@@ -65,6 +65,32 @@ def recommendations_of(
         ))  # fmt: skip
         launched += len(action.launches)
     made += _workloads(result, inputs, common, freed_total)
+    made += _ooms(result, inputs, common)
+    return made
+
+
+def _ooms(result: SweepResult, inputs: SweepInputs, common: dict[str, Any]) -> list[Recommendation]:
+    """E4: more memory for an OOM-killed container (request and limit), or a person's attention; it saves nothing."""
+    owner = {(p.namespace, p.name): p.owner for p in inputs.inventory.pods}
+    made = []
+    for oom in result.ooms:
+        ref = owner.get((oom.namespace, oom.pod))
+        actions: list[dict[str, Any]] = []
+        if oom.new_memory_bytes is not None and ref is not None and ref.kind != "Pod":
+            actions.append({
+                "type": "patch_requests", "namespace": oom.namespace, "owner_kind": ref.kind, "owner_name": ref.name,
+                "container": oom.container, "cpu_request_cores": None, "memory_request_bytes": oom.new_memory_bytes,
+                "memory_limit_bytes": oom.new_memory_bytes,
+            })  # fmt: skip
+        target = f"{oom.namespace}/{ref or oom.pod}/{oom.container}"
+        memory = f"{round(oom.new_memory_bytes / 2**20)} MiB" if oom.new_memory_bytes else None
+        made.append(Recommendation(
+            **common, kind="oom", title=f"{target}: OOM-killed, " + (f"memory to {memory}" if actions else
+                                                                      "needs a person"),
+            current=f"used {round(oom.used_bytes / 2**20)} MiB before the kill",
+            recommended=f"{memory} request and limit" if memory else "escalated",
+            projected_savings_per_hour=0.0, reasons=list(oom.reasons), actions=actions,
+        ))  # fmt: skip
     return made
 
 
