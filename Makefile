@@ -28,6 +28,7 @@ demo: $(STAMP)
 	$(BIN)/cloudoptim rightsize --cpu-usage tests/fixtures/rightsize/cpu-usage.json \
 		--memory-usage tests/fixtures/rightsize/memory-usage.json --workloads tests/fixtures/rightsize/workloads.json
 	$(BIN)/cloudoptim local drill --events 40 --duplicates 0.1 --format json
+	$(BIN)/cloudoptim local sweep --format json
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
