@@ -158,7 +158,7 @@ def test_the_audit_log_is_append_only_for_every_role(saas: SynthesizedSaas) -> N
                 )
     # the pipeline's outcomes, the API's writes and the hourly checkpoints (issue 13)
     expected = ("RecordOutcomeFunction", "ApiFunction", "AuditCheckpointFunction", "HibernationStepFunction",
-                "WasteScanFunction")  # fmt: skip
+                "WasteScanFunction", "SweepStepFunction")  # fmt: skip
     assert writers == {saas.properties(f)["Role"]["Fn::GetAtt"][0] for f in expected}
 
 
@@ -173,8 +173,10 @@ def test_only_the_customer_facing_functions_assume_tenant_roles_from_one_iam_pat
     expected = {"ingest", "launch_replacement", "terminate_replacement", "node_status", "cordon_node", "evict_pods"}
     api = saas.properties("ApiFunction")["Role"]["Fn::GetAtt"][0]  # account verification, cluster checks (issue 13)
     # issue 15: the jobs that work in tenants' accounts and clusters (hibernation steps, discovery, waste scan)
+    # and issue 14's sweep (snapshots and usage through the cluster's API)
     jobs = {saas.properties(f)["Role"]["Fn::GetAtt"][0] for f in
-            ("HibernationStepFunction", "DiscoverClustersFunction", "WasteScanFunction")}  # fmt: skip
+            ("HibernationStepFunction", "DiscoverClustersFunction", "WasteScanFunction",
+             "SweepStepFunction")}  # fmt: skip
     assert assuming == {roles[name] for name in expected} | {api} | jobs
     for role in {api} | jobs:
         assert saas.template["Resources"][role]["Properties"].get("Path") == "/cloudoptim/tenant-access/"
