@@ -49,6 +49,7 @@ PURPOSE_FUNCTIONS: Mapping[Purpose, tuple[str, ...]] = MappingProxyType(
             "discover_clusters",
             "hibernation_step",
             "waste_scan",
+            "sweep_step",
         ),
         "check": ("api",),
         "discover": ("discover_clusters",),
