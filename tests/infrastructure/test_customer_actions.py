@@ -130,12 +130,12 @@ def test_the_code_calls_exactly_what_the_template_grants(recorded: Recorded) -> 
     assert checked.checks.get("eks:DescribeCluster"), checked  # the cluster check
     # The scheduled jobs (issue 15): the waste scan's EC2 inventory, discovery's and hibernation's node groups.
     accounts = TenantAccounts(sessions)
-    account = {**account, "regions": [REGION]}
-    assert Ec2AccountInventory(accounts).inventory("acme", account, REGION).region == REGION  # waste_scan
+    owned: dict[str, Any] = {**account, "regions": [REGION]}
+    assert Ec2AccountInventory(accounts).inventory("acme", owned, REGION).region == REGION  # waste_scan
     _node_group("prod", "general", subnet)
     prod = {"name": "prod", "region": REGION}
-    assert "general" in TenantClusterAccess(accounts).describe("acme", prod, account)  # discover_clusters
-    asleep = TenantClusterAccess(accounts, node_group_purpose="hibernate").node_groups("acme", prod, account)
+    assert "general" in TenantClusterAccess(accounts).describe("acme", prod, owned)  # discover_clusters
+    asleep = TenantClusterAccess(accounts, node_group_purpose="hibernate").node_groups("acme", prod, owned)
     asleep.resize("general", 0, 10, 0)  # hibernation_step
     assert asleep.sizes(["general"])[0].desired == 0
 
