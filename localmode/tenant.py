@@ -179,13 +179,24 @@ def registry_items(tenant: LocalTenant, endpoint: str, ca_data: str = "") -> lis
         }
         for name, g in tenant.node_groups.items()
     }
+    credentials = {"kind": "secret", "secret_arn": tenant.secret_arn}
     cluster = {
         "pk": f"TENANT#{tenant.tenant_id}",
         "sk": f"CLUSTER#{tenant.cluster}",
-        "endpoint": endpoint,
-        "ca_data": ca_data,
-        "credentials": {"kind": "secret", "secret_arn": tenant.secret_arn},
-        "node_groups": node_groups,
+        # the item is the tenant's cluster document: what the API, the registry and the jobs read
+        **document(
+            {
+                "name": tenant.cluster,
+                "account_id": ACCOUNT_ID,
+                "region": tenant.region,
+                "credentials": credentials,
+                "status": "connected",
+                "endpoint": endpoint,
+                "ca_data": ca_data or None,
+                "connection": None,
+                "node_groups": node_groups,
+            }
+        ),
     }
     # The account's document as `POST /v1/accounts` writes it, and the tenant in the index the scheduled jobs walk.
     account = {
