@@ -12,6 +12,7 @@ and after the wake, and any difference is a restore mismatch.
 from __future__ import annotations
 
 import json
+import ssl
 import time
 import urllib.request
 from collections.abc import Callable
@@ -85,16 +86,17 @@ def nodes_ready(stack: LocalStack) -> int:
                                        for c in n["status"]["conditions"]))  # fmt: skip
 
 
-def _post(url: str, body: dict[str, Any]) -> None:
+def _post(url: str, body: dict[str, Any], context: ssl.SSLContext | None) -> None:
     request = urllib.request.Request(
         url, json.dumps(body).encode(), {"Content-Type": "application/json"}, method="POST"
     )
-    urllib.request.urlopen(request, timeout=10).read()
+    urllib.request.urlopen(request, timeout=10, context=context).read()
 
 
-def _patch(url: str, body: dict[str, Any]) -> None:
+def _patch(url: str, body: dict[str, Any], context: ssl.SSLContext | None) -> None:
     headers = {"Content-Type": "application/merge-patch+json"}
-    urllib.request.urlopen(urllib.request.Request(url, json.dumps(body).encode(), headers, method="PATCH"), timeout=10)
+    request = urllib.request.Request(url, json.dumps(body).encode(), headers, method="PATCH")
+    urllib.request.urlopen(request, timeout=10, context=context).read()
 
 
 def add_workload_extras(stack: LocalStack) -> None:
@@ -103,21 +105,25 @@ def add_workload_extras(stack: LocalStack) -> None:
         deployments = sorted(k for k in stack.kube.store.state.workloads.deployments if k[0] != "kube-system")
     (hpa_ns, hpa_target), (keda_ns, keda_target), (argo_ns, argo_target) = deployments[:3]
     url = stack.kube.url
+    # the emulator speaks https with the stack's own CA, as a real cluster does with its own
+    tls = ssl.create_default_context(cafile=str(stack.certificate.cert_file)) if stack.certificate else None
     replicas = stack.kube.store.state.workloads.deployments[(hpa_ns, hpa_target)]["spec"]["replicas"]
     _post(f"{url}/apis/autoscaling/v2/namespaces/{hpa_ns}/horizontalpodautoscalers", {
         "metadata": {"name": hpa_target}, "spec": {"minReplicas": 1, "maxReplicas": replicas + 2,
-        "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": hpa_target}}})  # fmt: skip
+        "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": hpa_target}}}, tls)  # fmt: skip
     _post(f"{url}/apis/keda.sh/v1alpha1/namespaces/{keda_ns}/scaledobjects", {
         "metadata": {"name": keda_target}, "spec": {"minReplicaCount": 1, "maxReplicaCount": 10,
-        "scaleTargetRef": {"name": keda_target}, "triggers": [{"type": "cron", "metadata": {}}]}})  # fmt: skip
+        "scaleTargetRef": {"name": keda_target}, "triggers": [{"type": "cron", "metadata": {}}]}}, tls)  # fmt: skip
     for name, suspended in (("nightly-report", False), ("backfill", True)):
         _post(f"{url}/apis/batch/v1/namespaces/{hpa_ns}/cronjobs", {
             "metadata": {"name": name}, "spec": {"schedule": "0 2 * * *", "suspend": suspended,
             "jobTemplate": {"spec": {"template": {"spec": {"containers": [{"name": "job", "image": "busybox"}],
-                                                            "restartPolicy": "Never"}}}}}})  # fmt: skip
+                                                            "restartPolicy": "Never"}}}}}}, tls)  # fmt: skip
     tracking = {"argocd.argoproj.io/tracking-id": f"{argo_ns}:apps/Deployment:{argo_target}"}
     _patch(
-        f"{url}/apis/apps/v1/namespaces/{argo_ns}/deployments/{argo_target}", {"metadata": {"annotations": tracking}}
+        f"{url}/apis/apps/v1/namespaces/{argo_ns}/deployments/{argo_target}",
+        {"metadata": {"annotations": tracking}},
+        tls,
     )
 
 

@@ -13,6 +13,7 @@ SECRET_WRITES = frozenset({"secretsmanager:CreateSecret", "secretsmanager:TagRes
 EXPECTED = {
     "ApiFunction": {
         ("Registry", KEYED_READ | {"dynamodb:PutItem", "dynamodb:DeleteItem"}, "TENANT#*,ACCOUNT#*"),
+        ("Prices", frozenset({"dynamodb:GetItem", "dynamodb:Query"}), None),  # GET /v1/prices/stats (issue 15)
         ("Audit", frozenset({"dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem"}), "TENANT#*"),
         *TENANT_ROLE,
         (TOKENS, frozenset({"secretsmanager:GetSecretValue"}), None),
