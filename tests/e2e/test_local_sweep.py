@@ -23,8 +23,9 @@ def test_a_sweep_recommends_with_savings_and_changes_nothing_unapproved(local_st
     docs = drill.deps().optimization.documents
     sweep = docs.get(report["tenant"], "sweep", report["sweep"])
     assert sweep is not None and sweep.body["status"] == "planned"
-    made = [Recommendation.model_validate(docs.get(report["tenant"], "recommendation", id).body)
-            for id in sweep.body["recommendations"]]  # fmt: skip
+    found = [docs.get(report["tenant"], "recommendation", id) for id in sweep.body["recommendations"]]
+    made = [Recommendation.model_validate(d.body) for d in found if d is not None]
+    assert len(made) == len(found)
     assert sum(r.projected_savings_per_hour for r in made) == pytest.approx(
         report["projected_savings_per_hour"], abs=1e-3
     )
