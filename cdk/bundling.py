@@ -33,6 +33,7 @@ from cdk.manifest import (
     RUNTIME_EXCLUDED,
     RUNTIME_INCLUDED,
     RUNTIME_PACKAGES,
+    SHARED_LIBRARIES,
     UNUSED_PATHS,
 )
 
@@ -91,12 +92,23 @@ def bundle(
     for layer in DEPS_LAYERS:
         deps[layer] = build_dir / "layers" / f"deps-{layer}"
         install_layer(deps[layer], root / "layers" / "deps" / f"{layer}.lock", python=python)
+        keep_shared_libraries(deps[layer], SHARED_LIBRARIES.get(layer, ()))
         for unused in UNUSED_PATHS.get(layer, ()):
             shutil.rmtree(deps[layer] / "python" / unused, ignore_errors=True)
     if compile_with:
         for folder in (runtime, *deps.values(), *functions.values()):
             compile_bytecode(folder, compile_with)
     return AssetFolders(runtime_layer=runtime, deps_layers=deps, functions=functions)
+
+
+def keep_shared_libraries(layer_dir: Path, wanted: tuple[tuple[str, str], ...]) -> None:
+    """Copy each wanted library into the layer's lib/ (Lambda puts /opt/lib on LD_LIBRARY_PATH)."""
+    for pattern, name in wanted:
+        found = sorted((layer_dir / "python").glob(pattern))
+        if not found:
+            raise BundlingError(f"{layer_dir.name}: no {pattern} in the installed packages for lib/{name}")
+        (layer_dir / "lib").mkdir(exist_ok=True)
+        shutil.copyfile(found[0], layer_dir / "lib" / name)
 
 
 def compile_bytecode(folder: Path, python: str) -> None:
