@@ -83,6 +83,8 @@ FUNCTION_LAYERS: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "record_outcome": ("core",),
         "api": ("core", "kube", "api"),  # kube: the connectivity check reaches the cluster's API
         "audit_checkpoint": ("core",),
+        "validate_model": ("core", "numeric", "model"),  # scores the golden set with the candidate
+        "model_registry": ("core",),
     }
 )
 

@@ -12,6 +12,7 @@ from cdk.constructs.api import Api
 from cdk.constructs.events import InterruptionEvents
 from cdk.constructs.interruptions import QUEUE_VISIBILITY_TIMEOUT, Interruptions
 from cdk.constructs.layers import Layers
+from cdk.constructs.models import Models
 from cdk.constructs.storage import Storage
 from cdk.settings import AppSettings
 from cloudoptim.onboarding import EVENT_BUS_NAME
@@ -63,6 +64,16 @@ class SaasStack(Stack):
             },
             log_retention=_retention(settings.log_retention_days),
         )
+        models = Models(
+            self,
+            "Models",
+            storage=storage,
+            layers=layers,
+            code=assets.functions,
+            environment=environment,
+            chooser=interruptions.steps["choose_replacement"],
+            log_retention=_retention(settings.log_retention_days),
+        )
         api = Api(
             self,
             "Api",
@@ -83,6 +94,7 @@ class SaasStack(Stack):
                 **{_pascal(name): fn.function for name, fn in interruptions.functions.items()},
                 "Api": api.function.function,
                 "AuditCheckpoint": api.checkpoint.function,
+                **{_pascal(name): fn.function for name, fn in models.functions.items()},
             },
             state_machine=interruptions.state_machine,
         )
@@ -101,8 +113,16 @@ class SaasStack(Stack):
             "UserPoolId": api.user_pool.user_pool_id,
             "UserPoolClientId": api.client.user_pool_client_id,
             "AuditSigningKeyArn": api.signing_key.key_arn,
+            "ModelBucketName": models.bucket.bucket_name,
+            "ValidateModelArn": models.validate_machine.state_machine_arn,
+            "ChangeModelArn": models.change_machine.state_machine_arn,
         }
-        for name, fn in {**interruptions.functions, "api": api.function, "audit_checkpoint": api.checkpoint}.items():
+        for name, fn in {
+            **interruptions.functions,
+            **models.functions,
+            "api": api.function,
+            "audit_checkpoint": api.checkpoint,
+        }.items():
             outputs[_output_name(name)] = fn.function.function_name
         for key, value in outputs.items():
             CfnOutput(self, key, value=value)

@@ -1,4 +1,5 @@
-"""Lambda `choose_replacement`: the Spot engine's pick for the interrupted node, hive-mind filtered.
+"""Lambda `choose_replacement`: the Spot engine's pick for the interrupted node, hive-mind filtered, risks scored by
+the registry's active model (the heuristic when none is active).
 
 Event: the DrainAndReplace state. Result: `Replacement` (stored at `$.replacement`).
 """
@@ -12,8 +13,9 @@ from typing import Any
 
 from cloudoptim.adapters.day_zero import load_day_zero
 from cloudoptim.adapters.market import DayZeroMarket
-from cloudoptim.interruptions.choose import ChooseDeps, choose
+from cloudoptim.interruptions.choose import ChooseDeps, NoModels, RiskModels, choose
 from cloudoptim.interruptions.models import DrainState
+from cloudoptim.models.scoring import RegistryModels  # imports LightGBM: at init, not on the first notice
 from cloudoptim.observability import count, instrumented
 from cloudoptim.settings import ChooseSettings
 from cloudoptim.wiring import stores
@@ -22,8 +24,17 @@ from cloudoptim.wiring import stores
 @functools.cache
 def root() -> ChooseDeps:
     settings = ChooseSettings.from_env(os.environ)
-    market = DayZeroMarket(load_day_zero())
-    return ChooseDeps(registry=stores.registry(settings), hive=stores.hive_mind(settings), market=market)
+    data = load_day_zero()
+    models: RiskModels = NoModels()
+    if settings.model_bucket:
+        models = RegistryModels(
+            store=stores.model_registry(settings),
+            artifacts=stores.model_artifacts(settings),
+            data=data,
+            shadow_log=stores.shadow_log(settings),
+        )
+    market = DayZeroMarket(data)
+    return ChooseDeps(registry=stores.registry(settings), hive=stores.hive_mind(settings), market=market, models=models)
 
 
 def handle(event: dict[str, Any], deps: ChooseDeps, now: int) -> dict[str, Any]:

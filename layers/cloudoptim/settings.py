@@ -64,8 +64,21 @@ class IngestSettings(RegistrySettings, HiveMindSettings, IdempotencySettings):
     wait_seconds: int = Field(5, ge=0, alias="WAIT_SECONDS")
 
 
-class ChooseSettings(RegistrySettings, HiveMindSettings):
-    """choose_replacement: the registry (node groups) and the hive mind's live flags."""
+class ModelSettings(RegistrySettings):
+    """The model registry: its document and shadow entries in the Registry table, artifacts in this bucket."""
+
+    model_bucket: str | None = Field(None, alias="MODEL_BUCKET")  # None: no registry, choices use the heuristic
+
+
+class ChooseSettings(ModelSettings, HiveMindSettings):
+    """choose_replacement: the registry (node groups, the active model) and the hive mind's live flags."""
+
+
+class ValidateSettings(AwsSettings):
+    """validate_model: reads the candidate's artifact, nothing else."""
+
+    model_bucket: str = Field(alias="MODEL_BUCKET")
+    latency_budget_ms: float = Field(250.0, gt=0, alias="LATENCY_BUDGET_MS")
 
 
 class LaunchSettings(RegistrySettings):
