@@ -14,6 +14,7 @@ import shutil
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,7 @@ from localmode.aws import LocalAws
 from localmode.cluster_seed import SeedNode
 from localmode.deploy import DeployedStack, deploy
 from localmode.kubelet import KubeletBridge, LaunchedNode
+from localmode.models import activate_shipped_model
 from localmode.sqs_poller import SqsPoller
 from localmode.tenant import LocalTenant, prepare_tenant, register_tenant
 from localmode.tls import Certificate, self_signed
@@ -102,6 +104,7 @@ class LocalStack:
     pollers: list[SqsPoller] = field(default_factory=list)
     sweeper: TtlSweeper | None = None
     certificate: Certificate | None = None
+    model_id: str = "heuristic"  # the registry's active model once started
 
     def __post_init__(self) -> None:
         extra = {} if self.settings.metrics else {"POWERTOOLS_METRICS_DISABLED": "true"}
@@ -113,6 +116,7 @@ class LocalStack:
 
         endpoint = self.aws.start()
         self.deployed = deploy(self.aws, self.template_source(endpoint, self.settings.wait_seconds))
+        self.model_id = activate_shipped_model(self.aws, self.deployed, int(time.time()))
         seed = self.seed if self.seed is not None else load_seed()
         self.tenant = prepare_tenant(self.aws, seed, self.settings.tenant_id, self.settings.cluster)
         # https like every real cluster: endpoints must be (ClusterAccess), and the client pins this CA
@@ -139,6 +143,7 @@ class LocalStack:
             "state_machine_arn": self.deployed.state_machine_arn,
             "interruption_queue": self.deployed.queue_url,
             "dead_letter_queue": self.deployed.dlq_url,
+            "active_model": self.model_id,
             **{f"table_{k.lower()}": v for k, v in self.deployed.tables.items()},
         }
 

@@ -41,7 +41,8 @@ def root() -> RegistryDeps:
 def handle(event: dict[str, Any], deps: RegistryDeps, now: int) -> dict[str, Any]:
     request = RegistryRequest.model_validate(event)
     if request.action == "record":
-        return registry.record_checks(deps, str(request.model_id), tuple(request.checks.values())).model_dump(mode="json")
+        record = registry.record_checks(deps, str(request.model_id), tuple(request.checks.values()))
+        return record.model_dump(mode="json")
     if request.action == "activate":
         state = registry.activate(deps, str(request.model_id), request.actor, now)
     elif request.action == "rollback":
