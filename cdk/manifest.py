@@ -100,6 +100,7 @@ RUNTIME_INCLUDED: tuple[str, ...] = (
     "data",
     "errors.py",
     "interruptions",
+    "models",
     "observability.py",
     "onboarding.py",
     "settings.py",

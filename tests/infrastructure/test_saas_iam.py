@@ -52,7 +52,14 @@ EXPECTED: dict[str, set[tuple[str, frozenset[str], str | None]]] = {
         ("Registry", KEYED_READ, "TENANT#*"),
         ("HiveMind", frozenset({"dynamodb:DescribeTable", "dynamodb:Query"}), None),
         ("HiveMind/index/*", frozenset({"dynamodb:DescribeTable", "dynamodb:Query"}), None),
+        # the registry document, the shadow entries it writes, and the artifacts (never list, put or delete)
+        ("Registry", frozenset({"dynamodb:GetItem"}), "MODELS*"),
+        ("Registry", frozenset({"dynamodb:PutItem"}), "MODELSHADOW#*"),
+        ("ModelArtifacts/models/*", frozenset({"s3:GetObject"}), None),
     },
+    # validation in isolation: the artifact, nothing else; only model_registry writes the registry document
+    "validate_model": {("ModelArtifacts/models/*", frozenset({"s3:GetObject"}), None)},
+    "model_registry": {("Registry", frozenset({"dynamodb:GetItem", "dynamodb:PutItem"}), "MODELS*")},
     "launch_replacement": {
         ("Registry", KEYED_READ, "TENANT#*"),
         ("Registry", frozenset({"dynamodb:PutItem"}), "INSTANCE#*"),
@@ -90,6 +97,8 @@ def _target(resource: Any) -> str:
     text = json.dumps(resource)
     if ":event-bus/" in text:
         return "EventBus"
+    if "/models/*" in text:
+        return str(resource["Fn::Join"][1][0]["Fn::GetAtt"][0]) + "/models/*"
     if "/index/*" in text:
         return str(resource["Fn::Join"][1][0]["Fn::GetAtt"][0]) + "/index/*"
     return next(pattern for pattern in (EXTERNAL_IDS, TOKENS) if pattern in text)
