@@ -26,6 +26,7 @@ FIRST_PARTY = {"cloudoptim", "engines", "ml", "functions", "cli", "localmode", "
 OPTIONAL_IMPORTS = {
     "blinker": "pynamodb emits signals through it when present",
     "certifi": "botocore falls back to its own CA bundle without it",
+    "charset_normalizer": "numpy.f2py (which scipy._lib loads under lightgbm) detects encodings with it when present",
     "google": "kubernetes.config tries google.auth (GKE credentials); here only protobuf's namespace answers",
 }
 

@@ -29,7 +29,8 @@ def test_registry_state_machines_invoke_only_their_functions(
     invoked = set()
     for statement in _statements(saas, role_id):
         if statement["Action"] == "lambda:InvokeFunction":
-            invoked |= {_target(r) for r in statement["Resource"]}
+            resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+            invoked |= {_target(r) for r in resources}
     assert invoked == functions
 
 
