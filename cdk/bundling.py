@@ -92,9 +92,6 @@ def bundle(
     for layer in DEPS_LAYERS:
         deps[layer] = build_dir / "layers" / f"deps-{layer}"
         install_layer(deps[layer], root / "layers" / "deps" / f"{layer}.lock", python=python)
-        keep_shared_libraries(deps[layer], SHARED_LIBRARIES.get(layer, ()))
-        for unused in UNUSED_PATHS.get(layer, ()):
-            shutil.rmtree(deps[layer] / "python" / unused, ignore_errors=True)
     if compile_with:
         for folder in (runtime, *deps.values(), *functions.values()):
             compile_bytecode(folder, compile_with)
@@ -140,6 +137,10 @@ def install_layer(layer_dir: Path, lock: Path, *, python: str = sys.executable) 
     if result.returncode != 0:
         raise BundlingError(f"pip install of {lock.name} failed: {result.stderr.strip()[-2000:]}")
     _prune(target)
+    # right after the install (a stamped layer is already pruned): libraries first, then what no function imports
+    keep_shared_libraries(layer_dir, SHARED_LIBRARIES.get(lock.stem, ()))
+    for unused in UNUSED_PATHS.get(lock.stem, ()):
+        shutil.rmtree(target / unused, ignore_errors=True)
     stamp.write_text(wanted)
 
 
