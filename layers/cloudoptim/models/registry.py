@@ -40,7 +40,7 @@ def model_id(name: str, files: Mapping[str, bytes]) -> str:
     """Content-addressed: the same upload retried gets the same id.
 
     >>> model_id("eu-west-1-2022q1", {"model.txt": b"tree"})
-    'eu-west-1-2022q1-2ba1ecb8b3a4'
+    'eu-west-1-2022q1-dc9c5edb8b2d'
     """
     return f"{name}-{hashlib.sha256(files[MODEL_FILE]).hexdigest()[:12]}"
 
