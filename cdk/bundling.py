@@ -33,6 +33,7 @@ from cdk.manifest import (
     RUNTIME_EXCLUDED,
     RUNTIME_INCLUDED,
     RUNTIME_PACKAGES,
+    SHARED_LIBRARIES,
     UNUSED_PATHS,
 )
 
@@ -91,12 +92,20 @@ def bundle(
     for layer in DEPS_LAYERS:
         deps[layer] = build_dir / "layers" / f"deps-{layer}"
         install_layer(deps[layer], root / "layers" / "deps" / f"{layer}.lock", python=python)
-        for unused in UNUSED_PATHS.get(layer, ()):
-            shutil.rmtree(deps[layer] / "python" / unused, ignore_errors=True)
     if compile_with:
         for folder in (runtime, *deps.values(), *functions.values()):
             compile_bytecode(folder, compile_with)
     return AssetFolders(runtime_layer=runtime, deps_layers=deps, functions=functions)
+
+
+def keep_shared_libraries(layer_dir: Path, wanted: tuple[tuple[str, str], ...]) -> None:
+    """Copy each wanted library into the layer's lib/ (Lambda puts /opt/lib on LD_LIBRARY_PATH)."""
+    for pattern, name in wanted:
+        found = sorted((layer_dir / "python").glob(pattern))
+        if not found:
+            raise BundlingError(f"{layer_dir.name}: no {pattern} in the installed packages for lib/{name}")
+        (layer_dir / "lib").mkdir(exist_ok=True)
+        shutil.copyfile(found[0], layer_dir / "lib" / name)
 
 
 def compile_bytecode(folder: Path, python: str) -> None:
@@ -128,6 +137,10 @@ def install_layer(layer_dir: Path, lock: Path, *, python: str = sys.executable) 
     if result.returncode != 0:
         raise BundlingError(f"pip install of {lock.name} failed: {result.stderr.strip()[-2000:]}")
     _prune(target)
+    # right after the install (a stamped layer is already pruned): libraries first, then what no function imports
+    keep_shared_libraries(layer_dir, SHARED_LIBRARIES.get(lock.stem, ()))
+    for unused in UNUSED_PATHS.get(lock.stem, ()):
+        shutil.rmtree(target / unused, ignore_errors=True)
     stamp.write_text(wanted)
 
 

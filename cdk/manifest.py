@@ -11,13 +11,14 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 # Dependency layers in the order they are attached (later layers never repeat an earlier one's packages).
-DEPS_LAYERS: tuple[str, ...] = ("core", "kube", "numeric", "api")
+DEPS_LAYERS: tuple[str, ...] = ("core", "kube", "numeric", "model", "api")
 
 DEPS_LAYER_DESCRIPTIONS: Mapping[str, str] = MappingProxyType(
     {
         "core": "powertools, pydantic, pynamodb (boto3/botocore from the Lambda runtime)",
         "kube": "the official kubernetes client and its dependencies",
         "numeric": "numpy for the Spot engine",
+        "model": "LightGBM inference for the risk model (scipy.sparse only, the OpenMP runtime in lib/)",
         "api": "FastAPI, Mangum and PyJWT (cryptography) for the API function",
     }
 )
@@ -39,15 +40,41 @@ UNUSED_PACKAGES: Mapping[str, frozenset[str]] = MappingProxyType(
                 "propcache",
                 "yarl",
             }
-        )
+        ),
+        # scikit-learn's own dependencies: only its vendored libgomp is kept (SHARED_LIBRARIES)
+        "model": frozenset({"cloudpickle", "joblib", "threadpoolctl"}),
     }
 )
-UNUSED_PATHS: Mapping[str, tuple[str, ...]] = MappingProxyType({"kube": ("kubernetes/aio",)})
+# Inference imports scipy, scipy._lib and scipy.sparse only (lightgbm's `import scipy.sparse`); the other scipy
+# subpackages and their BLAS/Fortran runtime (scipy.libs) are ~110 of scipy's ~140 MB.
+_SCIPY_UNUSED = (
+    "cluster", "constants", "datasets", "differentiate", "fft", "fftpack", "integrate", "interpolate", "io",
+    "linalg", "misc", "ndimage", "odr", "optimize", "signal", "spatial", "special", "stats",
+)  # fmt: skip
+UNUSED_PATHS: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "kube": ("kubernetes/aio",),
+        "model": (
+            "sklearn",
+            "scikit_learn.libs",
+            "scipy.libs",
+            "scipy/sparse/linalg",
+            "scipy/sparse/csgraph",
+            *(f"scipy/{name}" for name in _SCIPY_UNUSED),
+            *(f"{package}/tests" for package in ("scipy/_lib", "scipy/sparse", "lightgbm")),
+        ),
+    }
+)
+# Shared libraries a layer's packages need from the OS that Lambda's image lacks: layer -> (glob in the
+# installed packages, name under the layer's lib/). Copied before UNUSED_PATHS are removed.
+SHARED_LIBRARIES: Mapping[str, tuple[tuple[str, str], ...]] = MappingProxyType(
+    {"model": (("scikit_learn.libs/libgomp*.so*", "libgomp.so.1"),)}
+)
 
 FUNCTION_LAYERS: Mapping[str, tuple[str, ...]] = MappingProxyType(
     {
         "ingest": ("core",),
-        "choose_replacement": ("core", "numeric"),
+        "choose_replacement": ("core", "numeric", "model"),
         "launch_replacement": ("core",),
         "node_status": ("core", "kube"),
         "terminate_replacement": ("core",),
@@ -63,6 +90,8 @@ FUNCTION_LAYERS: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "hibernation_step": ("core", "kube"),  # scales workloads through the cluster's API
         "waste_scan": ("core", "kube", "numeric"),  # nodes through the cluster's API; On-Demand prices (numpy)
         "sweep_step": ("core", "kube", "numeric"),  # the cluster's API, the engines (numpy)
+        "validate_model": ("core", "numeric", "model"),  # scores the golden set with the candidate
+        "model_registry": ("core",),
     }
 )
 
@@ -80,6 +109,7 @@ RUNTIME_INCLUDED: tuple[str, ...] = (
     "errors.py",
     "hibernation",
     "interruptions",
+    "models",
     "observability.py",
     "onboarding.py",
     "optimization",
@@ -91,4 +121,4 @@ RUNTIME_INCLUDED: tuple[str, ...] = (
 )
 RUNTIME_EXCLUDED: tuple[str, ...] = ()
 # Other packages shipped whole in the runtime layer, by folder in the repository.
-RUNTIME_PACKAGES: tuple[str, ...] = ("engines",)  # ml joins when a function scores with the model
+RUNTIME_PACKAGES: tuple[str, ...] = ("engines", "ml")  # ml: choose_replacement scores with the risk model

@@ -254,9 +254,10 @@ def _recreate_state_machines(aws: LocalAws, template: Mapping[str, Any], physica
             for key, value in resource.get("Properties", {}).get("DefinitionSubstitutions", {}).items()
         }
         definition = _substitute(machine.definition, substitutions)
-        created = sfn.create_state_machine(name=machine.name, definition=definition, roleArn=machine.roleArn)[
+        arn = sfn.create_state_machine(name=machine.name, definition=definition, roleArn=machine.roleArn)[
             "stateMachineArn"
         ]
+        created = arn if logical_id == "DrainAndReplace" or not created else created
     if not created:
         raise LocalDeployError("the SaaS template has no state machine")
     return created

@@ -14,6 +14,7 @@ import shutil
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,7 @@ from localmode.aws import LocalAws
 from localmode.cluster_seed import SeedNode
 from localmode.deploy import DeployedStack, deploy
 from localmode.kubelet import KubeletBridge, LaunchedNode
+from localmode.models import activate_shipped_model
 from localmode.node_groups import NodeGroupController
 from localmode.node_groups import install as install_node_groups
 from localmode.pricing import PricingStandIn, install_spot_history, publish_advisor
@@ -116,6 +118,7 @@ class LocalStack:
     pricing: PricingStandIn | None = None
     _undo: list[Callable[[], None]] = field(default_factory=list)
     certificate: Certificate | None = None
+    model_id: str = "heuristic"  # the registry's active model once started
 
     def __post_init__(self) -> None:
         extra = {} if self.settings.metrics else {"POWERTOOLS_METRICS_DISABLED": "true"}
@@ -133,6 +136,7 @@ class LocalStack:
             self.aws, self.template_source(endpoint, self.settings.wait_seconds, pricing_url=pricing_url)
         )
         publish_advisor(self.aws)
+        self.model_id = activate_shipped_model(self.aws, self.deployed, int(time.time()))
         seed = self.seed if self.seed is not None else load_seed()
         self.tenant = prepare_tenant(self.aws, seed, self.settings.tenant_id, self.settings.cluster)
         # https like every real cluster: endpoints must be (ClusterAccess), and the client pins this CA
@@ -162,6 +166,7 @@ class LocalStack:
             "state_machine_arn": self.deployed.state_machine_arn,
             "interruption_queue": self.deployed.queue_url,
             "dead_letter_queue": self.deployed.dlq_url,
+            "active_model": self.model_id,
             **{f"table_{k.lower()}": v for k, v in self.deployed.tables.items()},
         }
 

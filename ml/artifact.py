@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -71,6 +72,9 @@ class ModelMetadata(BaseModel):
     lightgbm_version: str
     sources: dict[str, str]
     model_sha256: str
+    # The model's scores for the shipped golden set (cloudoptim/data/model-golden-set.json), written by whoever
+    # trained it: the registry re-scores the set in Lambda's LightGBM and refuses a model that disagrees.
+    golden_scores: list[float] | None = None
 
 
 def save_artifact(directory: Path, model_text: str, metadata: ModelMetadata) -> Path:
@@ -87,29 +91,39 @@ def read_artifact(directory: Path) -> tuple[str, ModelMetadata]:
     """The model text and metadata of a directory, after checking them against the contract."""
     if not directory.is_dir():
         raise ModelArtifactError(f"{directory}: no such model directory")
-    pickled = sorted(p.name for p in directory.iterdir() if p.suffix in _PICKLE_SUFFIXES)
+    files = {p.name: p.read_bytes() for p in sorted(directory.iterdir()) if p.is_file()}
+    return check_files(files, str(directory))
+
+
+def check_files(files: Mapping[str, bytes], where: str) -> tuple[str, ModelMetadata]:
+    """The one set of artifact rules, for a directory or an upload: file names, no pickle, contract, checksum.
+
+    >>> check_files({"model.pkl": b"\\x80\\x04."}, "upload")
+    Traceback (most recent call last):
+    ...
+    ml.artifact.ModelArtifactError: upload: refusing pickled files (model.pkl); use LightGBM text models
+    """
+    pickled = sorted(name for name in files if Path(name).suffix in _PICKLE_SUFFIXES)
     if pickled:
-        raise ModelArtifactError(
-            f"{directory}: refusing pickled files ({', '.join(pickled)}); use LightGBM text models"
-        )
+        raise ModelArtifactError(f"{where}: refusing pickled files ({', '.join(pickled)}); use LightGBM text models")
+    if files.get(MODEL_FILE, b"").startswith(_PICKLE_MAGIC):
+        raise ModelArtifactError(f"{where}/{MODEL_FILE}: is a pickle, not a LightGBM text model; refusing it")
     for name in (MODEL_FILE, METADATA_FILE):
-        if not (directory / name).is_file():
-            raise ModelArtifactError(f"{directory}: missing {name}")
-    raw = (directory / MODEL_FILE).read_bytes()
-    if raw.startswith(_PICKLE_MAGIC):
-        raise ModelArtifactError(f"{directory / MODEL_FILE}: is a pickle, not a LightGBM text model; refusing it")
-    metadata = _metadata(directory / METADATA_FILE)
-    _check_contract(directory, metadata)
+        if name not in files:
+            raise ModelArtifactError(f"{where}: missing {name}")
+    raw = files[MODEL_FILE]
+    metadata = _metadata(files[METADATA_FILE], f"{where}/{METADATA_FILE}")
+    check_contract(where, metadata)
     if hashlib.sha256(raw).hexdigest() != metadata.model_sha256:
-        raise ModelArtifactError(f"{directory}: {MODEL_FILE} does not match the sha256 in {METADATA_FILE}")
+        raise ModelArtifactError(f"{where}: {MODEL_FILE} does not match the sha256 in {METADATA_FILE}")
     text = raw.decode("utf-8", errors="replace")
-    _check_model_features(directory, text)
+    check_model_features(where, text)
     return text, metadata
 
 
-def _metadata(path: Path) -> ModelMetadata:
+def _metadata(raw: bytes, path: str) -> ModelMetadata:
     try:
-        return ModelMetadata.model_validate(json.loads(path.read_text()))
+        return ModelMetadata.model_validate(json.loads(raw.decode()))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ModelArtifactError(f"{path}: not valid JSON ({exc})") from None
     except ValidationError as exc:
@@ -118,7 +132,7 @@ def _metadata(path: Path) -> ModelMetadata:
         raise ModelArtifactError(f"{path}: {where}: {problem['msg']}") from None
 
 
-def _check_contract(directory: Path, metadata: ModelMetadata) -> None:
+def check_contract(directory: str, metadata: ModelMetadata) -> None:
     if metadata.contract_version != CONTRACT_VERSION:
         raise ModelArtifactError(
             f"{directory}: model contract version {metadata.contract_version}, this CloudOptim reads version "
@@ -130,12 +144,12 @@ def _check_contract(directory: Path, metadata: ModelMetadata) -> None:
         )
 
 
-def _check_model_features(directory: Path, text: str) -> None:
+def check_model_features(directory: str, text: str) -> None:
     line = next((row for row in text.splitlines()[:50] if row.startswith("feature_names=")), None)
     if line is None:
-        raise ModelArtifactError(f"{directory / MODEL_FILE}: not a LightGBM text model (no feature_names line)")
+        raise ModelArtifactError(f"{directory}/{MODEL_FILE}: not a LightGBM text model (no feature_names line)")
     if line.removeprefix("feature_names=").split() != list(FEATURE_NAMES):
-        raise ModelArtifactError(f"{directory / MODEL_FILE}: the model's features differ from its metadata's")
+        raise ModelArtifactError(f"{directory}/{MODEL_FILE}: the model's features differ from its metadata's")
 
 
 def _diff(metadata: ModelMetadata) -> str:

@@ -6,7 +6,7 @@ advisor, at)` gives `{PoolKey('m5.large', 'eu-west-1a'): 0.004, ...}`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,7 +14,7 @@ import lightgbm as lgb
 import numpy as np
 
 from engines.spot.model import OnDemandPrices, PoolKey, PriceHistory, SpotAdvisor
-from ml.artifact import ModelArtifactError, ModelMetadata, read_artifact
+from ml.artifact import ModelArtifactError, ModelMetadata, check_files, read_artifact
 from ml.features import feature_tensor, pool_inputs, priced
 from ml.pricebook import Floats, PriceBook
 
@@ -65,6 +65,16 @@ def score_book(model: RiskModel, book: PriceBook, times: Sequence[int]) -> dict[
 def load_model(directory: Path) -> RiskModel:
     """Load and check an artifact directory; ModelArtifactError (one line) when it cannot be used."""
     text, metadata = read_artifact(directory)
+    return _booster(text, metadata, directory)
+
+
+def model_from_files(files: Mapping[str, bytes], source: str) -> RiskModel:
+    """The same checks and loading for an artifact held in memory (the registry's S3 copy); `source` names it."""
+    text, metadata = check_files(files, source)
+    return _booster(text, metadata, Path(source))
+
+
+def _booster(text: str, metadata: ModelMetadata, directory: Path) -> RiskModel:
     try:
         booster = lgb.Booster(model_str=text)
     except lgb.basic.LightGBMError as exc:

@@ -15,6 +15,7 @@ from cdk.constructs.events import InterruptionEvents
 from cdk.constructs.hibernation import Hibernation
 from cdk.constructs.interruptions import QUEUE_VISIBILITY_TIMEOUT, Interruptions
 from cdk.constructs.layers import Layers
+from cdk.constructs.models import Models
 from cdk.constructs.scraping import Scraping
 from cdk.constructs.storage import Storage
 from cdk.constructs.sweeps import Sweeps
@@ -69,6 +70,16 @@ class SaasStack(Stack):
             },
             log_retention=_retention(settings.log_retention_days),
         )
+        models = Models(
+            self,
+            "Models",
+            storage=storage,
+            layers=layers,
+            code=assets.functions,
+            environment=environment,
+            chooser=interruptions.steps["choose_replacement"],
+            log_retention=_retention(settings.log_retention_days),
+        )
         api = Api(
             self,
             "Api",
@@ -118,6 +129,7 @@ class SaasStack(Stack):
                 "Api": api.function.function,
                 "AuditCheckpoint": api.checkpoint.function,
                 **{_pascal(name): fn.function for name, fn in scheduled.items()},
+                **{_pascal(name): fn.function for name, fn in models.functions.items()},
             },
             state_machine=interruptions.state_machine,
         )
@@ -141,8 +153,14 @@ class SaasStack(Stack):
             "SnapshotBucket": storage.snapshots.bucket_name,
             "PricesTableName": storage.prices.table_name,
             "PriceArchiveBucket": storage.price_archive.bucket_name,
+            "ModelBucketName": models.bucket.bucket_name,
+            "ValidateModelArn": models.validate_machine.state_machine_arn,
+            "ChangeModelArn": models.change_machine.state_machine_arn,
         }
-        functions = {**interruptions.functions, "api": api.function, "audit_checkpoint": api.checkpoint, **scheduled}
+        functions = {
+            **interruptions.functions, **models.functions, "api": api.function, "audit_checkpoint": api.checkpoint,
+            **scheduled,
+        }  # fmt: skip
         for name, fn in functions.items():
             outputs[_output_name(name)] = fn.function.function_name
         for key, value in outputs.items():

@@ -1,4 +1,5 @@
-"""Lambda `choose_replacement`: the Spot engine's pick for the interrupted node, hive-mind filtered.
+"""Lambda `choose_replacement`: the Spot engine's pick for the interrupted node, hive-mind filtered, risks scored by
+the registry's active model (the heuristic when none is active).
 
 Event: the DrainAndReplace state. Result: `Replacement` (stored at `$.replacement`).
 """
@@ -14,14 +15,13 @@ from cloudoptim.interruptions.choose import ChooseDeps, choose
 from cloudoptim.interruptions.models import DrainState
 from cloudoptim.observability import count, instrumented
 from cloudoptim.settings import ChooseSettings
-from cloudoptim.wiring import market, stores
+from cloudoptim.wiring.choose import choose_deps  # imports LightGBM: at init, not on the first notice
 
 
 @functools.cache
 def root() -> ChooseDeps:
     settings = ChooseSettings.from_env(os.environ)
-    chosen = market.market(settings)
-    return ChooseDeps(registry=stores.registry(settings), hive=stores.hive_mind(settings), market=chosen)
+    return choose_deps(settings)
 
 
 def handle(event: dict[str, Any], deps: ChooseDeps, now: int) -> dict[str, Any]:

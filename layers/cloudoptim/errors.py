@@ -129,3 +129,11 @@ class FieldError(CloudOptimError):
         super().__init__(f"{field}: {message}")
         self.field = field
         self.reason = message
+
+
+class ModelRefusedError(CloudOptimError):
+    """An uploaded model artifact the registry will not store or use: a pickle, another contract, a bad checksum."""
+
+
+class RegistryConflictError(CloudOptimError):
+    """The model registry changed between read and write (another writer won the conditional write)."""

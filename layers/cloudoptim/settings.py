@@ -70,8 +70,22 @@ class PricesSettings(AwsSettings):
     prices_table: str | None = Field(None, alias="PRICES_TABLE")
 
 
-class ChooseSettings(RegistrySettings, HiveMindSettings, PricesSettings):
-    """choose_replacement: the registry (node groups), the hive mind's live flags and the freshest prices."""
+class ModelSettings(RegistrySettings):
+    """The model registry: its document and shadow entries in the Registry table, artifacts in this bucket."""
+
+    model_bucket: str | None = Field(None, alias="MODEL_BUCKET")  # None: no registry, choices use the heuristic
+
+
+class ChooseSettings(ModelSettings, HiveMindSettings, PricesSettings):
+    """choose_replacement: the registry (node groups, the active model), the hive mind's live flags and the freshest
+    prices."""
+
+
+class ValidateSettings(AwsSettings):
+    """validate_model: reads the candidate's artifact, nothing else."""
+
+    model_bucket: str = Field(alias="MODEL_BUCKET")
+    latency_budget_ms: float = Field(250.0, gt=0, alias="LATENCY_BUDGET_MS")
 
 
 class LaunchSettings(RegistrySettings):

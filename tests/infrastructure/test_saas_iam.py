@@ -53,7 +53,14 @@ EXPECTED: dict[str, set[tuple[str, frozenset[str], str | None]]] = {
         ("HiveMind", frozenset({"dynamodb:DescribeTable", "dynamodb:Query"}), None),
         ("HiveMind/index/*", frozenset({"dynamodb:DescribeTable", "dynamodb:Query"}), None),
         ("Prices", frozenset({"dynamodb:GetItem", "dynamodb:Query"}), None),  # the freshest scraped prices
+        # the registry document, the shadow entries it writes, and the artifacts (never list, put or delete)
+        ("Registry", frozenset({"dynamodb:GetItem"}), "MODELS*"),
+        ("Registry", frozenset({"dynamodb:PutItem"}), "MODELSHADOW#*"),
+        ("ModelArtifacts/models/*", frozenset({"s3:GetObject"}), None),
     },
+    # validation in isolation: the artifact, nothing else; only model_registry writes the registry document
+    "validate_model": {("ModelArtifacts/models/*", frozenset({"s3:GetObject"}), None)},
+    "model_registry": {("Registry", frozenset({"dynamodb:GetItem", "dynamodb:PutItem"}), "MODELS*")},
     "launch_replacement": {
         ("Registry", KEYED_READ, "TENANT#*"),
         ("Registry", frozenset({"dynamodb:PutItem"}), "INSTANCE#*"),

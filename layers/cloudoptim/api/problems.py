@@ -21,6 +21,7 @@ from cloudoptim.errors import (
     FieldError,
     InputFileError,
     InvalidArgumentError,
+    ModelRefusedError,
     NotFoundError,
     PermissionDeniedError,
     PreconditionFailedError,
@@ -56,6 +57,7 @@ STATUS: tuple[tuple[type[CloudOptimError], int, str], ...] = (
     (FieldError, 422, "Unprocessable Content"),
     (InputFileError, 422, "Unprocessable Content"),
     (InvalidArgumentError, 422, "Unprocessable Content"),
+    (ModelRefusedError, 422, "Unprocessable Content"),
     (PreconditionRequiredError, 428, "Precondition Required"),
     (AccessDeniedError, 502, "Bad Gateway"),  # the customer's role refused us: their side, reported as such
     (TransientAwsError, 503, "Service Unavailable"),

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from cloudoptim.interruptions.execution import iso
 from cloudoptim.interruptions.launch import AZ_ID_RE, node_group
 from cloudoptim.interruptions.models import DrainState, Replacement
 from cloudoptim.interruptions.ports import HiveMind, NodeGroup, Registry
+from cloudoptim.models.ports import HEURISTIC, ShadowEntry
 from engines.interruption.hive import verdicts_for
-from engines.interruption.replacement import ReplacementRequest, Zone, choose_replacement
+from engines.interruption.replacement import ReplacementChoice, ReplacementRequest, Zone, choose_replacement
 from engines.pricing.freshness import PriceAge
-from engines.spot.model import Catalog
+from engines.spot.model import Catalog, PoolKey
 from engines.spot.offerings import Offerings, RejectionCode
-from engines.spot.risk import get_strategy
+from engines.spot.risk import RiskStrategy, get_strategy
 
 MAX_EXCLUDED_REPORTED = 20  # keep the state well under Step Functions' 256 KB
 # The exclusions this workflow makes and reports: the hive mind's flags and the interrupted pool itself.
@@ -33,10 +35,40 @@ class Market(Protocol):
 
 
 @dataclass(frozen=True)
+class ModelScores:
+    """A registry model's probabilities for a region's pools at one price snapshot."""
+
+    model_id: str
+    probabilities: Mapping[PoolKey, float]
+
+
+class RiskModels(Protocol):
+    """The model registry as choices see it: the active model and the shadow candidate, if any."""
+
+    def active(self, region: str, at: int, now: int) -> ModelScores | None: ...
+    def shadow(self, region: str, at: int, now: int) -> ModelScores | None: ...
+    def record_shadow(self, entry: ShadowEntry) -> None: ...
+
+
+class NoModels:
+    """No registry wired (tests, the CLI): every choice uses the heuristic."""
+
+    def active(self, region: str, at: int, now: int) -> ModelScores | None:
+        return None
+
+    def shadow(self, region: str, at: int, now: int) -> ModelScores | None:
+        return None
+
+    def record_shadow(self, entry: ShadowEntry) -> None:
+        return None
+
+
+@dataclass(frozen=True)
 class ChooseDeps:
     registry: Registry
     hive: HiveMind
     market: Market
+    models: RiskModels = field(default_factory=NoModels)
 
 
 def _zones(group: NodeGroup | None, state: DrainState) -> tuple[Zone, ...]:
@@ -65,11 +97,18 @@ def choose(state: DrainState, deps: ChooseDeps, now: int) -> Replacement:
         capacity_type=state.capacity_type,
         zones=_zones(node_group(deps.registry, state), state),
     )
-    choice = choose_replacement(request, offerings, deps.market.catalog, hive, get_strategy(), at)
+    active = deps.models.active(state.region, at, now)
+    choice = choose_replacement(request, offerings, deps.market.catalog, hive, _strategy(active), at)
+    candidate = deps.models.shadow(state.region, at, now)
+    if candidate is not None:  # scored beside the active model, stored, never deciding
+        shadow = choose_replacement(request, offerings, deps.market.catalog, hive, _strategy(candidate), at)
+        deps.models.record_shadow(_shadow_entry(state.region, at, active, choice, candidate, shadow))
+    model_id = active.model_id if active else HEURISTIC
     ours = [r.describe() for r in choice.rejections if r.code in _OURS]
     excluded = sum(1 for v in hive.values() if v.exclude)
     reasons = [
         *choice.reasons,
+        f"risk model {model_id}" if active else f"risk: {HEURISTIC} (no model active in the registry)",
         f"{len(hive)} pool(s) flagged in {state.region}, {excluded} excluded for this tenant; "
         f"Spot prices as of {iso(at)}",
         deps.market.price_age(state.region, now).reason,
@@ -82,4 +121,41 @@ def choose(state: DrainState, deps: ChooseDeps, now: int) -> Replacement:
         hourly_price=choice.hourly_price,
         reasons=reasons,
         excluded=ours[:MAX_EXCLUDED_REPORTED],
+        model=model_id,
+    )
+
+
+def _strategy(scores: ModelScores | None) -> RiskStrategy:
+    if scores is None:
+        return get_strategy()
+    return get_strategy("model", {"probabilities": scores.probabilities, "model": scores.model_id})
+
+
+def _pool(choice: ReplacementChoice) -> str:
+    return f"{choice.instance_type}@{choice.zone_key}" if choice.capacity_type == "spot" else ""
+
+
+def _risk(scores: ModelScores | None, choice: ReplacementChoice) -> float | None:
+    if scores is None or choice.capacity_type != "spot":
+        return None
+    return scores.probabilities.get(PoolKey(choice.instance_type, choice.zone_key))
+
+
+def _shadow_entry(
+    region: str,
+    at: int,
+    active: ModelScores | None,
+    choice: ReplacementChoice,
+    candidate: ModelScores,
+    shadow: ReplacementChoice,
+) -> ShadowEntry:
+    return ShadowEntry(
+        at=at,
+        region=region,
+        active=active.model_id if active else HEURISTIC,
+        candidate=candidate.model_id,
+        active_pool=_pool(choice),
+        candidate_pool=_pool(shadow),
+        active_risk=_risk(candidate, choice),  # both picks judged by the candidate's and the outcome's eyes
+        candidate_risk=_risk(candidate, shadow),
     )

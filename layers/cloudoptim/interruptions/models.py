@@ -23,6 +23,7 @@ class Replacement(BaseModel):
     hourly_price: float | None = None
     reasons: list[str] = []
     excluded: list[str] = []  # pools left out by the hive mind or as the interrupted pool
+    model: str = "heuristic"  # the registry's active model id that scored the risks, or "heuristic"
 
 
 class Launch(BaseModel):

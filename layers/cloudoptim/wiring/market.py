@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cloudoptim.adapters.day_zero import load_day_zero
+from cloudoptim.adapters.day_zero import DayZeroData, load_day_zero
 from cloudoptim.adapters.market import DayZeroMarket
 from cloudoptim.adapters.stored_market import StoredMarket
 from cloudoptim.interruptions.choose import Market
@@ -10,8 +10,8 @@ from cloudoptim.settings import PricesSettings
 from cloudoptim.wiring.prices import price_table
 
 
-def market(settings: PricesSettings) -> Market:
-    data = load_day_zero()
+def market(settings: PricesSettings, data: DayZeroData | None = None) -> Market:
+    data = data or load_day_zero()
     if settings.prices_table is None:
         return DayZeroMarket(data)
     return StoredMarket(price_table(settings), data)

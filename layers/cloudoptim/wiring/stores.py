@@ -10,6 +10,7 @@ from cloudoptim.adapters.aws.audit import DynamoAuditLog
 from cloudoptim.adapters.aws.ec2 import CustomerEc2, Ec2PoolLocator
 from cloudoptim.adapters.aws.hive_mind import DynamoHiveMind
 from cloudoptim.adapters.aws.idempotency import DynamoIdempotency
+from cloudoptim.adapters.aws.models import DynamoRegistryState, DynamoShadowLog, S3Artifacts
 from cloudoptim.adapters.aws.registry import DynamoRegistry
 from cloudoptim.adapters.aws.secrets import SecretsExternalIds
 from cloudoptim.adapters.aws.sqs import SqsRedelivery
@@ -21,7 +22,9 @@ from cloudoptim.settings import (
     HiveMindSettings,
     IdempotencySettings,
     IngestSettings,
+    ModelSettings,
     RegistrySettings,
+    ValidateSettings,
 )
 
 
@@ -68,3 +71,15 @@ def customer_ec2(settings: AwsSettings) -> CustomerEc2:
 
 def pool_locator(settings: AwsSettings) -> Ec2PoolLocator:
     return Ec2PoolLocator(sessions(settings), settings.endpoint_url)
+
+
+def model_artifacts(settings: ModelSettings | ValidateSettings) -> S3Artifacts:
+    return S3Artifacts(client(settings, "s3"), settings.model_bucket or "")
+
+
+def model_registry(settings: ModelSettings) -> DynamoRegistryState:
+    return DynamoRegistryState(client(settings, "dynamodb"), settings.registry_table)
+
+
+def shadow_log(settings: ModelSettings) -> DynamoShadowLog:
+    return DynamoShadowLog(client(settings, "dynamodb"), settings.registry_table)

@@ -1,0 +1,1 @@
+"""The model registry: upload, validate in isolation, activate, roll back, shadow-score and retrain risk models."""

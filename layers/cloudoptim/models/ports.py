@@ -1,0 +1,108 @@
+"""What the registry needs from storage, and the records it keeps. No SDK here: adapters implement the ports.
+
+One registry document (`RegistryState`) holds every model's record, the active model, the rollback history and
+the shadow candidate; it is written with a version check so concurrent writers never lose each other's change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import Protocol
+
+from pydantic import BaseModel, ConfigDict, Field
+
+HEURISTIC = "heuristic"  # what choices name when no model is active
+
+
+class ModelStatus(StrEnum):
+    UPLOADED = "uploaded"  # stored, not yet validated: never scores
+    VALIDATED = "validated"  # passed every check: may be activated or shadowed
+    REJECTED = "rejected"  # failed a check: kept for the record, never used
+
+
+class CheckResult(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str
+    passed: bool
+    detail: str
+
+
+class ModelRecord(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str
+    name: str
+    sha256: str
+    region: str
+    trained_until: str
+    uploaded_at: int
+    uploaded_by: str
+    status: ModelStatus = ModelStatus.UPLOADED
+    checks: tuple[CheckResult, ...] = ()
+    reason: str = ""  # why it was rejected, or which evaluation promoted it
+
+
+class RegistryEvent(BaseModel):
+    """One change of what scores choices, for the operator's history."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    at: int
+    actor: str
+    action: str  # activate, rollback, shadow, promote
+    model_id: str  # the model active (or shadowed) after the change, or "heuristic"
+
+
+class RegistryState(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    version: int = 0  # 0: never written
+    models: dict[str, ModelRecord] = Field(default_factory=dict)
+    active: str | None = None
+    previous: tuple[str | None, ...] = ()  # earlier active models, newest last: what rollback restores
+    shadow: str | None = None
+    events: tuple[RegistryEvent, ...] = ()
+
+    @property
+    def active_id(self) -> str:
+        return self.active or HEURISTIC
+
+
+class ArtifactStore(Protocol):
+    """The artifact files of each model, by id (S3 in AWS). Writing the same id twice writes the same bytes."""
+
+    def put(self, model_id: str, files: Mapping[str, bytes]) -> None: ...
+    def get(self, model_id: str) -> dict[str, bytes]: ...
+
+
+class RegistryStore(Protocol):
+    """The registry document (a DynamoDB item in AWS)."""
+
+    def load(self) -> RegistryState: ...
+
+    def save(self, state: RegistryState, expected_version: int) -> None:
+        """Write `state` (whose version is expected_version + 1) only if the stored version is still
+        `expected_version`; RegistryConflictError otherwise."""
+        ...
+
+
+class ShadowEntry(BaseModel):
+    """One live choice scored by the active model and, without deciding, by the shadow candidate."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    at: int
+    region: str
+    active: str  # model id or "heuristic"
+    candidate: str
+    active_pool: str  # "instance_type@zone" of what was chosen, "" when On-Demand was
+    candidate_pool: str
+    active_risk: float | None
+    candidate_risk: float | None
+
+
+class ShadowLog(Protocol):
+    def record(self, entry: ShadowEntry) -> None: ...
+    def entries(self, candidate: str) -> list[ShadowEntry]: ...
