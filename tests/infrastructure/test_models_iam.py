@@ -43,7 +43,8 @@ def test_the_artifact_bucket_is_private_encrypted_versioned_and_tls_only(saas: S
     assert bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"] == {
         "SSEAlgorithm": "AES256"
     }
-    [policy] = saas.resources("AWS::S3::BucketPolicy").values()
+    [policy] = [p for p in saas.resources("AWS::S3::BucketPolicy").values()
+                if p["Properties"]["Bucket"] == {"Ref": "ModelArtifacts"}]  # fmt: skip
     denies = [s for s in policy["Properties"]["PolicyDocument"]["Statement"] if s["Effect"] == "Deny"]
     assert any(s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}} for s in denies)
 
