@@ -23,6 +23,7 @@ class Replacement(BaseModel):
     hourly_price: float | None = None
     reasons: list[str] = []
     excluded: list[str] = []  # pools left out by the hive mind or as the interrupted pool
+    model: str = "heuristic"  # the risk model's id behind the choice, `heuristic` when none is active
 
 
 class Launch(BaseModel):
