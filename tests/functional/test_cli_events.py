@@ -90,7 +90,7 @@ def test_ingest_takes_the_same_decision(capsys: pytest.CaptureFixture[str], name
              for i in d["instance_ids"]}  # fmt: skip
     assert shown == acting
     w = world()
-    assert handle(sqs_batch(event), Root(w.ingest_deps(), POLICY), NOW_EPOCH) == {"batchItemFailures": []}
+    assert handle(sqs_batch(event), Root(w.ingest_deps(), POLICY, w.redelivery), NOW_EPOCH) == {"batchItemFailures": []}
     started = {payload["instance_id"] for payload in w.executions.started.values()}
     assert started == acting & {"i-0b662ef9931388ba0"}  # the one instance the registry knows
     assert bool(w.hive.writes) == ("drain_now" in EXPECTED[name][0].values())
