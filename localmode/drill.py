@@ -22,9 +22,11 @@ from localmode.drill_report import (
     TERMINAL,
     DrillFacts,
     Timeline,
+    cpu_ms_per_notice,
     drained_at,
     execution_times,
     ingest_starts,
+    models_used,
     outcomes,
     summarise,
 )
@@ -92,7 +94,7 @@ class DrillRun:
         finally:
             restore()
             reclaimer.stop()
-        report = self._report(plan, baseline, statuses, self.clock() - began)
+        report = self._report(plan, baseline, statuses, self.clock() - began, began)
         return {**report, "instances_reclaimed": reclaimer.reclaimed}
 
     def _registry_client(self) -> Any:
@@ -234,7 +236,9 @@ class DrillRun:
         )["Attributes"]
         return int(attributes["ApproximateNumberOfMessages"])
 
-    def _report(self, plan: DrillPlan, baseline: _Baseline, statuses: dict[str, str], seconds: float) -> dict[str, Any]:
+    def _report(
+        self, plan: DrillPlan, baseline: _Baseline, statuses: dict[str, str], seconds: float, began: float
+    ) -> dict[str, Any]:
         journal = self.stack.aws.journal
         wanted = set(self.timeline.put_at)
         self.timeline.ingest_at = {k: v for k, v in ingest_starts(journal.records("ingest")).items() if k in wanted}
@@ -263,6 +267,8 @@ class DrillRun:
             "hive_mind_flags": self._flags(),
             "dlq_messages": self._dlq_messages(),
             "latency_ms": counted["latency_ms"],
+            "cpu_ms_per_notice": cpu_ms_per_notice(journal.records(), began, len(wanted)),
+            "model": models_used(journal.records("choose_replacement")),
             "duration_seconds": round(seconds, 1),
         }
 

@@ -148,3 +148,20 @@ def summarise(facts: DrillFacts) -> dict[str, Any]:
         "hostile_started": len(facts.hostile_ids & set(facts.statuses)),
         "latency_ms": timeline.latency_ms(),
     }
+
+
+def cpu_ms_per_notice(records: Iterable[Invocation], since: float, notices: int) -> float | None:
+    """CPU time of every function invocation that started since `since`, per unique notice (moto's in-process work
+    for the functions' own calls included: an upper bound of what the Lambda code costs)."""
+    if notices <= 0:
+        return None
+    total = sum(r.cpu_seconds for r in records if r.started >= since)
+    return round(total * 1000 / notices, 1)
+
+
+def models_used(records: Iterable[Invocation]) -> str | None:
+    """The risk model the replacement choices used (`heuristic` when none was active); several joined by `,`."""
+    found = sorted(
+        {str(r.result.get("model") or "heuristic") for r in records if not r.errored and isinstance(r.result, dict)}
+    )
+    return ",".join(found) if found else None

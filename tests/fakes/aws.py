@@ -27,6 +27,7 @@ from cloudoptim.interruptions.ports import (
     Launched,
     LaunchSpec,
     NodeRecord,
+    RegionHive,
     TenantRecord,
 )
 from cloudoptim.tenancy.external_id import new_external_id
@@ -37,6 +38,7 @@ __all__ = [
     "FakeAudit",
     "FakeBusPolicy",
     "FakeCloud",
+    "FakeEscalations",
     "FakeExecutions",
     "FakeExternalIds",
     "FakeHiveMind",
@@ -130,11 +132,20 @@ class FakeHiveMind(_Faulty):
 
     items: dict[tuple[str, str], Flag] = field(default_factory=dict)
     writes: list[tuple[Flag, str, str]] = field(default_factory=list)
+    recorded: dict[tuple[str, str], Flag] = field(default_factory=dict)  # (pool, event id) -> record
 
     def flag(self, flag: Flag, event_id: str, kind: str) -> None:
         self._check("flag")
         self.items[(flag.pool.key, flag.tenant_id)] = flag
         self.writes.append((flag, event_id, kind))
+
+    def record(self, record: Flag, event_id: str) -> None:
+        self._check("record")
+        self.recorded[(record.pool.key, event_id)] = record
+
+    def records_for_pool(self, pool: HivePool, now: int) -> Sequence[Flag]:
+        self._check("records_for_pool")
+        return active_flags((r for r in self.recorded.values() if r.pool == pool), now)
 
     def flags_for_pool(self, pool: HivePool, now: int) -> Sequence[Flag]:
         self._check("flags_for_pool")
@@ -143,6 +154,20 @@ class FakeHiveMind(_Faulty):
     def active_flags(self, region: str, now: int) -> Sequence[Flag]:
         self._check("active_flags")
         return active_flags((f for f in self.items.values() if f.pool.region == region), now)
+
+    def in_region(self, region: str, now: int) -> RegionHive:
+        self._check("in_region")
+        records = active_flags((r for r in self.recorded.values() if r.pool.region == region), now)
+        return RegionHive(tuple(self.active_flags(region, now)), records)
+
+
+@dataclass
+class FakeEscalations(_Faulty):
+    pools: list[HivePool] = field(default_factory=list)
+
+    def confirmed(self, pool: HivePool) -> None:
+        self._check("confirmed")
+        self.pools.append(pool)
 
 
 @dataclass

@@ -16,7 +16,7 @@ from cloudoptim.interruptions.execution import iso
 from cloudoptim.interruptions.launch import LaunchDeps
 from cloudoptim.interruptions.outcome import RecordDeps
 from cloudoptim.interruptions.ports import NodeGroup
-from engines.interruption.hive import HivePool, new_flag
+from engines.interruption.hive import HivePool, new_flag, new_record
 from functions.choose_replacement import handler as choose_fn
 from functions.cordon_node import handler as cordon_fn
 from functions.evict_pods import handler as evict_fn
@@ -66,7 +66,9 @@ def test_choice_avoids_the_interrupted_and_its_own_flagged_pools_and_uses_a_node
 def test_another_customers_single_flag_adds_risk_without_steering_the_choice(market: DayZeroMarket) -> None:
     w = world()
     first = chosen(w, market)["replacement"]
-    w.hive.flag(new_flag(HivePool("us-east-1", first["az_id"], first["instance_type"]), "other", NOW - 60), "e", "k")
+    pool = HivePool("us-east-1", first["az_id"], first["instance_type"])
+    w.hive.flag(new_flag(pool, "other", NOW - 60), "e", "k")
+    w.hive.record(new_record(pool, "other", NOW - 60), "e")  # ingest writes both; the record is what counts
     second = chosen(w, market)["replacement"]
     assert not any("hive mind" in e for e in second["excluded"])
     if (second["instance_type"], second["az_id"]) == (first["instance_type"], first["az_id"]):

@@ -12,8 +12,9 @@ from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingErro
 
 from cloudoptim.errors import AccessDeniedError, TransientAwsError
 from cloudoptim.interruptions.batch import ingest_message
-from engines.interruption.hive import HivePool, new_flag
+from engines.interruption.hive import HivePool, new_flag, new_record
 from functions.ingest.handler import Root, handle
+from tests.fakes.aws import FakeEscalations
 from tests.support.pipeline import (
     INSTANCE,
     POLICY,
@@ -154,13 +155,30 @@ def test_every_message_failing_raises_so_the_whole_batch_is_retried() -> None:
     assert w.idempotency.claims == {}
 
 
-def test_escalation_reaches_confirmed_risky_with_three_customers() -> None:
+def test_escalation_reaches_confirmed_risky_with_three_customers_and_hands_the_pool_over() -> None:
     w = world()
     pool = HivePool("us-east-1", "use1-az4", "m5.xlarge")
-    for tenant in ("t2", "t3"):
-        w.hive.flag(new_flag(pool, tenant, T0 - 600), "e", "interruption")
-    [result] = ingest_message(json.dumps(spot_warning()), "m", w.ingest_deps(), POLICY, NOW)
+    # interrupted 45 and 40 minutes ago: their 30-minute flags are gone, their records still count
+    for tenant, ago in (("t2", 2700), ("t3", 2400)):
+        w.hive.record(new_record(pool, tenant, NOW - ago), f"e-{tenant}")
+    escalations = FakeEscalations()
+    deps = replace(w.ingest_deps(), escalations=escalations)
+    [result] = ingest_message(json.dumps(spot_warning()), "m", deps, POLICY, NOW)
     assert result.escalation is not None and result.escalation.level == "CONFIRMED_RISKY"
+    assert result.escalation.customers == 3 and result.escalation.interruptions == 3
+    assert escalations.pools == [pool]
+
+
+def test_two_customers_are_uncertain_and_nothing_is_handed_over() -> None:
+    w = world()
+    pool = HivePool("us-east-1", "use1-az4", "m5.xlarge")
+    w.hive.record(new_record(pool, "t2", NOW - 3000), "e-t2")
+    w.hive.record(new_record(pool, "t9", NOW - 3700), "e-t9")  # outside the 60-minute window
+    escalations = FakeEscalations()
+    deps = replace(w.ingest_deps(), escalations=escalations)
+    [result] = ingest_message(json.dumps(spot_warning()), "m", deps, POLICY, NOW)
+    assert result.escalation is not None and result.escalation.level == "UNCERTAIN"
+    assert escalations.pools == []
 
 
 def test_expired_flags_do_not_escalate() -> None:

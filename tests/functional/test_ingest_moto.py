@@ -23,7 +23,7 @@ from cloudoptim.adapters.aws.stepfunctions import SfnExecutions
 from cloudoptim.adapters.aws.sts import StsSessions, session_policy
 from cloudoptim.errors import AccessDeniedError, AwsAdapterError, TransientAwsError
 from cloudoptim.interruptions.ports import Claim
-from engines.interruption.hive import HivePool, new_flag
+from engines.interruption.hive import HivePool, new_flag, new_record
 from functions.ingest import handler as ingest_fn
 from tests.fakes.aws import FakeExternalIds
 from tests.support.moto_lambda import in_process_lambdas
@@ -71,11 +71,18 @@ def test_flag_item_carries_the_ttl_and_expired_items_are_ignored(deployed: Deplo
     assert hive().escalation(POOL, now).level == "NORMAL"
 
 
-def test_escalation_from_the_table(deployed: Deployed) -> None:
+def test_escalation_from_the_records_in_the_table(deployed: Deployed) -> None:
     now = int(time.time())
-    for tenant in ("a", "b", "c"):
-        hive().flag(new_flag(POOL, tenant, now - 120), "e", "interruption")
-    assert hive().escalation(POOL, now).level == "CONFIRMED_RISKY"
+    for tenant in ("a", "b"):
+        hive().flag(new_flag(POOL, tenant, now - 120), "e", "interruption")  # flags alone do not escalate
+    assert hive().escalation(POOL, now).level == "NORMAL"
+    for tenant, ago in (("a", 3000), ("b", 2400), ("c", 120), ("c", 60)):
+        hive().record(new_record(POOL, tenant, now - ago), f"e-{tenant}-{ago}")
+    level = hive().escalation(POOL, now)
+    assert (level.level, level.customers, level.interruptions) == ("CONFIRMED_RISKY", 3, 4)
+    assert {f.tenant_id for f in hive().flags_for_pool(POOL, now)} == {"a", "b"}  # records are not flags
+    seen = hive().in_region("us-east-1", now)
+    assert {f.tenant_id for f in seen.flags} == {"a", "b"} and len(seen.records) == 4
 
 
 def test_idempotency_claims_once_releases_and_takes_over_abandoned_claims(deployed: Deployed) -> None:
@@ -104,8 +111,10 @@ def test_ingest_starts_once_and_flags_with_ttl(deployed: Deployed) -> None:
     event = spot_warning(at=now)
     assert ingest_fn.handler(sqs_batch(event, event), None) == {"batchItemFailures": []}
     assert started() == [event["id"]]
-    [flag] = list(tables.hive_mind_model("HiveMind").scan())
+    flag, record = sorted(tables.hive_mind_model("HiveMind").scan(), key=lambda i: i.tenant_id.startswith("RECORD#"))
     assert (flag.pool, flag.expires_at, flag.kind) == (POOL.key, now + 1800, "interruption")
+    # one record for the delivered twice notice, kept a week for the feedback
+    assert (record.tenant_id, record.expires_at) == (f"RECORD#{TENANT}#{event['id']}", now + 7 * 86400)
     claims = {c.id: c.status for c in tables.idempotency_model("Idempotency").scan()}
     instance = event["detail"]["instance-id"]
     assert claims == {
@@ -128,7 +137,7 @@ def test_unknown_instance_is_located_in_the_customer_account_and_flagged(deploye
                                  MaxCount=1)["Instances"][0]["InstanceId"]  # fmt: skip
     ingest_fn.handler(sqs_batch(spot_warning(instance=instance, at=int(time.time()))), None)
     assert started() == []
-    [flag] = list(tables.hive_mind_model("HiveMind").scan())
+    [flag] = [i for i in tables.hive_mind_model("HiveMind").scan() if not i.tenant_id.startswith("RECORD#")]
     # the account resolves to its tenant with one keyed read; the flag counts that customer once
     assert (flag.pool, flag.tenant_id) == ("us-east-1#use1-az2#c5.large", TENANT)
 

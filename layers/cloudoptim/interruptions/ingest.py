@@ -17,6 +17,7 @@ from cloudoptim.interruptions.execution import ExecutionInput, iso
 from cloudoptim.interruptions.notices import ReceivedNotice
 from cloudoptim.interruptions.ports import (
     Claim,
+    Escalations,
     Executions,
     HiveMind,
     Idempotency,
@@ -26,7 +27,7 @@ from cloudoptim.interruptions.ports import (
     TenantRecord,
 )
 from engines.interruption.events import Classification, ClassifyPolicy, classify, refusal
-from engines.interruption.hive import Escalation, HivePool, escalation, new_flag
+from engines.interruption.hive import Escalation, HivePool, escalation, new_flag, new_record
 
 Status = Literal["started", "duplicate", "ignored", "unknown-instance", "rejected"]
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
@@ -44,6 +45,7 @@ class IngestDeps:
     idempotency: Idempotency
     executions: Executions
     locator: PoolLocator
+    escalations: Escalations | None = None  # None: the level is reported, nothing proactive follows
 
 
 @dataclass(frozen=True)
@@ -213,9 +215,15 @@ def _flag(
 ) -> Escalation | None:
     if not decided.flag_pool:
         return None
-    flag = new_flag(pool, tenant_id, received.notice.event_time, policy.hive_mind_ttl_seconds)
-    deps.hive.flag(flag, received.event_id, decided.kind or "")
-    return escalation(deps.hive.flags_for_pool(pool, now), pool, now)
+    event_time = received.notice.event_time
+    deps.hive.flag(new_flag(pool, tenant_id, event_time, policy.hive_mind_ttl_seconds), received.event_id,
+                   decided.kind or "")  # fmt: skip
+    deps.hive.record(new_record(pool, tenant_id, event_time), received.event_id)
+    level = escalation(deps.hive.records_for_pool(pool, now), pool, now)
+    if level.level == "CONFIRMED_RISKY" and deps.escalations is not None:
+        # handed over, not done here: ingest claims, resolves, flags and starts, and nothing more
+        deps.escalations.confirmed(pool)
+    return level
 
 
 def _execution_input(

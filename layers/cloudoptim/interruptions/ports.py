@@ -93,9 +93,31 @@ class Registry(Protocol):
 
 
 class HiveMind(Protocol):
+    """Flags (30 minutes) and interruption records (engines.interruption.hive.RECORD_TTL_SECONDS) per pool."""
+
     def flag(self, flag: Flag, event_id: str, kind: str) -> None: ...
+    def record(self, record: Flag, event_id: str) -> None:
+        """One interruption, one item (a customer's second interruption is a second record)."""
+        ...
+
     def flags_for_pool(self, pool: HivePool, now: int) -> Sequence[Flag]: ...
+    def records_for_pool(self, pool: HivePool, now: int) -> Sequence[Flag]: ...
     def active_flags(self, region: str, now: int) -> Sequence[Flag]: ...
+    def in_region(self, region: str, now: int) -> RegionHive:
+        """A region's live flags and records in one read (what a replacement choice weighs)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class RegionHive:
+    flags: tuple[Flag, ...]
+    records: tuple[Flag, ...]
+
+
+class Escalations(Protocol):
+    """Hands a pool that reached CONFIRMED_RISKY to the proactive rebalancing, without waiting for it."""
+
+    def confirmed(self, pool: HivePool) -> None: ...
 
 
 class Claim(StrEnum):

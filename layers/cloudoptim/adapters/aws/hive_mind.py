@@ -1,5 +1,9 @@
-"""Hive-mind flags in DynamoDB: one item per (pool, tenant); readers drop items with `expires_at <= now`
-because DynamoDB deletes TTL items lazily."""
+"""Hive-mind flags and interruption records in DynamoDB; readers drop items with `expires_at <= now` because
+DynamoDB deletes TTL items lazily.
+
+Flags: one item per (pool, tenant), sort key the tenant. Records: one item per interruption, sort key
+`RECORD#<tenant>#<event id>` (tenant ids hold no `#`), in the same partition so one Query reads a pool's escalation.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,10 @@ from pynamodb.exceptions import PynamoDBException
 
 from cloudoptim.adapters.aws._dynamo import dynamo_error
 from cloudoptim.adapters.aws.tables import HiveMindItem
+from cloudoptim.interruptions.ports import RegionHive
 from engines.interruption.hive import Escalation, Flag, HivePool, active_flags, escalation
+
+RECORD_PREFIX = "RECORD#"
 
 
 class DynamoHiveMind:
@@ -31,25 +38,63 @@ class DynamoHiveMind:
         except PynamoDBException as exc:
             raise dynamo_error(exc, f"HiveMind put {flag.pool.key}") from exc
 
+    def record(self, record: Flag, event_id: str) -> None:
+        item = self._model(
+            record.pool.key,
+            f"{RECORD_PREFIX}{record.tenant_id}#{event_id}",
+            region=record.pool.region,
+            expires_at=record.expires_at,
+            flagged_at=record.flagged_at,
+            event_id=event_id,
+            kind="interruption",
+        )
+        try:
+            item.save()  # a redelivered notice rewrites its own record: still one
+        except PynamoDBException as exc:
+            raise dynamo_error(exc, f"HiveMind put record {record.pool.key}") from exc
+
+    def _split(self, items: Iterable[HiveMindItem], now: int, records: bool) -> list[Flag]:
+        found = []
+        for i in items:
+            is_record = i.tenant_id.startswith(RECORD_PREFIX)
+            if is_record != records:
+                continue
+            tenant = i.tenant_id.split("#")[1] if is_record else i.tenant_id
+            found.append(Flag(HivePool.parse(i.pool), tenant, int(i.flagged_at), int(i.expires_at)))
+        return list(active_flags(found, now))
+
     def _flags(self, items: Iterable[HiveMindItem], now: int) -> list[Flag]:
-        flags = (Flag(HivePool.parse(i.pool), i.tenant_id, int(i.flagged_at), int(i.expires_at)) for i in items)
-        return list(active_flags(flags, now))
+        return self._split(items, now, records=False)
+
+    def records_for_pool(self, pool: HivePool, now: int) -> list[Flag]:
+        model = self._model
+        condition = model.tenant_id.startswith(RECORD_PREFIX)
+        try:
+            items = model.query(pool.key, condition, filter_condition=model.expires_at > now)
+            return self._split(items, now, records=True)
+        except PynamoDBException as exc:
+            raise dynamo_error(exc, f"HiveMind query records {pool.key}") from exc
 
     def flags_for_pool(self, pool: HivePool, now: int) -> list[Flag]:
         model = self._model
         try:
+            # one partition holds the pool's flags and records: the records are dropped here
             return self._flags(model.query(pool.key, filter_condition=model.expires_at > now), now)
         except PynamoDBException as exc:
             raise dynamo_error(exc, f"HiveMind query {pool.key}") from exc
 
     def active_flags(self, region: str, now: int) -> list[Flag]:
-        """Every unexpired flag of a region: one Query of the `ByRegion` index (region, expires_at > now)."""
+        return list(self.in_region(region, now).flags)
+
+    def in_region(self, region: str, now: int) -> RegionHive:
+        """Every unexpired flag and record of a region: one Query of the `ByRegion` index (expires_at > now)."""
         model = self._model
         try:
-            return self._flags(model.by_region.query(region, model.expires_at > now), now)
+            items = list(model.by_region.query(region, model.expires_at > now))
         except PynamoDBException as exc:
             raise dynamo_error(exc, f"HiveMind query {region}") from exc
+        return RegionHive(tuple(self._split(items, now, False)), tuple(self._split(items, now, True)))
 
     def escalation(self, pool: HivePool, now: int) -> Escalation:
-        """S6 escalation of a pool from the flags the table still holds."""
-        return escalation(self.flags_for_pool(pool, now), pool, now)
+        """S6 escalation of a pool from its interruption records of the last 60 minutes."""
+        return escalation(self.records_for_pool(pool, now), pool, now)

@@ -1,0 +1,146 @@
+"""RebalancePool: when a pool is CONFIRMED_RISKY, every other customer running there moves out first, as its
+cluster's policy allows (engines.interruption.proactive decides; this module reads, claims and acts).
+
+A node is "already being drained" when its replace guard (`INSTANCE#<id>#replace`, the one ingest takes) is held:
+the guard is claimed for each candidate, so a notice arriving at the same moment and this rebalance never both act;
+guards of nodes that end up not started are given back at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from cloudoptim.interruptions.execution import ExecutionInput, iso
+from cloudoptim.interruptions.ingest import execution_name
+from cloudoptim.interruptions.ports import Claim, Executions, HiveMind, Idempotency, NodeRecord
+from cloudoptim.tenancy.policy import ClusterPolicy
+from engines.interruption.hive import ESCALATION_WINDOW_SECONDS, Escalation, HivePool, escalation
+from engines.interruption.proactive import ClusterStance, PoolNode, ProactiveDecision, plan_proactive
+
+
+class PoolNodes(Protocol):
+    """Every registered node running in a pool, whichever tenant owns it (the registry's pool index)."""
+
+    def nodes_in_pool(self, pool: HivePool) -> Sequence[NodeRecord]: ...
+
+
+class ClusterPolicies(Protocol):
+    def policy(self, tenant_id: str, cluster: str) -> ClusterPolicy: ...
+
+
+class Recommendations(Protocol):
+    def recommend(self, tenant_id: str, key: str, body: Mapping[str, object], now: int) -> bool:
+        """Store a recommendation once per key; False when it was already there."""
+        ...
+
+
+@dataclass(frozen=True)
+class RebalanceDeps:
+    hive: HiveMind
+    nodes: PoolNodes
+    policies: ClusterPolicies
+    idempotency: Idempotency
+    executions: Executions
+    recommendations: Recommendations
+
+
+@dataclass(frozen=True)
+class RebalanceResult:
+    escalation: Escalation
+    decisions: tuple[ProactiveDecision, ...]
+    started: tuple[str, ...]  # execution names
+    recommended: tuple[str, ...]  # recommendation keys written
+
+
+def rebalance_pool(
+    pool: HivePool, deps: RebalanceDeps, now: int, wait_seconds: int = 5, guard_ttl_seconds: int = 3600
+) -> RebalanceResult:
+    records = deps.hive.records_for_pool(pool, now)
+    level = escalation(records, pool, now)
+    interrupted = frozenset(r.tenant_id for r in records if now - r.flagged_at < ESCALATION_WINDOW_SECONDS)
+    found = {n.instance_id: n for n in deps.nodes.nodes_in_pool(pool)}
+    candidates = [n for n in found.values() if n.tenant_id not in interrupted]
+    guards = {i: f"INSTANCE#{i}#replace" for i in sorted(n.instance_id for n in candidates)}
+    owner = execution_name(f"hive-{pool.key}-{now}")
+    confirmed = level.level == "CONFIRMED_RISKY"
+    # a guard held by someone else: the node is already being replaced or drained
+    taken = {i for i, key in guards.items() if _take(deps, key, now, guard_ttl_seconds, owner)} if confirmed else set()
+    draining = frozenset(guards) - taken if confirmed else frozenset()
+    stances = _stances(list(found.values()), deps, now)
+    nodes = [PoolNode(n.tenant_id, n.cluster, n.instance_id, n.node_name) for n in found.values()]
+    decisions = plan_proactive(level, nodes, stances, interrupted, draining)
+    started = []
+    for decision in decisions:
+        instance = decision.node.instance_id
+        if decision.action == "start":
+            name = _start(found[instance], decision, guards[instance], owner, deps, now, wait_seconds)
+            started.append(name)
+        elif instance in taken:  # not ours to act on after all: the guard goes back at once
+            deps.idempotency.release(guards[instance], owner=owner)
+    recommended = _recommend(level, decisions, deps, now)
+    return RebalanceResult(level, decisions, tuple(started), recommended)
+
+
+def _take(deps: RebalanceDeps, key: str, now: int, ttl: int, owner: str) -> bool:
+    return deps.idempotency.claim(key, now, ttl, owner=owner) is Claim.TAKEN
+
+
+def _stances(nodes: Sequence[NodeRecord], deps: RebalanceDeps, now: int) -> dict[tuple[str, str], ClusterStance]:
+    counts: dict[tuple[str, str], int] = {}
+    for node in nodes:
+        counts[(node.tenant_id, node.cluster)] = counts.get((node.tenant_id, node.cluster), 0) + 1
+    stances = {}
+    for (tenant, cluster), count in counts.items():
+        policy = deps.policies.policy(tenant, cluster)
+        # a percentage budget applies to the cluster's nodes in this pool: never more than it allows cluster-wide
+        stances[(tenant, cluster)] = ClusterStance(
+            policy.automation.spot, policy.windows_open_at(now), policy.disruption_budget.max_nodes, count
+        )
+    return stances
+
+
+def _start(
+    node: NodeRecord, decision: ProactiveDecision, guard: str, owner: str, deps: RebalanceDeps, now: int, wait: int
+) -> str:
+    name = execution_name(f"hive-{node.instance_id}-{now}")
+    payload = ExecutionInput.model_validate(
+        {
+            "event_id": name, "kind": "rebalance", "event_time": iso(now), "tenant_id": node.tenant_id,
+            "cluster": node.cluster, "node_name": node.node_name, "instance_id": node.instance_id,
+            "region": node.region, "availability_zone": node.availability_zone, "az_id": node.az_id,
+            "instance_type": node.instance_type, "capacity_type": node.capacity_type, "node_group": node.node_group,
+            "wait_seconds": wait, "claims": (guard,), "claim_owner": owner,
+        }
+    )  # fmt: skip
+    try:
+        deps.executions.start(name, payload.wire())
+    except Exception:
+        deps.idempotency.release(guard, owner=owner)
+        raise
+    deps.idempotency.complete(guard)
+    return name
+
+
+def _recommend(
+    level: Escalation, decisions: Sequence[ProactiveDecision], deps: RebalanceDeps, now: int
+) -> tuple[str, ...]:
+    """One recommendation per cluster, with the evidence (counts and window; no other customer's identity)."""
+    by_cluster: dict[tuple[str, str], list[ProactiveDecision]] = {}
+    for d in decisions:
+        if d.action == "recommend":
+            by_cluster.setdefault((d.node.tenant_id, d.node.cluster), []).append(d)
+    written = []
+    for (tenant, cluster), items in sorted(by_cluster.items()):
+        key = execution_name(f"hive-{level.pool.key}-{cluster}-{level.expires_at or now}")
+        body = {
+            "kind": "proactive-rebalance", "cluster": cluster, "pool": level.pool.key, "level": level.level,
+            "evidence": {"customers": level.customers, "interruptions": level.interruptions, "window_minutes": 60,
+                         "level_expires_at": level.expires_at},
+            "nodes": [{"instance_id": d.node.instance_id, "node_name": d.node.node_name, "code": d.code.value,
+                       "reason": d.reason} for d in items],
+        }  # fmt: skip
+        if deps.recommendations.recommend(tenant, key, body, now):
+            written.append(key)
+    return tuple(written)
