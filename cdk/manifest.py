@@ -62,6 +62,7 @@ FUNCTION_LAYERS: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "hibernation_tick": ("core",),
         "hibernation_step": ("core", "kube"),  # scales workloads through the cluster's API
         "waste_scan": ("core", "kube", "numeric"),  # nodes through the cluster's API; On-Demand prices (numpy)
+        "execute_step": ("core", "kube", "numeric"),  # the cluster's API; the price book (numpy price history)
     }
 )
 
@@ -81,6 +82,7 @@ RUNTIME_INCLUDED: tuple[str, ...] = (
     "interruptions",
     "observability.py",
     "onboarding.py",
+    "optimization",
     "pricing",
     "settings.py",
     "tenancy",

@@ -78,7 +78,7 @@ def stale_node_plan(
 def _overfull(state: ClusterState, arriving: Mapping[str, Resources]) -> list[Stale]:
     load: dict[str, Resources] = defaultdict(Resources)
     for pod in state.pods:
-        if pod.is_active and pod.node in arriving:
+        if pod.is_active and pod.node is not None and pod.node in arriving:
             load[pod.node] = load[pod.node] + pod.requests
     found = []
     for node in state.nodes:
