@@ -11,6 +11,7 @@ from cdk.constructs.account_jobs import AccountJobs
 from cdk.constructs.alarms import Alarms
 from cdk.constructs.api import Api
 from cdk.constructs.events import InterruptionEvents
+from cdk.constructs.executions import Executions
 from cdk.constructs.hibernation import Hibernation
 from cdk.constructs.interruptions import QUEUE_VISIBILITY_TIMEOUT, Interruptions
 from cdk.constructs.layers import Layers
@@ -89,6 +90,15 @@ class SaasStack(Stack):
             self, "Hibernation", storage=storage, layers=layers, code=assets.functions, environment=environment,
             asl=settings.hibernate_asl, wait_seconds=settings.hibernate_wait_seconds, log_retention=retention,
         )  # fmt: skip
+        executions = Executions(
+            self, "Executions", storage=storage, layers=layers, code=assets.functions, environment=environment,
+            asl=settings.execute_asl, wait_seconds=settings.execute_wait_seconds, log_retention=retention,
+            sweep_state_machine_name=settings.sweep_state_machine_name,
+        )  # fmt: skip
+        # The API starts executions (approve) and sweeps (POST /v1/clusters/{id}/sweeps).
+        api.function.function.add_environment("EXECUTION_STATE_MACHINE_ARN", executions.state_machine.state_machine_arn)
+        api.function.function.add_environment("SWEEP_STATE_MACHINE_ARN", executions.sweep_arn)
+        executions.state_machine.grant_start_execution(api.function.role)
         jobs = AccountJobs(
             self, "AccountJobs", storage=storage, layers=layers, code=assets.functions, environment=environment,
             log_retention=retention,
@@ -96,6 +106,7 @@ class SaasStack(Stack):
         scheduled = {
             "scrape_prices": scraping.scrape, "fill_price_gaps": scraping.fill, "hibernation_tick": hibernation.tick,
             "hibernation_step": hibernation.step, "discover_clusters": jobs.discover, "waste_scan": jobs.waste,
+            "execute_step": executions.step,
         }  # fmt: skip
         Alarms(
             self,
@@ -128,6 +139,7 @@ class SaasStack(Stack):
             "UserPoolClientId": api.client.user_pool_client_id,
             "AuditSigningKeyArn": api.signing_key.key_arn,
             "HibernateArn": hibernation.state_machine.state_machine_arn,
+            "ExecuteArn": executions.state_machine.state_machine_arn,
             "PricesTableName": storage.prices.table_name,
             "PriceArchiveBucket": storage.price_archive.bucket_name,
         }

@@ -126,3 +126,8 @@ def _resources(current: dict[str, Any], target: ContainerTarget) -> dict[str, An
     if target.memory_limit_bytes is not None:
         limits["memory"] = str(target.memory_limit_bytes)
     return {**current, "requests": requests, **({"limits": limits} if limits else {})}
+
+
+def _provider(node: dict[str, Any]) -> str | None:
+    value = (node.get("spec") or {}).get("providerID")
+    return None if value is None else str(value)
