@@ -15,7 +15,7 @@ def finish(run: Run, step: str, status: str, reasons: list[str], **fields: objec
         realised = fields.get("realised_savings_per_hour")
         run.set_recommendation(status=RECOMMENDATION_STATUS[status], outcome=reasons,
                                realised_savings_per_hour=realised)  # fmt: skip
-    return {**run.state, "route": "done", "status": status}
+    return {**run.state, "route": "failed" if status == "failed" else "done", "status": status}
 
 
 def fail(run: Run, step: str, reasons: list[str]) -> State:

@@ -90,20 +90,22 @@ def evict(run: Run) -> State:
     if run.dry_run:
         would = [f"dry run: would evict {', '.join(p.ref for p in pods) or 'nothing'} (budgets honoured)"]
         run.note("evict", would)
-        return {**run.state, "route": "done", "rounds": rounds}
+        return {**run.state, "route": "drained", "rounds": rounds}
     results: list[tuple[str, EvictionResult]] = [
         (pod.ref, run.kube.evict(pod.namespace, pod.name).result.value) for pod in pods
     ]
-    wait = int(run.state.get("wait_seconds") or 30)
+    wait = int(run.state.get("wait_seconds", 30))
     limit = int(run.state.get("max_eviction_rounds") or MAX_EVICTION_ROUNDS)
-    decision = next_step(results, run.now, run.now + wait * (limit - rounds), wait)
+    # The drain engine's deadline is in seconds; here it is the rounds left, each a wait long (never 0: a zero wait
+    # would always leave room for one more round).
+    decision = next_step(results, 0, max(wait, 1) * (limit - rounds), max(wait, 1))
     evicted = sorted({*run.state.get("evicted", []), *decision.evicted})
     for ref in decision.evicted:
         run.audit("evict", ref, {"node": "removed"}, {"evicted": True}, ["evicted through the Eviction API"])
     state = {**run.state, "rounds": rounds, "evicted": evicted, "blocked": list(decision.blocked)}
     if decision.step == "done":
         run.note("evict", [f"{len(evicted)} pod(s) evicted in {rounds} round(s)", *decision.reasons])
-        return {**state, "route": "done"}
+        return {**state, "route": "drained"}
     if decision.step == "wait":
         return {**state, "route": "wait"}
     run.state = state

@@ -19,6 +19,17 @@ from cloudoptim.optimization.execution.ports import ExecutionDeps
 from cloudoptim.optimization.execution.run import Run, State
 from cloudoptim.optimization.execution.validate import validate
 
+
+def _failed(run: Run) -> State:
+    """The Catch path: a step raised; the execution and its recommendation say which error."""
+    return fail(run, "failed", [f"a step failed: {_error(run.state)}"])
+
+
+def _error(state: State) -> str:
+    error: Any = state.get("error") or {}
+    return f"{error.get('Error', 'error')}: {error.get('Cause', '')}"[:500]
+
+
 STEPS: dict[str, Callable[[Run], State]] = {
     "validate": validate,
     "launch": nodes.launch,
@@ -28,13 +39,8 @@ STEPS: dict[str, Callable[[Run], State]] = {
     "remove": nodes.remove,
     "patch": workloads.patch,
     "guard": guard,
-    "failed": lambda run: fail(run, "failed", [f"a step failed: {_error(run.state)}"]),
+    "failed": _failed,
 }
-
-
-def _error(state: State) -> str:
-    error: Any = state.get("error") or {}
-    return f"{error.get('Error', 'error')}: {error.get('Cause', '')}"[:500]
 
 
 def run_step(step: str, deps: ExecutionDeps, state: State, now: int) -> State:
