@@ -38,14 +38,15 @@ class FakeExecutionKube:
 
     def add_node(self, name: str, instance_id: str, instance_type: str = "m5.xlarge", cores: int = 4,
                  labels: Mapping[str, str] | None = None) -> None:  # fmt: skip
-        self.nodes[name] = Node(name, instance_type, "eu-west-1a", "on-demand", Resources(cores * 1000, 16 * GIB, 0, 110),
-                                None, dict(labels or {}))  # fmt: skip
+        allocatable = Resources(cores * 1000, 16 * GIB, 0, 110)
+        self.nodes[name] = Node(name, instance_type, "eu-west-1a", "on-demand", allocatable, None, dict(labels or {}))
         self.ready[name], self.instances[name] = True, instance_id
 
     def add_pod(self, key: str, node: str, cpu_m: int = 500) -> None:
         namespace, name = key.split("/")
+        app = name.rsplit("-", 1)[0]
         self.pods[key] = Pod(namespace, name, node, Resources(cpu_m, GIB, 0, 1), owner_kind="ReplicaSet",
-                             owner_name=f"{name.rsplit('-', 1)[0]}-rs", labels={"app": name.rsplit("-", 1)[0]})  # fmt: skip
+                             owner_name=f"{app}-rs", labels={"app": app})  # fmt: skip
 
     # --- ExecutionKube ---
     def live(self) -> LiveCluster:

@@ -51,8 +51,8 @@ class World:
     def recommend(self, kind: str, actions: list[dict[str, Any]], projected: float, dry_run: bool = False) -> str:
         self.serial += 1
         id = f"{CLUSTER}.20231114T221320Z.{self.serial:03d}"
-        body = Recommendation(cluster=CLUSTER, kind=kind, status="approved", title=kind, projected_savings_per_hour=projected,
-                              actions=actions, sweep_id=f"{CLUSTER}.s", discovery_run="r",
+        body = Recommendation(cluster=CLUSTER, kind=kind, status="approved", title=kind, actions=actions,
+                              projected_savings_per_hour=projected, sweep_id=f"{CLUSTER}.s", discovery_run="r",
                               expires_at=NOW + RECOMMENDATION_TTL_SECONDS)  # fmt: skip
         document = self.documents.create(TENANT, "recommendation", id, body.model_dump(), NOW)
         optimization = OptimizationDeps(self.documents, self.audit, self.workflows)
@@ -98,7 +98,7 @@ def test_the_asl_names_exactly_the_steps_the_lambda_knows() -> None:
 
 def test_consolidation_removes_the_node_through_its_group_and_every_pod_stays_placed(world: World) -> None:
     id = world.recommend("consolidation", _delete("node-1", {"shop/web-1": "node-2", "shop/web-3": "node-2"}), 0.15)
-    status, state, _ = world.execute(id)
+    status, _, _ = world.execute(id)
     record = world.execution(id)
     assert status == "SUCCEEDED" and record["execution"]["status"] == "succeeded"
     assert "node-1" not in world.kube.nodes and world.fleet.desired["eks-web-1"] == 2  # decremented, not replaced
@@ -186,7 +186,7 @@ def test_a_dry_run_decides_every_step_and_changes_nothing(world: World) -> None:
 
 def test_malformed_actions_fail_with_the_problem_named_and_change_nothing(world: World) -> None:
     id = world.recommend("consolidation", [{"type": "delete", "nodes": []}], 0.15)
-    status, _, _ = world.execute(id)
+    world.execute(id)
     record = world.execution(id)
     assert record["execution"]["status"] == "failed" and record["recommendation"]["status"] == "failed"
     assert "action 1 (nodes)" in " ".join(record["execution"]["reasons"]) and len(world.kube.nodes) == 3

@@ -19,6 +19,7 @@ EXPECTED = {
         (EXTERNAL_IDS, SECRET_WRITES, None),
         (TOKENS, SECRET_WRITES | {"secretsmanager:PutSecretValue", "secretsmanager:DeleteSecret"}, None),
         ("AuditSigningKey", frozenset({"kms:GetPublicKey"}), None),
+        ("Execute", frozenset({"states:StartExecution"}), None),  # approve starts an execution (issue 14)
         ("EventBus", frozenset({"events:DescribeEventBus", "events:PutPermission"}), None),
         (
             "UserPool",

@@ -89,6 +89,8 @@ def _target(resource: Any) -> str:
     if "Ref" in resource:
         return str(resource["Ref"])
     text = json.dumps(resource)
+    if ":stateMachine:" in text:  # a state machine named rather than referenced (the sweep's)
+        return text.split(":stateMachine:")[1].split('"')[0]
     if ":event-bus/" in text:
         return "EventBus"
     if "Fn::Join" in resource and "Fn::GetAtt" in resource["Fn::Join"][1][0]:  # a table's indexes, a bucket's objects
@@ -156,7 +158,7 @@ def test_the_audit_log_is_append_only_for_every_role(saas: SynthesizedSaas) -> N
                 )
     # the pipeline's outcomes, the API's writes and the hourly checkpoints (issue 13)
     expected = ("RecordOutcomeFunction", "ApiFunction", "AuditCheckpointFunction", "HibernationStepFunction",
-                "WasteScanFunction")  # fmt: skip
+                "WasteScanFunction", "ExecuteStepFunction")  # fmt: skip
     assert writers == {saas.properties(f)["Role"]["Fn::GetAtt"][0] for f in expected}
 
 
@@ -171,8 +173,8 @@ def test_only_the_customer_facing_functions_assume_tenant_roles_from_one_iam_pat
     expected = {"ingest", "launch_replacement", "terminate_replacement", "node_status", "cordon_node", "evict_pods"}
     api = saas.properties("ApiFunction")["Role"]["Fn::GetAtt"][0]  # account verification, cluster checks (issue 13)
     # issue 15: the jobs that work in tenants' accounts and clusters (hibernation steps, discovery, waste scan)
-    jobs = {saas.properties(f)["Role"]["Fn::GetAtt"][0] for f in
-            ("HibernationStepFunction", "DiscoverClustersFunction", "WasteScanFunction")}  # fmt: skip
+    customer_jobs = ("HibernationStepFunction", "DiscoverClustersFunction", "WasteScanFunction", "ExecuteStepFunction")
+    jobs = {saas.properties(f)["Role"]["Fn::GetAtt"][0] for f in customer_jobs}
     assert assuming == {roles[name] for name in expected} | {api} | jobs
     for role in {api} | jobs:
         assert saas.template["Resources"][role]["Properties"].get("Path") == "/cloudoptim/tenant-access/"

@@ -10,7 +10,7 @@ from cloudoptim.adapters.aws import clients
 from cloudoptim.adapters.aws.auto_scaling import TenantFleets
 from cloudoptim.adapters.aws.stepfunctions import SfnWorkflows
 from cloudoptim.adapters.day_zero import load_day_zero
-from cloudoptim.adapters.kube.connector import ClusterConnector
+from cloudoptim.adapters.kube.execution import ExecutionClusterConnector
 from cloudoptim.adapters.node_prices import price_book
 from cloudoptim.optimization.execution.ports import ExecutionDeps
 from cloudoptim.settings import ExecuteStepSettings
@@ -32,7 +32,7 @@ def execute_deps(settings: ExecuteStepSettings) -> ExecutionDeps:
         audit=audit_log(settings),
         workflows=SfnWorkflows(sfn, settings.sweep_state_machine_arn, settings.execution_state_machine_arn),
         registry=registry(settings),
-        kube=ClusterConnector(tenant_sessions, settings.endpoint_url),
+        kube=ExecutionClusterConnector(tenant_sessions, settings.endpoint_url),
         cloud=customer_ec2(settings),
         fleet=TenantFleets(tenant_sessions, settings.endpoint_url),
         prices=_price_book,

@@ -11,7 +11,6 @@ from cloudoptim.adapters.aws.clients import client
 from cloudoptim.adapters.aws.sts import StsSessions
 from cloudoptim.adapters.kube.api import KubeApiAdapter, api_client
 from cloudoptim.adapters.kube.auth import ClusterAccess, bearer_token
-from cloudoptim.adapters.kube.execution import KubeExecution
 from cloudoptim.errors import KubeCredentialsError, KubeTlsError
 from cloudoptim.interruptions.kube import KubePort
 from cloudoptim.interruptions.ports import ClusterRecord, TenantRecord
@@ -26,15 +25,10 @@ class ClusterConnector:
         self._secrets = secrets_client
 
     def connect(self, tenant: TenantRecord, cluster: ClusterRecord, region: str) -> KubePort:
-        access, token = self._access(tenant, cluster, region)
+        access, token = self.access(tenant, cluster, region)
         return KubeApiAdapter(api_client(access.endpoint, token, access.ca_data))
 
-    def execution(self, tenant: TenantRecord, cluster: ClusterRecord, region: str) -> KubeExecution:
-        """`ExecutionConnector` (cloudoptim.optimization.execution.ports): the drain port and what executions add."""
-        access, token = self._access(tenant, cluster, region)
-        return KubeExecution(api_client(access.endpoint, token, access.ca_data))
-
-    def _access(self, tenant: TenantRecord, cluster: ClusterRecord, region: str) -> tuple[ClusterAccess, str | None]:
+    def access(self, tenant: TenantRecord, cluster: ClusterRecord, region: str) -> tuple[ClusterAccess, str | None]:
         try:
             access = ClusterAccess.model_validate(
                 {

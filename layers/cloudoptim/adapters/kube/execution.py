@@ -11,12 +11,14 @@ from typing import Any
 from kubernetes.client import ApiClient, AppsV1Api, CustomObjectsApi
 from kubernetes.client.exceptions import ApiException
 
-from cloudoptim.adapters.kube.api import KubeApiAdapter
+from cloudoptim.adapters.kube.api import KubeApiAdapter, api_client
 from cloudoptim.adapters.kube.api_errors import translated
 from cloudoptim.adapters.kube.cluster import parse_objects
+from cloudoptim.adapters.kube.connector import ClusterConnector
 from cloudoptim.adapters.kube.documents import objects_of
 from cloudoptim.adapters.kube.quantity import cpu_millicores, memory_bytes
 from cloudoptim.interruptions.kube import instance_id_of
+from cloudoptim.interruptions.ports import ClusterRecord, TenantRecord
 from cloudoptim.optimization.execution.ports import LiveCluster, LiveWorkload
 from engines.execution.revalidate import ContainerNow, ContainerTarget
 
@@ -131,3 +133,11 @@ def _resources(current: dict[str, Any], target: ContainerTarget) -> dict[str, An
 def _provider(node: dict[str, Any]) -> str | None:
     value = (node.get("spec") or {}).get("providerID")
     return None if value is None else str(value)
+
+
+class ExecutionClusterConnector(ClusterConnector):
+    """`ExecutionConnector` (cloudoptim.optimization.execution.ports): the same access as the drain's connector."""
+
+    def execution(self, tenant: TenantRecord, cluster: ClusterRecord, region: str) -> KubeExecution:
+        access, token = self.access(tenant, cluster, region)
+        return KubeExecution(api_client(access.endpoint, token, access.ca_data))
