@@ -27,7 +27,9 @@ def validate(run: Run) -> State:
     run.state.setdefault("wait_seconds", run.deps.wait_seconds)
     recommendation = run.recommendation()
     cluster_doc = run.deps.documents.get(run.tenant, "cluster", run.cluster)
-    run.state["region"] = str((cluster_doc.body if cluster_doc else {}).get("region") or run.region)
+    regions = run.records()[0].regions  # a cluster document without a region runs in the account's first one
+    region = (cluster_doc.body if cluster_doc else {}).get("region") or run.region or (regions[0] if regions else "")
+    run.state["region"] = str(region)
     try:
         actions = parse_actions(recommendation.kind, recommendation.actions)
     except InvalidArgumentError as exc:
