@@ -31,7 +31,9 @@ def _deps(stack: LocalStack) -> OptimizationDeps:
     return OptimizationDeps(tenancy.documents, tenancy.audit, workflows)
 
 
-def _run(stack: LocalStack, deps: OptimizationDeps, id: str, kind: str, actions: list[Any], projected: float) -> dict:
+def _run(
+    stack: LocalStack, deps: OptimizationDeps, id: str, kind: str, actions: list[Any], projected: float
+) -> dict[str, Any]:
     assert stack.tenant is not None and stack.deployed is not None
     tenant, cluster, now = stack.tenant.tenant_id, stack.tenant.cluster, int(time.time())
     body = Recommendation(cluster=cluster, kind=kind, status="approved", title=id, actions=actions,

@@ -8,7 +8,7 @@ import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from cloudoptim.interruptions.kube import EvictionOutcome, EvictionResult, NodeStatus, PodRef
+from cloudoptim.interruptions.kube import BudgetStatus, EvictionOutcome, EvictionResult, NodeStatus, PodRef
 from cloudoptim.interruptions.ports import ClusterRecord, TenantRecord
 from cloudoptim.optimization.execution.ports import LiveCluster, LiveWorkload
 from engines.cluster.model import ClusterState, Node, Pod, Resources
@@ -97,6 +97,9 @@ class FakeExecutionKube:
         fits = [n for n, node in self.nodes.items() if not node.unschedulable and self.ready[n]
                 and load[n] + pod.requests.cpu_m <= node.allocatable.cpu_m]  # fmt: skip
         return min(fits, key=lambda n: load[n]) if fits else None
+
+    def pdbs(self) -> list[BudgetStatus]:
+        return []  # budgets are counted in `budgets` (the Eviction API answers from them)
 
     def workload(self, kind: str, namespace: str, name: str) -> LiveWorkload | None:
         owner = self.owners.get((kind, namespace, name))

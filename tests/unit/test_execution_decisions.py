@@ -36,7 +36,9 @@ GIB = 1024**3
         ({}, {}, None),
     ],
 )
-def test_gitops_owners_are_recognised_and_plain_helm_is_not(labels: dict, annotations: dict, tool: str | None) -> None:
+def test_gitops_owners_are_recognised_and_plain_helm_is_not(
+    labels: dict[str, str], annotations: dict[str, str], tool: str | None
+) -> None:
     found = gitops_manager(labels, annotations)
     assert (found.split(" (")[0] if found else None) == tool
 
