@@ -13,6 +13,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DRAIN_AND_REPLACE_ASL = REPO_ROOT / "statemachines" / "drain_and_replace.asl.json"
 HIBERNATE_ASL = REPO_ROOT / "statemachines" / "hibernate.asl.json"
 SWEEP_ASL = REPO_ROOT / "statemachines" / "sweep.asl.json"
+EXECUTE_ASL = REPO_ROOT / "statemachines" / "execute.asl.json"
 
 
 class AppSettings(BaseModel):
@@ -43,6 +44,11 @@ class AppSettings(BaseModel):
     sweep_asl: Path = SWEEP_ASL
     hibernate_wait_seconds: int = Field(default=30, ge=0)
     """The Hibernate state machine's waits for nodes and StatefulSets (1 in local mode)."""
+    execute_asl: Path = EXECUTE_ASL
+    execute_wait_seconds: int = Field(default=30, ge=0)
+    """The Execute state machine's waits for replacements and eviction rounds (1 in local mode)."""
+    sweep_state_machine_name: str = "CloudOptimSweep"
+    """The optimize sweep's state machine (its construct names it so): a stale plan starts it again."""
     scrape_every_minutes: int = Field(default=60, ge=5, le=1440)
     price_regions: tuple[str, ...] = ("eu-west-1", "us-east-1")
     """Regions scraped even before a tenant uses them (Day Zero); tenants' regions are added at run time."""

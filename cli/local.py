@@ -181,7 +181,13 @@ def run_up(args: argparse.Namespace) -> str:
     server = None
     try:
         endpoints = stack.start()
-        app = local_app(stack.deployed.tables, stack.aws.endpoint_url, stack.aws.region, args.api_port)
+        app = local_app(
+            stack.deployed.tables,
+            stack.aws.endpoint_url,
+            stack.aws.region,
+            args.api_port,
+            stack.deployed.function_env.get("api"),
+        )
         server = LocalApiServer(app, args.api_port)
         endpoints["api"] = server.start()
         endpoints["openapi"] = f"{endpoints['api']}/openapi.json"

@@ -8,6 +8,7 @@ from __future__ import annotations
 import itertools
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +22,7 @@ from localmode.aws import ACCOUNT_ID
 from localmode.issuer import AUDIENCE, JWKS_PATH, LocalIssuer
 from localmode.signer import LocalSigner
 
+ISSUER_REGION = "eu-west-1"
 ISSUER = "https://cloudoptim.local/issuer"  # what tokens say; the JWKS comes from this server
 
 
@@ -44,7 +46,10 @@ class LocalDirectory:
         self.users.pop(subject, None)
 
 
-def local_app(tables: dict[str, str], endpoint_url: str, region: str, port: int) -> FastAPI:
+def local_app(
+    tables: dict[str, str], endpoint_url: str, region: str, port: int, api_env: Mapping[str, str] | None = None
+) -> FastAPI:
+    """`api_env`: the deployed API function's environment, where the state machines' ARNs are."""
     settings = ApiSettings.from_env(
         {
             "REGISTRY_TABLE": tables["REGISTRY_TABLE"],
@@ -56,11 +61,8 @@ def local_app(tables: dict[str, str], endpoint_url: str, region: str, port: int)
             "AUDIT_KEY_ID": "local",
             "AWS_ENDPOINT_URL": endpoint_url,
             "AWS_REGION": region,
-            **{
-                k: tables[k]
-                for k in ("PRICES_TABLE", "SWEEP_STATE_MACHINE_ARN", "EXECUTION_STATE_MACHINE_ARN")
-                if k in tables
-            },
+            **({"PRICES_TABLE": tables["PRICES_TABLE"]} if "PRICES_TABLE" in tables else {}),
+            **workflow_arns(api_env or {}),
         }
     )
     signer = LocalSigner.load()
@@ -110,3 +112,9 @@ class LocalApiServer:
 def token(tenant: str, role: str, ttl_seconds: int = 12 * 3600) -> str:
     """A bearer token for `cloudoptim local up`'s API (the same key, in the state folder)."""
     return LocalIssuer.load(ISSUER).token(tenant, role, ttl_seconds=ttl_seconds)
+
+
+def workflow_arns(api_env: Mapping[str, str]) -> dict[str, str]:
+    """The sweep and execution state machines the API starts (the deployed stack names them)."""
+    keys = ("SWEEP_STATE_MACHINE_ARN", "EXECUTION_STATE_MACHINE_ARN")
+    return {key: api_env.get(key, f"arn:aws:states:{ISSUER_REGION}:{ACCOUNT_ID}:stateMachine:missing") for key in keys}

@@ -27,7 +27,7 @@ from cloudoptim.tenancy import policies
 from cloudoptim.tenancy.deps import TenancyDeps
 from cloudoptim.tenancy.principal import Principal, Role
 from cloudoptim.wiring.api import tenancy
-from localmode.api import LocalDirectory
+from localmode.api import LocalDirectory, workflow_arns
 from localmode.aws import ACCOUNT_ID
 from localmode.drill import DrillError
 from localmode.kube_emulator.scheduling import is_terminal
@@ -140,6 +140,7 @@ class HibernateDrill:
             "REGISTRY_TABLE": tables["REGISTRY_TABLE"], "AUDIT_TABLE": tables["AUDIT_TABLE"], "API_ISSUER": "local",
             "API_AUDIENCE": "local", "SAAS_ACCOUNT_ID": ACCOUNT_ID, "AUDIT_KEY_ID": "local",
             "AWS_ENDPOINT_URL": aws.endpoint_url, "AWS_REGION": aws.region,
+            **workflow_arns(self.stack.deployed.function_env.get("api") or {}),
         })  # fmt: skip
         return tenancy(settings, users=LocalDirectory(), signer=LocalSigner.load())
 

@@ -54,6 +54,7 @@ def synthesized_template(endpoint_url: str, wait_seconds: int, pricing_url: str 
         "local_endpoint_url": endpoint_url,
         "wait_seconds": wait_seconds,
         "hibernate_wait_seconds": wait_seconds,
+        "execute_wait_seconds": wait_seconds,
     }
     if pricing_url:
         context["local_pricing_endpoint_url"] = pricing_url

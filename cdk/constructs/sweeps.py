@@ -36,6 +36,7 @@ class Sweeps(Construct):
         environment: Mapping[str, str],
         asl: Path,
         log_retention: logs.RetentionDays,
+        name: str,
     ) -> None:
         super().__init__(scope, construct_id)
         self.step = ContractFunction(
@@ -44,7 +45,6 @@ class Sweeps(Construct):
             environment={**environment, "SNAPSHOT_BUCKET": storage.snapshots.bucket_name},
             timeout=Duration.minutes(10), memory_mb=2048, log_retention=log_retention, role_path=SAAS_ASSUMER_PATH,
         )  # fmt: skip
-        name = f"{Stack.of(self).stack_name}-Sweep"
         self.state_machine = _sweep(self, asl, self.step, log_retention, name)
         # The step starts sweeps itself (the daily fan-out). Its ARN is built from the name, not referenced: the
         # machine already references the function, and a reference back would be a dependency cycle.

@@ -12,6 +12,7 @@ from cdk.constructs.account_jobs import AccountJobs
 from cdk.constructs.alarms import Alarms
 from cdk.constructs.api import Api
 from cdk.constructs.events import InterruptionEvents
+from cdk.constructs.executions import Executions
 from cdk.constructs.hibernation import Hibernation
 from cdk.constructs.interruptions import QUEUE_VISIBILITY_TIMEOUT, Interruptions
 from cdk.constructs.layers import Layers
@@ -104,10 +105,23 @@ class SaasStack(Stack):
         )  # fmt: skip
         sweeps = Sweeps(
             self, "Sweeps", storage=storage, layers=layers, code=assets.functions, environment=environment,
-            asl=settings.sweep_asl, log_retention=retention,
+            asl=settings.sweep_asl, log_retention=retention, name=settings.sweep_state_machine_name,
         )  # fmt: skip
+        executions = Executions(
+            self, "Executions", storage=storage, layers=layers, code=assets.functions, environment=environment,
+            asl=settings.execute_asl, wait_seconds=settings.execute_wait_seconds, log_retention=retention,
+            sweep_state_machine_name=settings.sweep_state_machine_name,
+        )  # fmt: skip
+        # The API starts executions (approve) and sweeps (POST /v1/clusters/{id}/sweeps); a sweep's Decide step
+        # starts the executions of what the policy runs automatically.
+        api.function.function.add_environment("EXECUTION_STATE_MACHINE_ARN", executions.state_machine.state_machine_arn)
         api.function.function.add_environment("SWEEP_STATE_MACHINE_ARN", sweeps.arn)
+        executions.state_machine.grant_start_execution(api.function.role)
         api.function.role.add_to_policy(iam.PolicyStatement(actions=["states:StartExecution"], resources=[sweeps.arn]))
+        sweeps.step.function.add_environment(
+            "EXECUTION_STATE_MACHINE_ARN", executions.state_machine.state_machine_arn
+        )
+        executions.state_machine.grant_start_execution(sweeps.step.role)
         jobs = AccountJobs(
             self, "AccountJobs", storage=storage, layers=layers, code=assets.functions, environment=environment,
             log_retention=retention,
@@ -116,6 +130,7 @@ class SaasStack(Stack):
             "scrape_prices": scraping.scrape, "fill_price_gaps": scraping.fill, "hibernation_tick": hibernation.tick,
             "hibernation_step": hibernation.step, "discover_clusters": jobs.discover, "waste_scan": jobs.waste,
             "sweep_step": sweeps.step,
+            "execute_step": executions.step,
         }  # fmt: skip
         Alarms(
             self,
@@ -151,6 +166,7 @@ class SaasStack(Stack):
             "HibernateArn": hibernation.state_machine.state_machine_arn,
             "SweepArn": sweeps.state_machine.state_machine_arn,
             "SnapshotBucket": storage.snapshots.bucket_name,
+            "ExecuteArn": executions.state_machine.state_machine_arn,
             "PricesTableName": storage.prices.table_name,
             "PriceArchiveBucket": storage.price_archive.bucket_name,
             "ModelBucketName": models.bucket.bucket_name,

@@ -7,19 +7,14 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from engines.cluster.gitops import GITOPS_MARKS as GITOPS_MARKS  # one rule, shared with the executions
+
 KEDA_PAUSED = "autoscaling.keda.sh/paused"
 KEDA_PAUSED_REPLICAS = "autoscaling.keda.sh/paused-replicas"
 KEDA_KEYS = (KEDA_PAUSED, KEDA_PAUSED_REPLICAS)
 OPT_OUT = "cloudoptim.io/hibernate"  # "false" on a workload keeps it awake
 # A node group is scaled only when its owner tagged it so: the customer role may resize only those (docs/onboarding.md).
 NODE_GROUP_OPT_IN = ("cloudoptim.io/hibernate", "true")
-# Argo CD tracks what it applied with this annotation (default since 2.x) or this label; Flux labels what it applies.
-GITOPS_MARKS: tuple[tuple[str, str, str], ...] = (
-    ("annotation", "argocd.argoproj.io/tracking-id", "Argo CD"),
-    ("label", "argocd.argoproj.io/instance", "Argo CD"),
-    ("label", "kustomize.toolkit.fluxcd.io/name", "Flux"),
-    ("label", "helm.toolkit.fluxcd.io/name", "Flux"),
-)
 
 
 class Kind(StrEnum):

@@ -23,6 +23,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from engines.cluster.gitops import gitops_manager
 from engines.hibernation.model import (
     GITOPS_MARKS,
     KEDA_KEYS,
@@ -56,11 +57,7 @@ __all__ = [  # the model's names, for callers that import the whole of hibernati
 
 def gitops_owner(workload: Workload) -> str | None:
     """'Argo CD' or 'Flux' when a GitOps controller applied this object (it would undo a scale-down)."""
-    for where, key, tool in GITOPS_MARKS:
-        source = workload.annotations if where == "annotation" else workload.labels
-        if key in source:
-            return f"{tool} ({where} {key})"
-    return None
+    return gitops_manager(workload.labels, workload.annotations)
 
 
 def _skip(workload: Workload, exclusions: Exclusions) -> Skipped | None:

@@ -140,6 +140,15 @@ class HibernationStepSettings(RegistrySettings, AuditSettings):
     """hibernation_step: snapshots and states (Registry), the audit log, the tenants' roles and clusters."""
 
 
+class ExecuteStepSettings(RegistrySettings, AuditSettings):
+    """execute_step: recommendations and executions (Registry), the audit log, the tenants' roles and clusters, and
+    the sweep state machine a stale plan asks to run again."""
+
+    sweep_state_machine_arn: str = Field(alias="SWEEP_STATE_MACHINE_ARN")
+    execution_state_machine_arn: str = Field("", alias="EXECUTION_STATE_MACHINE_ARN")  # executions start no other
+    wait_seconds: int = Field(30, ge=0, alias="EXECUTE_WAIT_SECONDS")
+
+
 class ScrapeSettings(RegistrySettings, PricesSettings):
     """scrape_prices and fill_price_gaps: the Prices table and archive, the tenants' regions (Registry)."""
 

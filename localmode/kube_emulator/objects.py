@@ -131,16 +131,28 @@ def json_patch(target: Obj, operations: list[Any]) -> Obj:
         if not isinstance(op, dict) or "path" not in op:
             raise ApiError(400, "BadRequest", f"invalid JSON patch operation: {op!r}")
         parts = [p.replace("~1", "/").replace("~0", "~") for p in str(op["path"]).split("/")[1:]]
-        parent = result
-        for part in parts[:-1]:
-            parent = parent.setdefault(part, {}) if op["op"] == "add" else parent.get(part, {})
-        leaf = parts[-1] if parts else ""
+        parent: Any = result
+        for part in parts[:-1]:  # a list is indexed by position (spec/template/spec/containers/0/resources)
+            if isinstance(parent, list):
+                parent = _item(parent, part, str(op["path"]))
+            else:
+                parent = parent.setdefault(part, {}) if op["op"] == "add" else parent.get(part, {})
+        leaf: Any = parts[-1] if parts else ""
+        if isinstance(parent, list):
+            _item(parent, leaf, str(op["path"]))
+            leaf = int(leaf)
         if op["op"] in ("add", "replace"):
             parent[leaf] = copy.deepcopy(op.get("value"))
         elif op["op"] == "remove":
-            if leaf not in parent:
+            if not isinstance(parent, list) and leaf not in parent:
                 raise ApiError(422, "Invalid", f"the path {op['path']!r} does not exist")
             del parent[leaf]
-        elif op["op"] == "test" and parent.get(leaf) != op.get("value"):
+        elif op["op"] == "test" and (parent[leaf] if isinstance(parent, list) else parent.get(leaf)) != op.get("value"):
             raise ApiError(422, "Invalid", f"test failed at {op['path']!r}")
     return result
+
+
+def _item(items: list[Any], part: str, path: str) -> Any:
+    if not part.isdigit() or int(part) >= len(items):
+        raise ApiError(422, "Invalid", f"the path {path!r} does not exist")
+    return items[int(part)]

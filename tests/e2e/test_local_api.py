@@ -26,7 +26,14 @@ def api(local_stack: LocalStack, tmp_path_factory: pytest.TempPathFactory) -> It
     assert local_stack.deployed is not None
     port = free_port()
     server = LocalApiServer(
-        local_app(local_stack.deployed.tables, local_stack.aws.endpoint_url, "eu-west-1", port), port
+        local_app(
+            local_stack.deployed.tables,
+            local_stack.aws.endpoint_url,
+            "eu-west-1",
+            port,
+            local_stack.deployed.function_env.get("api"),
+        ),
+        port,
     )
     yield server.start()
     server.stop()

@@ -51,7 +51,14 @@ def test_the_api_reports_coverage_and_the_choice_says_how_old_its_prices_are(
     assert local_stack.deployed is not None
     port = free_port()
     server = LocalApiServer(
-        local_app(local_stack.deployed.tables, local_stack.aws.endpoint_url, "eu-west-1", port), port
+        local_app(
+            local_stack.deployed.tables,
+            local_stack.aws.endpoint_url,
+            "eu-west-1",
+            port,
+            local_stack.deployed.function_env.get("api"),
+        ),
+        port,
     )
     url = server.start()
     try:

@@ -18,6 +18,7 @@ from moto import mock_aws
 
 from cloudoptim.adapters.aws.account_inventory import Ec2AccountInventory
 from cloudoptim.adapters.aws.account_probe import StsAccountProbe
+from cloudoptim.adapters.aws.auto_scaling import TenantFleets
 from cloudoptim.adapters.aws.clients import TenantSession
 from cloudoptim.adapters.aws.cluster_probe import EksClusterProbe
 from cloudoptim.adapters.aws.ec2 import CustomerEc2, Ec2PoolLocator
@@ -82,6 +83,16 @@ def _customer_account() -> tuple[str, str]:
     return template["LaunchTemplate"]["LaunchTemplateId"], subnet["SubnetId"]
 
 
+def _customer_client(service: str) -> Any:
+    """A client in the tenant's account for setting things up (not recorded: no purpose's session)."""
+    keys = boto3.client("sts", region_name=REGION).assume_role(RoleArn=TENANT.role_arn, RoleSessionName="setup")
+    return boto3.client(
+        service, region_name=REGION, aws_access_key_id=keys["Credentials"]["AccessKeyId"],
+        aws_secret_access_key=keys["Credentials"]["SecretAccessKey"],
+        aws_session_token=keys["Credentials"]["SessionToken"],
+    )  # fmt: skip
+
+
 class _Unreachable:
     """The cluster check's Kubernetes side: not this test's business (it makes no AWS call)."""
 
@@ -138,6 +149,15 @@ def test_the_code_calls_exactly_what_the_template_grants(recorded: Recorded) -> 
     asleep = TenantClusterAccess(accounts, node_group_purpose="hibernate").node_groups("acme", prod, owned)
     asleep.resize("general", 0, 10, 0)  # hibernation_step
     assert asleep.sizes(["general"])[0].desired == 0
+    # The execution workflows (issue 14): a drained node leaves its Auto Scaling group, the group shrinking.
+    ec2, autoscaling = _customer_client("ec2"), _customer_client("autoscaling")
+    node = ec2.run_instances(ImageId="ami-12c6146b", MinCount=1, MaxCount=1, SubnetId=subnet)["Instances"][0]
+    group = {"LaunchTemplate": {"LaunchTemplateId": template}, "VPCZoneIdentifier": subnet}
+    autoscaling.create_auto_scaling_group(AutoScalingGroupName="eks-general", MinSize=0, MaxSize=3, **group)
+    autoscaling.attach_instances(InstanceIds=[node["InstanceId"]], AutoScalingGroupName="eks-general")
+    fleet = TenantFleets(sessions).fleet(TENANT, REGION)
+    assert fleet.group_of(node["InstanceId"]) == "eks-general" and fleet.tags_of(node["InstanceId"]) is not None
+    assert fleet.terminate_in_group(node["InstanceId"])  # execute_step
 
     for purpose, actions in recorded.items():  # no session does more than its purpose (session policy, template)
         assert actions <= set(SESSION_ACTIONS[purpose]), purpose  # type: ignore[index]

@@ -29,6 +29,9 @@ ONBOARDING_ACKNOWLEDGED = {
     "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:eks:*:<AWS::AccountId>:nodegroup/*/*/*]": "Node groups "
     "come and go with the clusters: List/DescribeNodegroup read them in the tenant's regions; UpdateNodegroupConfig "
     "only on those tagged cloudoptim.io/hibernate=true.",
+    "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:autoscaling:*:<AWS::AccountId>:autoScalingGroup:*:*]": "Auto "
+    "Scaling groups come and go with node groups: TerminateInstanceInAutoScalingGroup only on groups the customer "
+    "tagged cloudoptim.io/consolidate=true, in the tenant's regions.",
     "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:*:<AWS::AccountId>:instance/*]": "Instance ids do not "
     "exist before launch: RunInstances needs one of the tenant's launch templates and the cloudoptim:tenant tag, "
     "CreateTags works only inside RunInstances, TerminateInstances only on instances carrying the tenant's tag.",

@@ -20,6 +20,8 @@ EXPECTED = {
         (EXTERNAL_IDS, SECRET_WRITES, None),
         (TOKENS, SECRET_WRITES | {"secretsmanager:PutSecretValue", "secretsmanager:DeleteSecret"}, None),
         ("AuditSigningKey", frozenset({"kms:GetPublicKey"}), None),
+        ("Execute", frozenset({"states:StartExecution"}), None),  # approve starts an execution (issue 14)
+        ("Prices", frozenset({"dynamodb:GetItem", "dynamodb:Query"}), None),  # the price reads (scraping)
         ("EventBus", frozenset({"events:DescribeEventBus", "events:PutPermission"}), None),
         (
             "UserPool",

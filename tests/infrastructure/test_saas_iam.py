@@ -96,8 +96,8 @@ def _target(resource: Any) -> str:
     if "Ref" in resource:
         return str(resource["Ref"])
     text = json.dumps(resource)
-    if ":stateMachine:" in text:  # an ARN built from a name (the sweep starts its own machine)
-        return "stateMachine:" + text.rsplit(":stateMachine:", 1)[1].split('"')[0]
+    if ":stateMachine:" in text:  # a state machine named rather than referenced (the sweep's)
+        return text.split(":stateMachine:")[1].split('"')[0]
     if ":event-bus/" in text:
         return "EventBus"
     if "Fn::Join" in resource and "Fn::GetAtt" in resource["Fn::Join"][1][0]:  # a table's indexes, a bucket's objects
@@ -165,7 +165,7 @@ def test_the_audit_log_is_append_only_for_every_role(saas: SynthesizedSaas) -> N
                 )
     # the pipeline's outcomes, the API's writes and the hourly checkpoints (issue 13)
     expected = ("RecordOutcomeFunction", "ApiFunction", "AuditCheckpointFunction", "HibernationStepFunction",
-                "WasteScanFunction", "SweepStepFunction")  # fmt: skip
+                "WasteScanFunction", "SweepStepFunction", "ExecuteStepFunction")  # fmt: skip
     assert writers == {saas.properties(f)["Role"]["Fn::GetAtt"][0] for f in expected}
 
 
@@ -180,10 +180,10 @@ def test_only_the_customer_facing_functions_assume_tenant_roles_from_one_iam_pat
     expected = {"ingest", "launch_replacement", "terminate_replacement", "node_status", "cordon_node", "evict_pods"}
     api = saas.properties("ApiFunction")["Role"]["Fn::GetAtt"][0]  # account verification, cluster checks (issue 13)
     # issue 15: the jobs that work in tenants' accounts and clusters (hibernation steps, discovery, waste scan)
-    # and issue 14's sweep (snapshots and usage through the cluster's API)
-    jobs = {saas.properties(f)["Role"]["Fn::GetAtt"][0] for f in
-            ("HibernationStepFunction", "DiscoverClustersFunction", "WasteScanFunction",
-             "SweepStepFunction")}  # fmt: skip
+    # and issue 14's sweep and executions (snapshots, usage, patches and drains through the cluster's API)
+    customer_jobs = ("HibernationStepFunction", "DiscoverClustersFunction", "WasteScanFunction", "SweepStepFunction",
+                     "ExecuteStepFunction")  # fmt: skip
+    jobs = {saas.properties(f)["Role"]["Fn::GetAtt"][0] for f in customer_jobs}
     assert assuming == {roles[name] for name in expected} | {api} | jobs
     for role in {api} | jobs:
         assert saas.template["Resources"][role]["Properties"].get("Path") == "/cloudoptim/tenant-access/"

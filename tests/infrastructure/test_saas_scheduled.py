@@ -39,7 +39,7 @@ SECRET = frozenset({"secretsmanager:GetSecretValue"})
 TENANT = {(ASSUME, frozenset({"sts:AssumeRole", "sts:TagSession"}), "tag"), (EXTERNAL_IDS, SECRET, None),
           (TOKENS, SECRET, None)}  # fmt: skip
 SNAPSHOT_OBJECTS = frozenset({"s3:GetObject", "s3:PutObject"})
-SWEEP_ARN = "stateMachine:CloudOptimSaas-Sweep"
+SWEEP_ARN = "CloudOptimSweep"
 PRICING = {
     ("Prices", PRICES_RW, None),
     ("Registry", frozenset({"dynamodb:Query"}), "TENANT#*"),

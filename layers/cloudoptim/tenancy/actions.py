@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Literal
 
-Purpose = Literal["locate", "launch", "terminate", "cluster", "check", "discover", "hibernate", "waste"]
+Purpose = Literal["locate", "launch", "terminate", "cluster", "check", "discover", "hibernate", "waste", "execute"]
 
 # Purpose -> the actions its session may use.
 SESSION_ACTIONS: Mapping[Purpose, tuple[str, ...]] = MappingProxyType(
@@ -32,6 +32,13 @@ SESSION_ACTIONS: Mapping[Purpose, tuple[str, ...]] = MappingProxyType(
         "discover": ("eks:ListNodegroups", "eks:DescribeNodegroup"),
         "hibernate": ("eks:ListNodegroups", "eks:DescribeNodegroup", "eks:UpdateNodegroupConfig"),
         "waste": ("ec2:DescribeInstances", "ec2:DescribeVolumes", "ec2:DescribeAddresses", "ec2:DescribeFlowLogs"),
+        # The execution workflows (issue 14) remove a chosen node through its Auto Scaling group (EKS managed node
+        # groups have one) with the desired capacity lowered, and read an instance's tags to know it is theirs.
+        "execute": (
+            "autoscaling:DescribeAutoScalingInstances",
+            "autoscaling:TerminateInstanceInAutoScalingGroup",
+            "ec2:DescribeInstances",
+        ),
     }
 )
 
@@ -39,8 +46,8 @@ SESSION_ACTIONS: Mapping[Purpose, tuple[str, ...]] = MappingProxyType(
 PURPOSE_FUNCTIONS: Mapping[Purpose, tuple[str, ...]] = MappingProxyType(
     {
         "locate": ("ingest", "api"),  # the API's account verification tries these reads (DryRun)
-        "launch": ("launch_replacement",),
-        "terminate": ("terminate_replacement",),
+        "launch": ("launch_replacement", "execute_step"),
+        "terminate": ("terminate_replacement", "execute_step"),
         "cluster": (
             "node_status",
             "cordon_node",
@@ -50,11 +57,13 @@ PURPOSE_FUNCTIONS: Mapping[Purpose, tuple[str, ...]] = MappingProxyType(
             "hibernation_step",
             "waste_scan",
             "sweep_step",
+            "execute_step",
         ),
         "check": ("api",),
         "discover": ("discover_clusters",),
         "hibernate": ("hibernation_step",),
         "waste": ("waste_scan",),
+        "execute": ("execute_step",),
     }
 )
 

@@ -15,6 +15,8 @@ TENANT_TAG = "cloudoptim:tenant"  # on every instance launch_replacement starts,
 # The SaaS roles that may assume a tenant's role live under this IAM path (cdk/constructs/functions.py); the
 # customer's trust policy names it with aws:PrincipalArn, so no other principal of the SaaS account qualifies.
 SAAS_ASSUMER_PATH = "/cloudoptim/tenant-access/"
+# The customer opts a node group in to node removal by the execution workflows with this tag on its Auto Scaling group.
+CONSOLIDATE_TAG = "cloudoptim.io/consolidate"
 
 
 def trust_statements(request: OnboardingRequest) -> list[dict[str, Any]]:
@@ -94,6 +96,24 @@ def access_statements(request: OnboardingRequest) -> list[dict[str, Any]]:
             "Resource": {"Fn::Sub": "arn:${AWS::Partition}:eks:*:${AWS::AccountId}:nodegroup/*/*/*"},
             "Condition": {
                 "StringEquals": {"aws:RequestedRegion": regions, "aws:ResourceTag/cloudoptim.io/hibernate": "true"}
+            },
+        },
+        {
+            "Sid": "ReadAutoScalingMembership",
+            "Effect": "Allow",
+            "Action": "autoscaling:DescribeAutoScalingInstances",
+            "Resource": "*",  # Describe* calls support no resource-level permissions
+            "Condition": in_regions,
+        },
+        {
+            # The execution workflows' node removal (a consolidation the customer approved): only from groups their
+            # owner tagged for it, always with the desired capacity lowered so the group does not replace the node.
+            "Sid": "RemoveNodesFromGroupsTaggedForConsolidation",
+            "Effect": "Allow",
+            "Action": "autoscaling:TerminateInstanceInAutoScalingGroup",
+            "Resource": {"Fn::Sub": "arn:${AWS::Partition}:autoscaling:*:${AWS::AccountId}:autoScalingGroup:*:*"},
+            "Condition": {
+                "StringEquals": {"aws:RequestedRegion": regions, f"aws:ResourceTag/{CONSOLIDATE_TAG}": "true"}
             },
         },
         {

@@ -9,8 +9,8 @@ from pydantic import ValidationError
 
 from cloudoptim.adapters.aws.clients import client
 from cloudoptim.adapters.aws.sts import StsSessions
-from cloudoptim.adapters.kube.api import connect
-from cloudoptim.adapters.kube.auth import ClusterAccess
+from cloudoptim.adapters.kube.api import KubeApiAdapter, api_client
+from cloudoptim.adapters.kube.auth import ClusterAccess, bearer_token
 from cloudoptim.errors import KubeCredentialsError, KubeTlsError
 from cloudoptim.interruptions.kube import KubePort
 from cloudoptim.interruptions.ports import ClusterRecord, TenantRecord
@@ -25,6 +25,10 @@ class ClusterConnector:
         self._secrets = secrets_client
 
     def connect(self, tenant: TenantRecord, cluster: ClusterRecord, region: str) -> KubePort:
+        access, token = self.access(tenant, cluster, region)
+        return KubeApiAdapter(api_client(access.endpoint, token, access.ca_data))
+
+    def access(self, tenant: TenantRecord, cluster: ClusterRecord, region: str) -> tuple[ClusterAccess, str | None]:
         try:
             access = ClusterAccess.model_validate(
                 {
@@ -41,7 +45,7 @@ class ClusterConnector:
             raise kind(f"cluster {cluster.cluster}: {problem['msg']}") from exc
         if access.credentials.kind == "secret":
             secrets = self._secrets or client("secretsmanager", endpoint_url=self._endpoint_url)
-            return connect(access, secrets_client=secrets)
+            return access, bearer_token(access, secrets_client=secrets)
         session = self._sessions.session(tenant, region, "cluster")
         sts = session.client("sts", region_name=region, endpoint_url=self._endpoint_url)
-        return connect(access, sts_client=sts)
+        return access, bearer_token(access, sts_client=sts)

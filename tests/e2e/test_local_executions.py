@@ -1,0 +1,130 @@
+"""The execution workflows on the local stack: recommendations written as the sweep writes them, approved through
+the product's use case, run by the deployed Execute state machine (moto) with execute_step in-process against the
+Kubernetes emulator. Outcomes are read from the emulator and the documents."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer
+
+from cloudoptim.adapters.aws import clients
+from cloudoptim.adapters.aws.stepfunctions import SfnWorkflows
+from cloudoptim.adapters.kube.quantity import cpu_millicores
+from cloudoptim.optimization import executions
+from cloudoptim.optimization.ports import OptimizationDeps
+from cloudoptim.optimization.records import RECOMMENDATION_TTL_SECONDS, Recommendation
+from localmode.hibernate_drill import HibernateDrill, HibernateDrillSettings
+from localmode.stack import LocalStack
+
+PASS = json.dumps({"StartAt": "Planned", "States": {"Planned": {"Type": "Pass", "End": True}}})
+
+
+def _deps(stack: LocalStack) -> OptimizationDeps:
+    assert stack.deployed is not None
+    tenancy = HibernateDrill(stack, HibernateDrillSettings()).tenancy()
+    env = stack.deployed.function_env["api"]
+    sfn = clients.client("stepfunctions", stack.aws.region, stack.aws.endpoint_url)
+    workflows = SfnWorkflows(sfn, env["SWEEP_STATE_MACHINE_ARN"], env["EXECUTION_STATE_MACHINE_ARN"])
+    return OptimizationDeps(tenancy.documents, tenancy.audit, workflows)
+
+
+def _run(
+    stack: LocalStack, deps: OptimizationDeps, id: str, kind: str, actions: list[Any], projected: float
+) -> dict[str, Any]:
+    assert stack.tenant is not None and stack.deployed is not None
+    tenant, cluster, now = stack.tenant.tenant_id, stack.tenant.cluster, int(time.time())
+    body = Recommendation(cluster=cluster, kind=kind, status="approved", title=id, actions=actions,
+                          projected_savings_per_hour=projected, sweep_id=f"{cluster}.e2e", discovery_run="e2e",
+                          expires_at=now + RECOMMENDATION_TTL_SECONDS)  # fmt: skip
+    document = deps.documents.create(tenant, "recommendation", id, body.model_dump(), now)
+    executions.start(deps, tenant, document, "e2e@local", now)
+    arn = stack.deployed.function_env["api"]["EXECUTION_STATE_MACHINE_ARN"].replace(":stateMachine:", ":execution:")
+    sfn = stack.aws.client("stepfunctions")
+    for _ in range(600):  # bounded by count, not by time
+        try:
+            status = sfn.describe_execution(executionArn=f"{arn}:{id.replace('.', '_')}_x1")["status"]
+        except sfn.exceptions.ExecutionDoesNotExist:
+            status = "RUNNING"
+        if status != "RUNNING":
+            break
+        time.sleep(0.2)
+    recommendation = deps.documents.get(tenant, "recommendation", id)
+    execution = deps.documents.get(tenant, "execution", f"{id}.x1")
+    assert recommendation is not None and execution is not None
+    return {"sfn": status, "recommendation": recommendation.body, "execution": execution.body}
+
+
+def _registered_as_the_api_does(stack: LocalStack) -> None:
+    """Local mode writes the cluster's registry item the older way (attributes); a sweep needs its document."""
+    assert stack.tenant is not None and stack.deployed is not None
+    dynamodb = stack.aws.client("dynamodb")
+    key = {"pk": {"S": f"TENANT#{stack.tenant.tenant_id}"}, "sk": {"S": f"CLUSTER#{stack.tenant.cluster}"}}
+    item = dynamodb.get_item(TableName=stack.deployed.tables["REGISTRY_TABLE"], Key=key)["Item"]
+    if "doc" in item:
+        return
+    plain = {k: TypeDeserializer().deserialize(v) for k, v in item.items() if k not in ("pk", "sk")}
+    body = {**plain, "name": stack.tenant.cluster, "region": stack.aws.region}
+    dynamodb.update_item(
+        TableName=stack.deployed.tables["REGISTRY_TABLE"], Key=key,
+        UpdateExpression="SET #d = :d, #v = :v, created_at = :z, updated_at = :z",
+        ExpressionAttributeNames={"#d": "doc", "#v": "version"},
+        ExpressionAttributeValues={":d": {"S": json.dumps(body, default=str)}, ":v": {"N": "1"}, ":z": {"N": "0"}},
+    )  # fmt: skip
+
+
+def _deployments(stack: LocalStack) -> list[tuple[str, str, dict[str, Any]]]:
+    with stack.kube.store.operation():
+        table = stack.kube.store.state.workloads.deployments
+        return [(ns, name, obj) for (ns, name), obj in sorted(table.items()) if ns != "kube-system"
+                and (obj["spec"]["template"]["spec"]["containers"][0].get("resources") or {}).get("requests", {})
+                .get("cpu")]  # fmt: skip
+
+
+def _cpu(stack: LocalStack, namespace: str, name: str) -> int:
+    """The first container's CPU request in millicores."""
+    with stack.kube.store.operation():
+        obj = stack.kube.store.state.workloads.deployments[(namespace, name)]
+        return cpu_millicores(obj["spec"]["template"]["spec"]["containers"][0]["resources"]["requests"]["cpu"])
+
+
+def _patch(namespace: str, name: str, container: str, cores: float) -> dict[str, Any]:
+    return {"type": "patch_requests", "namespace": namespace, "owner_kind": "Deployment", "owner_name": name,
+            "container": container, "cpu_request_cores": cores}  # fmt: skip
+
+
+def test_workload_rightsizing_gitops_guard_and_stale_plans_on_the_local_stack(local_stack: LocalStack) -> None:
+    stack, deps = local_stack, _deps(local_stack)
+    (ns1, web, obj1), (ns2, other, obj2), (ns3, argo, obj3) = _deployments(stack)[:3]
+    first = obj1["spec"]["template"]["spec"]["containers"][0]["name"]
+
+    done = _run(stack, deps, "local.e2e.001", "workload_rightsizing", [_patch(ns1, web, first, 0.01)], 0.000001)
+    assert done["execution"]["status"] == "succeeded", done["execution"]
+    assert _cpu(stack, ns1, web) == 10  # the owner was patched
+
+    before = _cpu(stack, ns2, other)
+    container = obj2["spec"]["template"]["spec"]["containers"][0]["name"]
+    short = _run(stack, deps, "local.e2e.002", "workload_rightsizing", [_patch(ns2, other, container, 0.01)], 1000.0)
+    assert short["execution"]["status"] == "rolled_back" and short["recommendation"]["status"] == "rolled_back"
+    assert _cpu(stack, ns2, other) == before  # the guard restored the old requests
+
+    with stack.kube.store.operation():
+        stored = stack.kube.store.state.workloads.deployments[(ns3, argo)]
+        stored["metadata"].setdefault("annotations", {})["argocd.argoproj.io/tracking-id"] = (
+            f"{ns3}:apps/Deployment:{argo}"
+        )
+    unchanged = _cpu(stack, ns3, argo)
+    container = obj3["spec"]["template"]["spec"]["containers"][0]["name"]
+    gitops = _run(stack, deps, "local.e2e.003", "workload_rightsizing", [_patch(ns3, argo, container, 0.01)], 0.001)
+    assert gitops["recommendation"]["status"] == "needs_gitops" and "cpu: 10m" in gitops["recommendation"]["patch"]
+    assert _cpu(stack, ns3, argo) == unchanged  # left untouched
+
+    _registered_as_the_api_does(stack)
+    node = stack.kube.store.list_nodes()[0]["metadata"]["name"]
+    stale = [{"type": "delete", "nodes": [node], "moves": [{"pod": "default/long-gone", "to": node + "-x"}]}]
+    replanned = _run(stack, deps, "local.e2e.004", "consolidation", stale, 0.1)
+    assert replanned["execution"]["status"] == "replanned" and replanned["recommendation"]["status"] == "superseded"
+    assert any("new sweep" in r for r in replanned["execution"]["reasons"])
+    assert node in {n["metadata"]["name"] for n in stack.kube.store.list_nodes()}  # nothing moved
