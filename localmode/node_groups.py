@@ -12,12 +12,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from moto.autoscaling.models import AutoScalingBackend
 from moto.eks.models import EKSBackend
 
 from localmode.aws import LocalAws
 from localmode.tenant import LocalTenant
 
 OPT_IN = {"cloudoptim.io/hibernate": "true"}  # the customer's consent for the role to resize it (docs/onboarding.md)
+CONSOLIDATE_OPT_IN = {"cloudoptim.io/consolidate": "true"}  # ... and to remove instances from its Auto Scaling group
 
 
 @dataclass
@@ -49,6 +51,31 @@ class NodeGroupController:
                 capacityType="SPOT" if group.capacity_type == "spot" else "ON_DEMAND",
                 launchTemplate={"id": group.launch_template_id}, tags=dict(OPT_IN),
             )  # fmt: skip
+            self._auto_scaling_group(name, members)
+
+    def _auto_scaling_group(self, name: str, members: int) -> None:
+        """The group's Auto Scaling group, as EKS makes one per managed node group, holding the seeded instances;
+        tagged as the customer consents for consolidation to remove instances from it (docs/onboarding.md)."""
+        group = self.tenant.node_groups[name]
+        asg = self.aws.client("autoscaling")
+        asg_name = f"eks-{name}-{self.tenant.cluster}"
+        asg.create_auto_scaling_group(
+            AutoScalingGroupName=asg_name, MinSize=0, MaxSize=max(2 * members, 1), DesiredCapacity=0,
+            LaunchTemplate={"LaunchTemplateId": group.launch_template_id, "Version": "$Default"},
+            VPCZoneIdentifier=",".join(sorted(group.subnets.values())),
+            Tags=[{"Key": k, "Value": v, "PropagateAtLaunch": False} for k, v in
+                  {**CONSOLIDATE_OPT_IN, "eks:nodegroup-name": name, "eks:cluster-name": self.tenant.cluster}.items()],
+        )  # fmt: skip
+        ids = [i for i, n in self.tenant.instances.items() if n.node_group == name]
+        for start in range(0, len(ids), 20):  # AttachInstances takes at most 20
+            asg.attach_instances(AutoScalingGroupName=asg_name, InstanceIds=ids[start : start + 20])
+
+    def left_group(self, instance_id: str) -> None:
+        """An instance terminated out of its Auto Scaling group: its Node leaves the cluster (the cloud controller's
+        job in EKS)."""
+        for node in self.kube.store.list_nodes():
+            if str(node.get("spec", {}).get("providerID", "")).rsplit("/", 1)[-1] == instance_id:
+                self.kube.store.delete_node(node["metadata"]["name"])
 
     def members(self, group: str) -> list[dict[str, Any]]:
         ec2 = self.aws.client("ec2")
@@ -111,8 +138,17 @@ def install(controller: NodeGroupController) -> Callable[[], None]:
         return answer
 
     EKSBackend.update_nodegroup_config = update_nodegroup_config  # type: ignore[method-assign,assignment]
+    original_terminate = AutoScalingBackend.terminate_instance
+
+    def terminate_instance(backend: Any, instance_id: str, should_decrement: bool) -> Any:
+        answer = original_terminate(backend, instance_id, should_decrement)
+        controller.left_group(instance_id)
+        return answer
+
+    AutoScalingBackend.terminate_instance = terminate_instance  # type: ignore[method-assign,assignment]
 
     def restore() -> None:
         EKSBackend.update_nodegroup_config = original  # type: ignore[method-assign]
+        AutoScalingBackend.terminate_instance = original_terminate  # type: ignore[method-assign]
 
     return restore

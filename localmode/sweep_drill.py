@@ -87,7 +87,7 @@ class SweepDrill:
         docs = deps.optimization.documents
         usage_hours = self.sample(deps, tenant, cluster)
         before_run = discover(deps.discovery, tenant, cluster, int(self.clock())).run
-        violations_before = stack.kube.stats().pdb_violations
+        violations_before, pending_before = stack.kube.stats().pdb_violations, pods_pending(stack)
         started = sweeps.start(deps.optimization, tenant, cluster, "local-sweep", int(self.clock()))
         machine = str(stack.deployed.tables["SWEEP_STATE_MACHINE_ARN"])
         status = self.wait(machine, started.id)
@@ -98,28 +98,29 @@ class SweepDrill:
         made = [Recommendation.model_validate(d.body) for id in sweep.recommendations
                 if (d := docs.get(tenant, "recommendation", id)) is not None]  # fmt: skip
         by_kind = {kind: sum(1 for r in made if r.kind == kind) for kind in KINDS}
-        approved, succeeded, failed = self._execute(deps, tenant, sweep)
+        approved, succeeded, failed, why = self._execute(deps, tenant, sweep)
         after_run = discover(deps.discovery, tenant, cluster, int(self.clock()) + 1).run
         before, after = self.cost(deps, tenant, cluster, before_run), self.cost(deps, tenant, cluster, after_run)
         return {
             "tenant": tenant, "cluster": cluster, "sweep": started.id, "usage_hours": usage_hours,
             "recommendations": len(made), "by_kind": by_kind, "approved": approved,
-            "executions_succeeded": succeeded, "executions_failed": failed,
+            "executions_succeeded": succeeded, "executions_failed": failed, "failures": why[:10],
             "projected_savings_per_hour": round(sweep.projected_savings_per_hour or 0.0, 4),
             "projected_savings_approved_per_hour": round(sum(
                 r.projected_savings_per_hour for r in made if self.approve == "all"), 4),
             "realised_savings_per_hour": round(before - after, 4),
             "cost_before_per_hour": before, "cost_after_per_hour": after,
             "pdb_violations": stack.kube.stats().pdb_violations - violations_before,
-            "pods_unschedulable_after": pods_pending(stack),
+            "pods_unschedulable_before": pending_before, "pods_unschedulable_after": pods_pending(stack),
         }  # fmt: skip
 
-    def _execute(self, deps: SweepDeps, tenant: str, sweep: Sweep) -> tuple[int, int, int]:
+    def _execute(self, deps: SweepDeps, tenant: str, sweep: Sweep) -> tuple[int, int, int, list[str]]:
         if self.approve == "none":
-            return 0, 0, 0
+            return 0, 0, 0, []
         operator = Principal(tenant, "local-sweep", "local sweep", Role.OPERATOR)
         machine = self.stack.deployed.tables.get("EXECUTION_STATE_MACHINE_ARN") if self.stack.deployed else None
         approved = succeeded = failed = 0
+        why: list[str] = []
         for id in sweep.recommendations:
             try:
                 started = recommendations.approve(deps.optimization, operator, id, None, int(self.clock()))
@@ -134,4 +135,6 @@ class SweepDrill:
                 succeeded += 1
             else:
                 failed += 1
-        return approved, succeeded, failed
+                record = deps.optimization.documents.get(tenant, "execution", str(execution))
+                why.append(f"{id}: {'; '.join((record.body.get('reasons') or [])[-2:]) if record else 'no record'}")
+        return approved, succeeded, failed, why

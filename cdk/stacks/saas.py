@@ -118,9 +118,7 @@ class SaasStack(Stack):
         api.function.function.add_environment("SWEEP_STATE_MACHINE_ARN", sweeps.arn)
         executions.state_machine.grant_start_execution(api.function.role)
         api.function.role.add_to_policy(iam.PolicyStatement(actions=["states:StartExecution"], resources=[sweeps.arn]))
-        sweeps.step.function.add_environment(
-            "EXECUTION_STATE_MACHINE_ARN", executions.state_machine.state_machine_arn
-        )
+        sweeps.step.function.add_environment("EXECUTION_STATE_MACHINE_ARN", executions.state_machine.state_machine_arn)
         executions.state_machine.grant_start_execution(sweeps.step.role)
         jobs = AccountJobs(
             self, "AccountJobs", storage=storage, layers=layers, code=assets.functions, environment=environment,

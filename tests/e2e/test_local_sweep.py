@@ -19,7 +19,9 @@ def test_a_sweep_recommends_with_savings_and_changes_nothing_unapproved(local_st
     assert report["projected_savings_per_hour"] <= report["cost_before_per_hour"]
     assert sum(1 for n in report["by_kind"].values() if n) >= 2
     assert report["approved"] == 0 and report["cost_after_per_hour"] == report["cost_before_per_hour"]
-    assert report["pdb_violations"] == 0 and report["pods_unschedulable_after"] == 0
+    # the stack is shared with the other e2e tests (drills may leave a pod pending): nothing new is unschedulable
+    assert report["pdb_violations"] == 0
+    assert report["pods_unschedulable_after"] <= report["pods_unschedulable_before"]
     docs = drill.deps().optimization.documents
     sweep = docs.get(report["tenant"], "sweep", report["sweep"])
     assert sweep is not None and sweep.body["status"] == "planned"

@@ -34,14 +34,15 @@ class MemoryDocuments:
         return self.items.get((tenant, kind, id))
 
     def list(self, tenant: str, kind: str, limit: int, cursor: str | None = None, prefix: str = "") -> Page:
-        after = id_of_cursor(cursor) if cursor is not None else None
+        after = id_of_cursor(cursor, f"{tenant}/{kind}") if cursor is not None else None
         ids = sorted(
             i for (t, k, i) in self.items
             if t == tenant and k == kind and i.startswith(prefix) and (after is None or i > after)
         )  # fmt: skip
         chosen = ids[:limit]
         more = len(ids) > limit
-        return Page([self.items[(tenant, kind, i)] for i in chosen], cursor_after(chosen[-1]) if more else None)
+        next_page = cursor_after(chosen[-1], f"{tenant}/{kind}") if more else None
+        return Page([self.items[(tenant, kind, i)] for i in chosen], next_page)
 
     def create(self, tenant: str, kind: str, id: str, body: Json, now: int) -> Document:
         with self._lock:

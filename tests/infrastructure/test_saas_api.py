@@ -21,6 +21,7 @@ EXPECTED = {
         (TOKENS, SECRET_WRITES | {"secretsmanager:PutSecretValue", "secretsmanager:DeleteSecret"}, None),
         ("AuditSigningKey", frozenset({"kms:GetPublicKey"}), None),
         ("Execute", frozenset({"states:StartExecution"}), None),  # approve starts an execution (issue 14)
+        ("CloudOptimSweep", frozenset({"states:StartExecution"}), None),  # POST /v1/clusters/{id}/sweeps
         ("Prices", frozenset({"dynamodb:GetItem", "dynamodb:Query"}), None),  # the price reads (scraping)
         ("EventBus", frozenset({"events:DescribeEventBus", "events:PutPermission"}), None),
         (

@@ -64,7 +64,8 @@ EXPECTED: dict[str, tuple[set[str], set[tuple[str, frozenset[str], str | None]]]
                            ("Snapshots", frozenset({"s3:ListBucket"}), None),
                            ("Snapshots/snapshots/*", SNAPSHOT_OBJECTS, None),
                            ("Snapshots/usage/*", SNAPSHOT_OBJECTS, None),
-                           (SWEEP_ARN, frozenset({"states:StartExecution"}), None), *TENANT}),
+                           (SWEEP_ARN, frozenset({"states:StartExecution"}), None),
+                           ("Execute", frozenset({"states:StartExecution"}), None), *TENANT}),
 }  # fmt: skip
 
 

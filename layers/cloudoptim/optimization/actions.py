@@ -34,6 +34,7 @@ class LaunchSpec(_Strict):
     availability_zone: str = Field(min_length=1)
     capacity_type: Literal["on-demand", "spot"]
     node_group: str | None = None
+    price_per_hour: float | None = Field(None, ge=0, description="the price the plan counted on (informative)")
 
 
 class PodMove(_Strict):
@@ -51,6 +52,7 @@ class NodeAction(_Strict):
     nodes: list[str] = Field(min_length=1)
     launches: list[LaunchSpec] = []
     moves: list[PodMove] = []
+    eviction_rounds: int = Field(0, ge=0, description="PDB rounds the plan expects (informative)")
 
     @model_validator(mode="after")
     def _consistent(self) -> NodeAction:
@@ -75,6 +77,9 @@ class PatchRequests(_Strict):
     cpu_request_cores: float | None = Field(None, gt=0)
     memory_request_bytes: int | None = Field(None, gt=0)
     memory_limit_bytes: int | None = Field(None, gt=0)
+    # what the sweep saw (informative: the workflow reads the live object before patching)
+    was_cpu_request_cores: float | None = None
+    was_memory_request_bytes: int | None = None
 
     @model_validator(mode="after")
     def _changes_something(self) -> PatchRequests:

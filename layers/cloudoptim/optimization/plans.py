@@ -18,6 +18,7 @@ from engines.sweep.compose import SweepInputs, SweepResult
 from engines.sweep.ledger import MICRO, Capability, split
 
 GIB = 2**30
+PATCHABLE = frozenset({"Deployment", "StatefulSet", "DaemonSet"})  # owners whose pod template the workflow patches
 CPU_WEIGHT_PER_CORE, MEMORY_WEIGHT_PER_GIB = 8, 1  # an m-family vCPU costs about what 8 GiB do
 
 
@@ -76,7 +77,7 @@ def _ooms(result: SweepResult, inputs: SweepInputs, common: dict[str, Any]) -> l
     for oom in result.ooms:
         ref = owner.get((oom.namespace, oom.pod))
         actions: list[dict[str, Any]] = []
-        if oom.new_memory_bytes is not None and ref is not None and ref.kind != "Pod":
+        if oom.new_memory_bytes is not None and ref is not None and ref.kind in PATCHABLE:
             actions.append({
                 "type": "patch_requests", "namespace": oom.namespace, "owner_kind": ref.kind, "owner_name": ref.name,
                 "container": oom.container, "cpu_request_cores": None, "memory_request_bytes": oom.new_memory_bytes,
@@ -121,8 +122,8 @@ def _workloads(result: SweepResult, inputs: SweepInputs, common: dict[str, Any],
         if not request.changed:
             continue
         ref = owner.get((request.namespace, request.pod))
-        if ref is None or ref.kind == "Pod":
-            continue  # a bare pod has no owner to patch: its next incarnation is someone else's
+        if ref is None or ref.kind not in PATCHABLE:
+            continue  # a bare pod or a Job has no template the workflow patches: its next incarnation is another's
         key = (request.namespace, ref.kind, ref.name)
         was = current.get((request.namespace, request.pod, request.container))
         containers = by_workload.setdefault(key, {})

@@ -66,7 +66,7 @@ def listed(
                 found.append(document)
                 if len(found) == limit:
                     more = document.id != page.items[-1].id or page.cursor is not None
-                    return found, cursor_after(document.id) if more else None
+                    return found, cursor_after(document.id, f"{principal.tenant_id}/{RECOMMENDATION}") if more else None
         cursor = page.cursor
         if cursor is None:
             return found, None

@@ -32,20 +32,26 @@ class Page:
     cursor: str | None = None  # opaque to callers; None on the last page
 
 
-def cursor_after(id: str) -> str:
-    """The cursor of a page that continues after `id` (every store's cursor is this: ids are the sort key)."""
-    return base64.urlsafe_b64encode(id.encode()).decode()
+def cursor_after(id: str, scope: str) -> str:
+    """The cursor of a page that continues after `id` in `scope` (`<tenant>/<kind>`: a cursor is only good for the
+    list that made it; every store's cursor is this, ids being the sort key)."""
+    return base64.urlsafe_b64encode(f"{scope}\n{id}".encode()).decode()
 
 
-def id_of_cursor(cursor: str) -> str:
-    """The id a cursor continues after; FieldError('cursor') for anything no store made."""
+def id_of_cursor(cursor: str, scope: str) -> str:
+    """The id a cursor continues after; FieldError('cursor') for anything no store made for this scope.
+
+    >>> id_of_cursor(cursor_after("b", "acme/cluster"), "acme/cluster")
+    'b'
+    """
     try:
         decoded = base64.urlsafe_b64decode(cursor.encode()).decode()
     except (ValueError, UnicodeDecodeError):
         raise FieldError("cursor", "not a cursor this API returned") from None
-    if not decoded or len(decoded) > 512 or any(ord(c) < 32 for c in decoded):
-        raise FieldError("cursor", "not a cursor this API returned")
-    return decoded
+    made_for, _, id = decoded.partition("\n")
+    if made_for != scope or not id or len(id) > 512 or any(ord(c) < 32 for c in id):
+        raise FieldError("cursor", "not a cursor this API returned for this list")
+    return id
 
 
 class Documents(Protocol):

@@ -55,8 +55,10 @@ class DynamoDocuments:
         return _document(kind, id, item) if item.doc is not None else None
 
     def list(self, tenant: str, kind: str, limit: int, cursor: str | None = None, prefix: str = "") -> Page:
-        kind_prefix = _sk(kind, "")
-        start = None if cursor is None else {"pk": {"S": _pk(tenant)}, "sk": {"S": _sk(kind, id_of_cursor(cursor))}}
+        kind_prefix, scope = _sk(kind, ""), f"{tenant}/{kind}"
+        start = (
+            None if cursor is None else {"pk": {"S": _pk(tenant)}, "sk": {"S": _sk(kind, id_of_cursor(cursor, scope))}}
+        )
         try:
             found = self._model.query(
                 _pk(tenant), self._model.sk.startswith(_sk(kind, prefix)), limit=limit, last_evaluated_key=start
@@ -66,7 +68,7 @@ class DynamoDocuments:
         except PynamoDBException as exc:
             raise dynamo_error(exc, f"list {kind}") from exc
         # A cursor is the last id read (the page may end on an item without a body: then its id still counts).
-        return Page(items, cursor_after(str(last["sk"]["S"])[len(kind_prefix) :]) if last else None)
+        return Page(items, cursor_after(str(last["sk"]["S"])[len(kind_prefix) :], scope) if last else None)
 
     def create(self, tenant: str, kind: str, id: str, body: Json, now: int) -> Document:
         item = self._model(_pk(tenant), _sk(kind, id), doc=_json(body), version=1, created_at=now, updated_at=now)
