@@ -102,6 +102,7 @@ class ApiSettings(RegistrySettings, AuditSettings, PricesSettings):
     audit_key_id: str = Field(alias="AUDIT_KEY_ID")
     sweep_state_machine_arn: str = Field(alias="SWEEP_STATE_MACHINE_ARN")
     execution_state_machine_arn: str = Field(alias="EXECUTION_STATE_MACHINE_ARN")
+    console_auth_domain: str | None = Field(None, alias="CONSOLE_AUTH_DOMAIN")  # Cognito hosted UI, for the dashboard
 
     @property
     def keys_url(self) -> str:

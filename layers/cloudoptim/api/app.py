@@ -13,6 +13,7 @@ from fastapi.openapi.utils import get_openapi
 
 from cloudoptim.api import problems
 from cloudoptim.api.context import ApiDeps
+from cloudoptim.dashboard import site
 from cloudoptim.api.routers import (
     accounts,
     audit,
@@ -42,6 +43,7 @@ def create_app(deps: ApiDeps) -> FastAPI:
     for module in routers:
         app.include_router(module.router)
     problems.install(app)
+    site.install(app, deps.sign_in)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 
