@@ -97,4 +97,8 @@ function App() {
 }
 
 if (!location.pathname.endsWith("/")) location.replace(location.pathname + "/" + location.search + location.hash);
-else render(html`<${App} />`, document.getElementById("root"));
+else {
+  const root = document.getElementById("root");
+  root.textContent = ""; // the static "Loading…" placeholder: Preact renders beside existing children otherwise
+  render(html`<${App} />`, root);
+}

@@ -7,6 +7,7 @@ export function useLoad(load, keys = []) {
   const [serial, setSerial] = useState(0);
   useEffect(() => {
     let live = true;
+    setState({ value: undefined, error: null }); // never show the previous answer as if it were this one
     load().then(
       (value) => live && setState({ value, error: null }),
       (error) => live && setState({ value: undefined, error }),
