@@ -159,6 +159,7 @@ def run_up(args: argparse.Namespace) -> str:
         server = LocalApiServer(app, args.api_port)
         endpoints["api"] = server.start()
         endpoints["openapi"] = f"{endpoints['api']}/openapi.json"
+        endpoints["dashboard"] = f"{endpoints['api']}/ (sign in with /#token=TOKEN, TOKEN from the command below)"
         endpoints["token"] = "cloudoptim local token --tenant NAME --role admin|operator|viewer"
         print(json.dumps(endpoints, indent=2), flush=True)
         print("local stack running; Ctrl-C to stop", file=sys.stderr, flush=True)

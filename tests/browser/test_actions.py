@@ -75,7 +75,7 @@ def test_csv_export_downloads_the_rows_shown(signed_in: Callable[[str], Session]
     session.open("recommendations")
     with session.page.expect_download() as started:
         session.page.get_by_role("button", name="Export CSV").click()
-    rows = list(csv.DictReader(io.StringIO(open(started.value.path(), encoding="utf-8").read())))
+    rows = list(csv.DictReader(io.StringIO(started.value.path().read_text(encoding="utf-8"))))
     api = {r["id"]: r for r in session.served.api("/v1/recommendations?limit=1000", "viewer")["items"]}
     assert len(rows) == len(api) == RECOMMENDATIONS
     assert {r["id"] for r in rows} == set(api)
@@ -85,7 +85,7 @@ def test_csv_export_downloads_the_rows_shown(signed_in: Callable[[str], Session]
     session.page.get_by_label("Kind").select_option("spot")
     with session.page.expect_download() as filtered:
         session.page.get_by_role("button", name="Export CSV").click()
-    spot = list(csv.DictReader(open(filtered.value.path(), encoding="utf-8")))
+    spot = list(csv.DictReader(io.StringIO(filtered.value.path().read_text(encoding="utf-8"))))
     assert spot and {r["kind"] for r in spot} == {"spot"}
     assert len(spot) == sum(1 for r in api.values() if r["kind"] == "spot")
 
@@ -108,7 +108,8 @@ def test_audit_search_and_pages(signed_in: Callable[[str], Session]) -> None:
     page.get_by_label("Action").fill(action)
     page.get_by_role("button", name="Search").click()
     page.locator("tr[data-seq]").first.wait_for()
-    page.wait_for_function("a => [...document.querySelectorAll('tr[data-seq] td:nth-child(4)')].every(c => c.textContent === a)", arg=action)
+    same = "a => [...document.querySelectorAll('tr[data-seq] td:nth-child(4)')].every(c => c.textContent === a)"
+    page.wait_for_function(same, arg=action)
     matching = session.served.api(f"/v1/audit?action={action}&limit=25", "viewer")["items"]
     assert page.locator("tr[data-seq]").count() == len(matching) > 0
     page.get_by_role("button", name="Check chain links").click()
@@ -140,7 +141,8 @@ def test_schedule_grid_edit_round_trips_through_the_api_with_if_match(signed_in:
     world = session.served.world
     headers = world.headers(TENANT, "admin", **{"If-Match": f'"{after["schedule_version"]}"'})
     body = {**after["schedule"], "prewarm_minutes": 15}
-    assert world.client.put(f"/v1/clusters/{cluster}/hibernation/schedule", json=body, headers=headers).status_code == 200
+    answer = world.client.put(f"/v1/clusters/{cluster}/hibernation/schedule", json=body, headers=headers)
+    assert answer.status_code == 200
     page.locator("button[data-day=tue][data-hour='3']").click()
     page.get_by_role("button", name="Save schedule").click()
     page.get_by_text("Someone changed this schedule meanwhile").wait_for()

@@ -21,7 +21,10 @@ KINDS = ("consolidation", "node_rightsizing", "workload_rightsizing", "spot")
 RECOMMENDATIONS = 1000
 SWEEPS_PER_CLUSTER = 4
 HOUR = 3600
-PATCH = "spec:\n  template:\n    spec:\n      containers:\n      - name: api\n        resources:\n          requests:\n            cpu: 500m\n"
+PATCH = (
+    "spec:\n  template:\n    spec:\n      containers:\n      - name: api\n"
+    "        resources:\n          requests:\n            cpu: 500m\n"
+)
 
 
 @dataclass
@@ -48,7 +51,8 @@ def free_port() -> int:
 
 def _onboard(world: ApiWorld) -> None:
     admin = world.headers(TENANT, "admin")
-    account = {"aws_account_id": "111122223333", "regions": ["eu-west-1"], "launch_template_ids": ["lt-0abc12345678def90"]}
+    account = {"aws_account_id": "111122223333", "regions": ["eu-west-1"],
+               "launch_template_ids": ["lt-0abc12345678def90"]}  # fmt: skip
     assert world.client.post("/v1/accounts", json=account, headers=admin).status_code == 201
     for name in CLUSTERS:
         body = {"account_id": "111122223333", "name": name, "region": "eu-west-1"}
@@ -74,7 +78,8 @@ def _recommendations(world: ApiWorld) -> None:
                 kind = KINDS[serial % len(KINDS)]
                 saving = round(0.0125 + serial * 0.00037, 6)
                 recommendation = Recommendation(
-                    cluster=cluster, kind=kind, title=f"{kind.replace('_', ' ')} #{serial}", current=f"{2 + i % 5} nodes",
+                    cluster=cluster, kind=kind, title=f"{kind.replace('_', ' ')} #{serial}",
+                    current=f"{2 + i % 5} nodes",
                     recommended=f"{1 + i % 3} nodes", projected_savings_per_hour=saving, cost_before_per_hour=1.5,
                     reasons=[f"saves ${saving}/h", "pods fit on fewer nodes"], sweep_id=sweep,
                     discovery_run=f"{cluster}.run.{s}", expires_at=int(world.clock.now) + RECOMMENDATION_TTL_SECONDS,

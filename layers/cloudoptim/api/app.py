@@ -13,7 +13,6 @@ from fastapi.openapi.utils import get_openapi
 
 from cloudoptim.api import problems
 from cloudoptim.api.context import ApiDeps
-from cloudoptim.dashboard import site
 from cloudoptim.api.routers import (
     accounts,
     audit,
@@ -30,6 +29,7 @@ from cloudoptim.api.routers import (
     users,
     waste,
 )
+from cloudoptim.dashboard import site
 
 TITLE = "CloudOptim API"
 PUBLIC_PATHS = frozenset({"/v1/health"})

@@ -1,7 +1,7 @@
 // The shell: sign-in, the navigation bar, and the page named by the URL's hash (#/overview, #/recommendations...).
 import { html, render, useEffect, useState } from "./vendor/htm-preact.module.js";
 import { ApiError, get, token, whenUnauthorised } from "./api.js";
-import { arrive, config, signOut, startCognito } from "./signin.js";
+import { arrive, config, signOut, startCognito, takeToken } from "./signin.js";
 import { Failure, Loading } from "./ui.js";
 import { Overview } from "./pages/overview.js";
 import { Recommendations } from "./pages/recommendations.js";
@@ -98,6 +98,7 @@ function App() {
 
 if (!location.pathname.endsWith("/")) location.replace(location.pathname + "/" + location.search + location.hash);
 else {
+  takeToken();
   const root = document.getElementById("root");
   root.textContent = ""; // the static "Loading…" placeholder: Preact renders beside existing children otherwise
   render(html`<${App} />`, root);

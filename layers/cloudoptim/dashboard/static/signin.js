@@ -39,13 +39,17 @@ async function finishCognito(settings, code) {
   token.set((await response.json()).id_token);
 }
 
-// Takes a token arriving in the URL (#token=... locally, ?code=... from Cognito), then cleans the URL.
-export async function arrive(settings) {
+// Takes a token passed as /#token=... (local mode) and cleans the URL; synchronous, before anything can navigate.
+export function takeToken() {
   const fromHash = new URLSearchParams(location.hash.replace(/^#/, "")).get("token");
   if (fromHash) {
     token.set(fromHash);
     history.replaceState(null, "", location.pathname + location.search + "#/overview");
   }
+}
+
+// Takes the code Cognito's hosted UI sends back (?code=...), trades it for tokens, then cleans the URL.
+export async function arrive(settings) {
   const code = new URLSearchParams(location.search).get("code");
   if (code && settings.mode === "cognito") {
     history.replaceState(null, "", location.pathname + "#/overview");

@@ -21,24 +21,31 @@ function Copy({ text }) {
   return html`<button type="button" onClick=${copy}>${done ? "Copied" : "Copy patch"}</button>`;
 }
 
+// What a row says when expanded; rendered only then (1,000 rows stay light).
+function Reasons({ row }) {
+  return html`
+    <ul class="reasons">${row.reasons.map((r) => html`<li>${r}</li>`)}</ul>
+    <p class="meta">Cost before ${perHour(row.cost_before_per_hour)}/h · expires ${when(row.expires_at)} · sweep ${row.sweep_id}</p>
+    ${row.gitops_owner && html`<p class="meta">Managed by ${row.gitops_owner}: change it there.</p>`}
+    ${row.patch && html`<div class="patch"><pre><code>${row.patch}</code></pre><${Copy} text=${row.patch} /></div>`}`;
+}
+
 function Row({ row, canAct, decide }) {
-  const open = row.status === "open";
+  const [open, setOpen] = useState(false);
+  const decidable = row.status === "open";
   return html`<tr data-id=${row.id}>
     <td>${label(row.kind)}</td>
     <td>${row.cluster}</td>
     <td>
-      <details>
+      <details onToggle=${(e) => setOpen(e.target.open)}>
         <summary>${row.title}</summary>
-        <ul class="reasons">${row.reasons.map((r) => html`<li>${r}</li>`)}</ul>
-        <p class="meta">Cost before ${perHour(row.cost_before_per_hour)}/h · expires ${when(row.expires_at)} · sweep ${row.sweep_id}</p>
-        ${row.gitops_owner && html`<p class="meta">Managed by ${row.gitops_owner}: change it there.</p>`}
-        ${row.patch && html`<div class="patch"><pre><code>${row.patch}</code></pre><${Copy} text=${row.patch} /></div>`}
+        ${open && html`<${Reasons} row=${row} />`}
       </details>
     </td>
     <td class="change">${row.current} → ${row.recommended}</td>
     <td class="num" data-savings=${row.projected_savings_per_month}>${perMonth(row.projected_savings_per_month)}</td>
     <td><span class=${"status " + row.status} data-status>${label(row.status)}</span></td>
-    ${canAct && html`<td class="actions">${open && html`
+    ${canAct && html`<td class="actions">${decidable && html`
       <button type="button" onClick=${() => decide(row, "approve")} aria-label=${"Approve " + row.title}>Approve</button>
       <button type="button" onClick=${() => decide(row, "reject")} aria-label=${"Reject " + row.title}>Reject</button>`}</td>`}
   </tr>`;
