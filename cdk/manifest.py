@@ -74,6 +74,7 @@ RUNTIME_INCLUDED: tuple[str, ...] = (
     "adapters",
     "api",
     "audit",
+    "dashboard",  # the console's static pages, served by the api function (docs/decisions.md)
     "data",
     "discovery",
     "errors.py",
@@ -81,6 +82,7 @@ RUNTIME_INCLUDED: tuple[str, ...] = (
     "interruptions",
     "observability.py",
     "onboarding.py",
+    "optimization",  # the api function's recommendations, sweeps and savings routes import it
     "pricing",
     "settings.py",
     "tenancy",
