@@ -25,7 +25,8 @@ SATURDAY_NOON = 1_781_352_000.0  # 2026-06-13T12:00:00Z
 def world(tmp_path: Path) -> ApiWorld:
     w = api_world(tmp_path)
     admin = w.headers("alpha")
-    assert w.client.post("/v1/accounts", json={"aws_account_id": "111122223333", "regions": ["eu-west-1"]},
+    assert w.client.post("/v1/accounts", json={"aws_account_id": "111122223333", "regions": ["eu-west-1"],
+                                            "launch_template_ids": ["lt-0abc12345678def90"]},
                          headers=admin).status_code == 201  # fmt: skip
     body = {"account_id": "111122223333", "name": CLUSTER, "region": "eu-west-1"}
     assert w.client.post("/v1/clusters", json=body, headers=admin).status_code == 201
