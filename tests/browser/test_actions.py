@@ -107,8 +107,8 @@ def test_audit_search_and_pages(signed_in: Callable[[str], Session]) -> None:
     action = next(e["action"] for e in newest if e["action"] != newest[0]["action"])
     page.get_by_label("Action").fill(action)
     page.get_by_role("button", name="Search").click()
-    page.locator("tr[data-seq]").first.wait_for()
-    same = "a => [...document.querySelectorAll('tr[data-seq] td:nth-child(4)')].every(c => c.textContent === a)"
+    same = """a => { const cells = [...document.querySelectorAll('tr[data-seq] td:nth-child(4)')];
+                     return cells.length > 0 && cells.every(c => c.textContent === a); }"""
     page.wait_for_function(same, arg=action)
     matching = session.served.api(f"/v1/audit?action={action}&limit=25", "viewer")["items"]
     assert page.locator("tr[data-seq]").count() == len(matching) > 0

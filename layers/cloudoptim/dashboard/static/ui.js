@@ -1,20 +1,22 @@
 // Small shared pieces: the loading/error states every page shows, and a confirmation dialog.
 import { html, useEffect, useRef, useState } from "./vendor/htm-preact.module.js";
 
-// Runs `load` (async) when `keys` change; returns [value, error, reload].
+// Runs `load` (async) when `keys` change; returns [value, error, reload]. An answer is only ever returned for the
+// keys it was loaded with: between a change and its answer the value is undefined (never the previous answer).
 export function useLoad(load, keys = []) {
-  const [state, setState] = useState({ value: undefined, error: null });
   const [serial, setSerial] = useState(0);
+  const current = JSON.stringify([...keys, serial]);
+  const [state, setState] = useState({ value: undefined, error: null, of: null });
   useEffect(() => {
     let live = true;
-    setState({ value: undefined, error: null }); // never show the previous answer as if it were this one
     load().then(
-      (value) => live && setState({ value, error: null }),
-      (error) => live && setState({ value: undefined, error }),
+      (value) => live && setState({ value, error: null, of: current }),
+      (error) => live && setState({ value: undefined, error, of: current }),
     );
     return () => { live = false; };
-  }, [...keys, serial]);
-  return [state.value, state.error, () => setSerial((n) => n + 1)];
+  }, [current]);
+  const fresh = state.of === current;
+  return [fresh ? state.value : undefined, fresh ? state.error : null, () => setSerial((n) => n + 1)];
 }
 
 export function Loading({ what }) {
