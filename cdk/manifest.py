@@ -105,6 +105,7 @@ RUNTIME_INCLUDED: tuple[str, ...] = (
     "adapters",
     "api",
     "audit",
+    "dashboard",  # the console's static pages, served by the api function (docs/decisions.md)
     "data",
     "discovery",
     "errors.py",
@@ -113,7 +114,7 @@ RUNTIME_INCLUDED: tuple[str, ...] = (
     "models",
     "observability.py",
     "onboarding.py",
-    "optimization",
+    "optimization",  # the api function's recommendations, sweeps and savings routes import it
     "pricing",
     "settings.py",
     "tenancy",

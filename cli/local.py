@@ -191,6 +191,7 @@ def run_up(args: argparse.Namespace) -> str:
         server = LocalApiServer(app, args.api_port)
         endpoints["api"] = server.start()
         endpoints["openapi"] = f"{endpoints['api']}/openapi.json"
+        endpoints["dashboard"] = f"{endpoints['api']}/ (sign in with /#token=TOKEN, TOKEN from the command below)"
         endpoints["token"] = "cloudoptim local token --tenant demo --role admin|operator|viewer"
         endpoints["first_sweep"] = _first_sweep(stack)
         print(json.dumps(endpoints, indent=2), flush=True)

@@ -1,5 +1,6 @@
 """The product API: Cognito users, the `api` function behind API Gateway REST (Cognito authorizer on every method
-but health, WAF, throttling, access logs) and the hourly audit checkpoints signed with a KMS key."""
+but health and the dashboard's static pages, WAF, throttling, access logs), Cognito's hosted UI for the dashboard's
+sign-in (authorization code with PKCE) and the hourly audit checkpoints signed with a KMS key."""
 
 from __future__ import annotations
 
@@ -26,6 +27,11 @@ from cdk.manifest import FUNCTION_LAYERS
 from cloudoptim.onboarding import EVENT_BUS_NAME, SAAS_ASSUMER_PATH
 
 PUBLIC_PATHS = ("v1/health",)
+# The dashboard's pages and assets (cloudoptim.dashboard): public, they hold no data; every figure comes from the API
+# with the user's token. "" is the stage root, where the dashboard lives.
+DASHBOARD_PATHS = ("", "ui/{proxy+}")
+STAGE = "prod"
+OAUTH_SCOPES = ("openid", "email", "profile")
 THROTTLE_RATE, THROTTLE_BURST = 50, 100  # requests per second per stage; WAF adds a per-IP limit
 
 
@@ -55,12 +61,17 @@ class Api(Construct):
         region = Stack.of(self).region
         issuer = f"https://cognito-idp.{region}.amazonaws.com/{self.user_pool.user_pool_id}"
         shared = {**environment, "AUDIT_KEY_ID": self.signing_key.key_arn}
+        account = Stack.of(self).account
+        self.hosted_ui = self.user_pool.add_domain(
+            "HostedUi", cognito_domain=cognito.CognitoDomainOptions(domain_prefix=f"cloudoptim-{account}")
+        )
         self.function = ContractFunction(
             self, "Function", name="api", code=code["api"], layers=layers.for_function(FUNCTION_LAYERS["api"]),
             role_path=SAAS_ASSUMER_PATH,
             environment={
                 **shared, "API_ISSUER": issuer, "API_AUDIENCE": self.client.user_pool_client_id,
-                "USER_POOL_ID": self.user_pool.user_pool_id, "SAAS_ACCOUNT_ID": Stack.of(self).account,
+                "USER_POOL_ID": self.user_pool.user_pool_id, "SAAS_ACCOUNT_ID": account,
+                "CONSOLE_AUTH_DOMAIN": self.hosted_ui.base_url(),
             },
             timeout=Duration.seconds(29), memory_mb=1024, log_retention=log_retention,
         )  # fmt: skip
@@ -71,6 +82,7 @@ class Api(Construct):
         )  # fmt: skip
         self._grant(storage)
         self.rest_api = _rest_api(self, self.function, self.user_pool, log_retention)
+        _console_sign_in(self.client, self.rest_api)
         _firewall(self, self.rest_api)
         rule = events.Rule(self, "HourlyCheckpoint", schedule=events.Schedule.rate(Duration.hours(1)))
         rule.add_target(targets.LambdaFunction(self.checkpoint.function, retry_attempts=2))
@@ -142,6 +154,22 @@ def _users(scope: Construct) -> tuple[cognito.UserPool, cognito.UserPoolClient]:
     return pool, client
 
 
+def _console_sign_in(client: cognito.UserPoolClient, api: apigw.LambdaRestApi) -> None:
+    """The dashboard signs in through the hosted UI: authorization code with PKCE (a public client, no secret), back
+    to the stage root. Set on the L1 client: the URL is built from the REST API's id, not its deployment, which
+    depends on the function that depends on this client (a cycle otherwise)."""
+    stack = Stack.of(api)
+    console = f"https://{api.rest_api_id}.execute-api.{stack.region}.{stack.url_suffix}/{STAGE}/"
+    cfn = client.node.default_child
+    assert isinstance(cfn, cognito.CfnUserPoolClient)
+    cfn.allowed_o_auth_flows = ["code"]
+    cfn.allowed_o_auth_flows_user_pool_client = True
+    cfn.allowed_o_auth_scopes = list(OAUTH_SCOPES)
+    cfn.callback_ur_ls = [console]
+    cfn.logout_ur_ls = [console]
+    cfn.supported_identity_providers = ["COGNITO"]
+
+
 def _rest_api(
     scope: Construct, fn: ContractFunction, pool: cognito.UserPool, retention: logs.RetentionDays
 ) -> apigw.LambdaRestApi:
@@ -158,7 +186,7 @@ def _rest_api(
             authorizer=authorizer, authorization_type=apigw.AuthorizationType.COGNITO
         ),
         deploy_options=apigw.StageOptions(
-            stage_name="prod",
+            stage_name=STAGE,
             throttling_rate_limit=THROTTLE_RATE,
             throttling_burst_limit=THROTTLE_BURST,
             access_log_destination=apigw.LogGroupLogDestination(access_logs),
@@ -175,9 +203,17 @@ def _rest_api(
     resource = api.root
     for part in PUBLIC_PATHS[0].split("/"):
         resource = resource.get_resource(part) or resource.add_resource(part)
-    resource.add_method("GET", apigw.LambdaIntegration(fn.function), authorization_type=apigw.AuthorizationType.NONE)
-    acknowledge(api, "AwsSolutions-APIG4", "Every method has the Cognito authorizer but GET /v1/health (liveness).")
-    acknowledge(api, "AwsSolutions-COG4", "Every method has the Cognito authorizer but GET /v1/health (liveness).")
+    public = apigw.AuthorizationType.NONE
+    resource.add_method("GET", apigw.LambdaIntegration(fn.function), authorization_type=public)
+    for path in DASHBOARD_PATHS:
+        resource = api.root
+        for part in filter(None, path.split("/")):
+            resource = resource.get_resource(part) or resource.add_resource(part)
+        resource.add_method("GET", apigw.LambdaIntegration(fn.function), authorization_type=public)
+    why = ("Every method has the Cognito authorizer but GET /v1/health (liveness) and GET of the dashboard's static "
+           "pages (/, /ui/*), which hold no data: they call the API with the user's Cognito token.")  # fmt: skip
+    acknowledge(api, "AwsSolutions-APIG4", why)
+    acknowledge(api, "AwsSolutions-COG4", why)
     acknowledge(
         api,
         "AwsSolutions-APIG2",

@@ -117,6 +117,7 @@ class ApiSettings(RegistrySettings, AuditSettings, PricesSettings):
     # The sweep's and the executions' state machines: a deployment without them answers 503 on their routes.
     sweep_state_machine_arn: str | None = Field(None, alias="SWEEP_STATE_MACHINE_ARN")
     execution_state_machine_arn: str | None = Field(None, alias="EXECUTION_STATE_MACHINE_ARN")
+    console_auth_domain: str | None = Field(None, alias="CONSOLE_AUTH_DOMAIN")  # Cognito hosted UI, for the dashboard
 
     @property
     def keys_url(self) -> str:

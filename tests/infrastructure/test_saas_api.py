@@ -56,10 +56,15 @@ def test_each_api_function_gets_exactly_what_it_calls(saas: SynthesizedSaas) -> 
         assert found == expected, function
 
 
-def test_every_method_but_health_has_the_cognito_authorizer(saas: SynthesizedSaas) -> None:
+def test_every_method_but_health_and_the_dashboard_pages_has_the_cognito_authorizer(saas: SynthesizedSaas) -> None:
     found = methods(saas)
     public = [lid for lid, m in found.items() if m["Properties"]["AuthorizationType"] == "NONE"]
-    assert len(public) == 1 and "health" in public[0].lower() and found[public[0]]["Properties"]["HttpMethod"] == "GET"
+    assert all(found[lid]["Properties"]["HttpMethod"] == "GET" for lid in public)
+    health = [lid for lid in public if "health" in lid.lower()]
+    root = [lid for lid in public if "ResourceId" in found[lid]["Properties"]
+            and "RootResourceId" in str(found[lid]["Properties"]["ResourceId"])]  # fmt: skip
+    assets = [lid for lid in public if "uiproxy" in lid.lower()]
+    assert (len(health), len(root), len(assets), len(public)) == (1, 1, 1, 3), public
     protected = [m for lid, m in found.items() if lid not in public]
     assert protected and all(m["Properties"]["AuthorizationType"] == "COGNITO_USER_POOLS" for m in protected)
     (authorizer,) = saas.resources("AWS::ApiGateway::Authorizer").values()
@@ -97,3 +102,15 @@ def test_checkpoints_are_signed_hourly_with_an_asymmetric_key(saas: SynthesizedS
     assert (key["KeySpec"], key["KeyUsage"]) == ("ECC_NIST_P256", "SIGN_VERIFY")
     rules = [r for r in saas.resources("AWS::Events::Rule").values() if "ScheduleExpression" in r["Properties"]]
     assert any(r["Properties"]["ScheduleExpression"] == "rate(1 hour)" for r in rules)
+
+
+def test_the_dashboard_signs_in_through_the_hosted_ui_with_the_code_flow(saas: SynthesizedSaas) -> None:
+    (client,) = saas.resources("AWS::Cognito::UserPoolClient").values()
+    props = client["Properties"]
+    assert props["AllowedOAuthFlows"] == ["code"] and props["AllowedOAuthFlowsUserPoolClient"] is True
+    assert "GenerateSecret" not in props or props["GenerateSecret"] is False  # a public client: PKCE, no secret
+    assert set(props["AllowedOAuthScopes"]) == {"openid", "email", "profile"}
+    assert "/prod/" in str(props["CallbackURLs"]) and props["CallbackURLs"] == props["LogoutURLs"]
+    assert len(saas.resources("AWS::Cognito::UserPoolDomain")) == 1
+    (function,) = [f for lid, f in saas.resources("AWS::Lambda::Function").items() if lid.startswith("ApiFunction")]
+    assert "CONSOLE_AUTH_DOMAIN" in function["Properties"]["Environment"]["Variables"]

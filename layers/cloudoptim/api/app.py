@@ -29,6 +29,7 @@ from cloudoptim.api.routers import (
     users,
     waste,
 )
+from cloudoptim.dashboard import site
 
 TITLE = "CloudOptim API"
 PUBLIC_PATHS = frozenset({"/v1/health"})
@@ -42,6 +43,7 @@ def create_app(deps: ApiDeps) -> FastAPI:
     for module in routers:
         app.include_router(module.router)
     problems.install(app)
+    site.install(app, deps.sign_in)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 

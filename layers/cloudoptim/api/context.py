@@ -13,6 +13,7 @@ from fastapi import Depends, Header, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, Response
 
+from cloudoptim.dashboard.site import SignIn
 from cloudoptim.errors import ConflictError, FieldError
 from cloudoptim.optimization.ports import OptimizationDeps
 from cloudoptim.pricing.ports import PriceTable
@@ -37,6 +38,7 @@ class ApiDeps:
     clock: Callable[[], float]
     known_tenants: set[str] = field(default_factory=set)  # signed up already: no store read per request
     prices: PriceTable | None = None  # the scraped Prices table (GET /v1/prices/stats)
+    sign_in: SignIn = field(default_factory=SignIn)  # how the dashboard signs in (local token by default)
 
     def now(self) -> int:
         return int(self.clock())

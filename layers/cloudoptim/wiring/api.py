@@ -17,6 +17,7 @@ from cloudoptim.adapters.aws.sts import StsSessions
 from cloudoptim.adapters.kube.connector import ClusterConnector
 from cloudoptim.api.auth import JwtVerifier
 from cloudoptim.api.context import ApiDeps
+from cloudoptim.dashboard.site import SignIn
 from cloudoptim.onboarding import EVENT_BUS_NAME
 from cloudoptim.optimization.ports import OptimizationDeps
 from cloudoptim.settings import ApiSettings
@@ -65,5 +66,6 @@ def api_deps(settings: ApiSettings, tenancy_deps: TenancyDeps | None = None) -> 
     verifier = JwtVerifier(settings.issuer, settings.audience, settings.keys_url)
     stores = tenancy_deps or tenancy(settings)
     prices = price_table(settings) if settings.prices_table else None
+    sign_in = SignIn(settings.console_auth_domain, settings.audience)
     return ApiDeps(tenancy=stores, optimization=optimization(settings, stores), verifier=verifier, clock=time.time,
-                   prices=prices)  # fmt: skip
+                   prices=prices, sign_in=sign_in)  # fmt: skip
