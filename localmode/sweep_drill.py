@@ -43,7 +43,7 @@ class SweepDrill:
     stack: LocalStack
     approve: Literal["all", "none"] = "none"
     hours: int = 120
-    timeout_seconds: float = 600.0
+    timeout_seconds: float = 300.0
     clock: Callable[[], float] = time.time
 
     def deps(self) -> SweepDeps:
@@ -121,7 +121,7 @@ class SweepDrill:
         machine = self.stack.deployed.tables.get("EXECUTION_STATE_MACHINE_ARN") if self.stack.deployed else None
         approved = succeeded = failed = 0
         why: list[str] = []
-        for id in sweep.recommendations:
+        for id in _in_order(deps, tenant, sweep.recommendations):
             try:
                 started = recommendations.approve(deps.optimization, operator, id, None, int(self.clock()))
             except Exception:
@@ -131,10 +131,24 @@ class SweepDrill:
             if not machine or not execution:
                 failed += 1
                 continue
-            if self.wait(str(machine), str(execution)) == "SUCCEEDED":
+            try:
+                status = self.wait(str(machine), str(execution))
+            except SweepDrillError as exc:
+                status = f"TIMED OUT ({exc})"
+            if status == "SUCCEEDED":
                 succeeded += 1
             else:
                 failed += 1
                 record = deps.optimization.documents.get(tenant, "execution", str(execution))
                 why.append(f"{id}: {'; '.join((record.body.get('reasons') or [])[-2:]) if record else 'no record'}")
         return approved, succeeded, failed, why
+
+
+ORDER = {"oom": 0, "workload_rightsizing": 1, "spot": 2, "node_rightsizing": 3, "consolidation": 4}
+
+
+def _in_order(deps: SweepDeps, tenant: str, ids: list[str]) -> list[str]:
+    """Workloads first (the consolidation was planned on their new requests), then nodes, as the sweep's Decide."""
+    kinds = {id: str((d.body if (d := deps.optimization.documents.get(tenant, "recommendation", id)) else {}).get(
+        "kind", "consolidation")) for id in ids}  # fmt: skip
+    return sorted(ids, key=lambda id: (ORDER.get(kinds[id], 9), id))

@@ -61,6 +61,7 @@ class StoredSweepInputs:
     """`SweepInputSource` (cloudoptim.optimization.sweep_plan)."""
 
     def __init__(self, snapshots: SnapshotStore, data: DayZeroData, policy: SweepPolicy | None = None) -> None:
+        self._owners: frozenset[tuple[str, str, str]] = frozenset()
         self._snapshots = snapshots
         self._data = data
         self._policy = policy or SweepPolicy()
@@ -70,12 +71,27 @@ class StoredSweepInputs:
     ) -> SweepInputs:
         name = str(cluster.get("name"))
         document = self._snapshots.get_snapshot(tenant, name, run)
+        controllers = [
+            i for i in document.get("items") or [] if i.get("kind") in ("Deployment", "StatefulSet", "DaemonSet")
+        ]
+        self._owners = frozenset(
+            (
+                str(i["kind"]),
+                str((i.get("metadata") or {}).get("namespace")),
+                str((i.get("metadata") or {}).get("name")),
+            )
+            for i in controllers
+        )
         source = f"snapshot {run}"
         objects = objects_of([document], source)
         cluster_loaded = loaded(objects, self._data, cluster.get("region") or None, True, source)
         history, _ = self._snapshots.get_usage(tenant, name)
         return sweep_inputs(cluster_loaded.state, cluster_loaded.prices, inventory_of(objects, source),
                             usage_data(history), self._data, self._policy, flagged)  # fmt: skip
+
+    def owners(self) -> frozenset[tuple[str, str, str]]:
+        """(kind, namespace, name) of the workload controllers the last snapshot read held."""
+        return self._owners
 
 
 class HiveFlaggedPools:

@@ -39,8 +39,19 @@ def _action_json(action: Any, first_launch: int) -> dict[str, Any]:
 
 
 def recommendations_of(
-    result: SweepResult, inputs: SweepInputs, cluster: str, sweep_id: str, run: str, now: int, expires: int
+    result: SweepResult,
+    inputs: SweepInputs,
+    cluster: str,
+    sweep_id: str,
+    run: str,
+    now: int,
+    expires: int,
+    owners: frozenset[tuple[str, str, str]] | None = None,
+    excluded: frozenset[str] = frozenset(),
 ) -> list[Recommendation]:
+    """`owners`: the controllers the snapshot holds (None: all); `excluded`: namespaces the policy keeps out. A
+    workload outside them gets no patch; the freed node dollars go to those that do (none: they stay unclaimed, and
+    the sweep's projected savings are what its recommendations claim)."""
     common = {"cluster": cluster, "sweep_id": sweep_id, "discovery_run": run, "expires_at": expires}
     prices = {n.name: n.price_per_hour or 0.0 for n in inputs.state.nodes}
     entries: dict[str, list[Any]] = defaultdict(list)
@@ -65,7 +76,7 @@ def recommendations_of(
             reasons=[*(e.reason for e in own), *action.reasons], actions=[_action_json(action, launched)],
         ))  # fmt: skip
         launched += len(action.launches)
-    made += _workloads(result, inputs, common, freed_total)
+    made += _workloads(result, inputs, common, freed_total, owners, excluded)
     made += _ooms(result, inputs, common)
     return made
 
@@ -112,7 +123,14 @@ def _title(action: Any) -> str:
     return f"replace {len(action.nodes)} node(s) by {launches} cheaper one(s)"
 
 
-def _workloads(result: SweepResult, inputs: SweepInputs, common: dict[str, Any], freed: int) -> list[Recommendation]:
+def _workloads(
+    result: SweepResult,
+    inputs: SweepInputs,
+    common: dict[str, Any],
+    freed: int,
+    owners: frozenset[tuple[str, str, str]] | None,
+    excluded: frozenset[str],
+) -> list[Recommendation]:
     owner: dict[tuple[str, str], WorkloadRef] = {(p.namespace, p.name): p.owner for p in inputs.inventory.pods}
     current = {(p.namespace, p.name, c.name): c.resources for p in inputs.inventory.pods for c in p.containers}
     by_workload: dict[tuple[str, str, str], dict[str, dict[str, Any]]] = {}
@@ -122,8 +140,10 @@ def _workloads(result: SweepResult, inputs: SweepInputs, common: dict[str, Any],
         if not request.changed:
             continue
         ref = owner.get((request.namespace, request.pod))
-        if ref is None or ref.kind not in PATCHABLE:
+        if ref is None or ref.kind not in PATCHABLE or request.namespace in excluded:
             continue  # a bare pod or a Job has no template the workflow patches: its next incarnation is another's
+        if owners is not None and (ref.kind, request.namespace, ref.name) not in owners:
+            continue  # the snapshot did not hold its controller: nothing to read back, patch or roll back
         key = (request.namespace, ref.kind, ref.name)
         was = current.get((request.namespace, request.pod, request.container))
         containers = by_workload.setdefault(key, {})

@@ -31,6 +31,10 @@ class SweepInputSource(Protocol):
     def inputs(
         self, tenant: str, cluster: Mapping[str, Any], run: str, flagged: Mapping[PoolKey, str], now: int
     ) -> SweepInputs: ...
+    def owners(self) -> frozenset[tuple[str, str, str]]:
+        """(kind, namespace, name) of the controllers the snapshot of the last `inputs` call held: only those are
+        patched (a kind the cluster did not serve cannot be read back before a patch, nor rolled back)."""
+        ...
 
 
 class FlaggedPools(Protocol):
@@ -85,7 +89,8 @@ def plan(deps: PlanDeps, tenant: str, cluster: str, sweep_id: str, now: int) -> 
     chosen = sweep_policy(policy)
     result = sweep(inputs, chosen, get_strategy(chosen.rightsize.strategy, chosen.rightsize.strategy_settings),
                    get_risk())  # fmt: skip
-    made = recommendations_of(result, inputs, cluster, sweep_id, run, now, now + RECOMMENDATION_TTL_SECONDS)
+    made = recommendations_of(result, inputs, cluster, sweep_id, run, now, now + RECOMMENDATION_TTL_SECONDS,
+                              deps.inputs.owners(), frozenset(policy.exclusions.namespaces))  # fmt: skip
     _supersede(deps.documents, tenant, cluster, sweep_id, now)
     ids = []
     for number, recommendation in enumerate(made):
@@ -101,7 +106,7 @@ def plan(deps: PlanDeps, tenant: str, cluster: str, sweep_id: str, now: int) -> 
     planned = current.model_copy(update={
         "status": "planned", "finished_at": now, "discovery_run": run, "recommendations": ids,
         "current_cost_per_hour": result.ledger.cost_before_micro / MICRO,
-        "projected_savings_per_hour": result.ledger.savings_micro / MICRO, "by_kind": by_kind,
+        "projected_savings_per_hour": round(sum(by_kind.values()), 6), "by_kind": by_kind,
         "reasons": [*result.reasons, *result.problems][:40],
     })  # fmt: skip
     deps.documents.replace(tenant, SWEEP, sweep_id, planned.model_dump(), found.version, now)

@@ -18,6 +18,7 @@ from cloudoptim.tenancy.policy import ClusterPolicy
 
 State = dict[str, Any]
 ACTOR = "cloudoptim:sweep"
+ORDER = {"oom": 0, "workload_rightsizing": 1, "spot": 2, "node_rightsizing": 3, "consolidation": 4}
 LEVELS = {"consolidation": "consolidation", "node_rightsizing": "node_rightsizing", "spot": "spot",
           "workload_rightsizing": "workload_rightsizing", "oom": "oom_remediation"}  # fmt: skip
 
@@ -58,10 +59,9 @@ def _decide(deps: SweepDeps, state: State, now: int) -> State:
         return {**state, "automatic": sweep.automatic}
     budget = _node_budget(policy, int(state.get("nodes") or 0))
     started: list[str] = []
-    for id in sweep.recommendations:
-        document = docs.get(tenant, "recommendation", id)
-        if document is None:
-            continue
+    found_all = [(id, d) for id in sweep.recommendations if (d := docs.get(tenant, "recommendation", id)) is not None]
+    # workloads first: the consolidation was planned on their new requests
+    for id, document in sorted(found_all, key=lambda pair: (ORDER.get(str(pair[1].body.get("kind")), 9), pair[0])):
         recommendation = Recommendation.model_validate(document.body)
         level = getattr(policy.automation, LEVELS[recommendation.kind])
         touched = sum(len(a.get("nodes") or []) for a in recommendation.actions)
