@@ -81,7 +81,7 @@ def _stack_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--verbose", action="store_true", help="show the functions' logs on stderr")
 
 
-def _stack(args: argparse.Namespace, metrics: bool, tenant: str = "local") -> Any:
+def _stack(args: argparse.Namespace, metrics: bool, tenant: str = "local", groups: bool = False) -> Any:
     from localmode.stack import LocalSettings, LocalStack
 
     seed = None
@@ -95,6 +95,7 @@ def _stack(args: argparse.Namespace, metrics: bool, tenant: str = "local") -> An
         log_level="INFO" if args.verbose else "WARNING",
         metrics=metrics,
         tenant_id=tenant,
+        auto_scaling_groups=groups,
     )
     return LocalStack(settings, seed=seed)
 
@@ -161,7 +162,7 @@ def run_sweep(args: argparse.Namespace) -> str:
     if not 100 <= args.hours <= 336:
         raise InvalidArgumentError("--hours: 100 to 336 (rightsizing needs 100 samples; the window is 14 days)")
     with _stdout_to_stderr():
-        stack = _stack(args, metrics=args.verbose, tenant="demo")
+        stack = _stack(args, metrics=args.verbose, tenant="demo", groups=True)
         try:
             stack.start()
             report = SweepDrill(stack, approve=args.approve, hours=args.hours).run()
@@ -175,7 +176,7 @@ def run_up(args: argparse.Namespace) -> str:
 
     if not 1 <= args.api_port <= 65535:
         raise InvalidArgumentError(f"--api-port {args.api_port}: a TCP port, 1-65535")
-    stack = _stack(args, metrics=True, tenant="demo")
+    stack = _stack(args, metrics=True, tenant="demo", groups=True)
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     server = None

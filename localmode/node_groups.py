@@ -34,6 +34,7 @@ class NodeGroupController:
     aws: LocalAws
     tenant: LocalTenant
     kube: Any  # the KubeEmulator
+    auto_scaling_groups: bool = False
     parked: dict[str, list[Parked]] = field(default_factory=dict)
     resized: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -51,7 +52,8 @@ class NodeGroupController:
                 capacityType="SPOT" if group.capacity_type == "spot" else "ON_DEMAND",
                 launchTemplate={"id": group.launch_template_id}, tags=dict(OPT_IN),
             )  # fmt: skip
-            self._auto_scaling_group(name, members)
+            if self.auto_scaling_groups:
+                self._auto_scaling_group(name, members)
 
     def _auto_scaling_group(self, name: str, members: int) -> None:
         """The group's Auto Scaling group, as EKS makes one per managed node group, holding the seeded instances;

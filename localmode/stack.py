@@ -73,6 +73,9 @@ class LocalSettings:
     poller_threads: int = 8
     log_level: str = "WARNING"
     metrics: bool = True
+    # Auto Scaling groups behind the node groups, which consolidation removes nodes from (`local sweep`, `local up`);
+    # off elsewhere: the hibernation stand-in resizes instances itself and does not know about them yet.
+    auto_scaling_groups: bool = False
 
 
 @dataclass
@@ -149,7 +152,9 @@ class LocalStack:
         kube_url = self.kube.start()
         registry, bus = self.deployed.tables["REGISTRY_TABLE"], self.deployed.event_bus_name
         register_tenant(self.aws, registry, bus, self.tenant, kube_url, self.certificate.ca_data)
-        self.node_groups = NodeGroupController(self.aws, self.tenant, self.kube)
+        self.node_groups = NodeGroupController(
+            self.aws, self.tenant, self.kube, auto_scaling_groups=self.settings.auto_scaling_groups
+        )
         self.node_groups.create()
         self._undo.append(install_node_groups(self.node_groups))
         for instance_id, node in self.tenant.instances.items():

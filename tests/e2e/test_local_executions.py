@@ -18,6 +18,7 @@ from cloudoptim.optimization.ports import OptimizationDeps
 from cloudoptim.optimization.records import RECOMMENDATION_TTL_SECONDS, Recommendation
 from localmode.hibernate_drill import HibernateDrill, HibernateDrillSettings
 from localmode.stack import LocalStack
+from localmode.sweep_drill import SweepDrill
 
 PASS = json.dumps({"StartAt": "Planned", "States": {"Planned": {"Type": "Pass", "End": True}}})
 
@@ -128,3 +129,7 @@ def test_workload_rightsizing_gitops_guard_and_stale_plans_on_the_local_stack(lo
     assert replanned["execution"]["status"] == "replanned" and replanned["recommendation"]["status"] == "superseded"
     assert any("new sweep" in r for r in replanned["execution"]["reasons"])
     assert node in {n["metadata"]["name"] for n in stack.kube.store.list_nodes()}  # nothing moved
+    # the re-plan really runs (the deployed Sweep): let it end before the next test shares the stack
+    [sweep] = [r.split("new sweep ", 1)[1].split()[0] for r in replanned["execution"]["reasons"] if "new sweep " in r]
+    assert stack.deployed is not None
+    assert SweepDrill(stack).wait(stack.deployed.tables["SWEEP_STATE_MACHINE_ARN"], sweep) == "SUCCEEDED"
