@@ -27,11 +27,27 @@ START = 1_780_000_000 // 3600 * 3600
 HOURS = 110
 
 
+def _with_controllers(seed: Mapping[str, Any]) -> dict[str, Any]:
+    """The seed plus the Deployments and StatefulSets owning its pods, as the API would list them beside the pods."""
+    owners = set()
+    for item in seed["items"]:
+        for ref in item.get("metadata", {}).get("ownerReferences") or []:
+            kind, name = ref["kind"], ref["name"]
+            if kind == "ReplicaSet":
+                kind, name = "Deployment", name.rsplit("-", 1)[0]
+            if kind in ("Deployment", "StatefulSet"):
+                owners.add((kind, item["metadata"]["namespace"], name))
+    controllers = [
+        {"kind": k, "apiVersion": "apps/v1", "metadata": {"namespace": ns, "name": n}} for k, ns, n in owners
+    ]
+    return {**seed, "items": [*seed["items"], *controllers]}
+
+
 @dataclass
 class SeedCluster:
     """`ClusterReader` over the shipped seed: its objects, and metrics-server's answer on a usage clock."""
 
-    document: Mapping[str, Any] = field(default_factory=load_seed)
+    document: Mapping[str, Any] = field(default_factory=lambda: _with_controllers(load_seed()))
     at: float = START
 
     def snapshot(self, tenant: str, cluster: Mapping[str, Any], account: Mapping[str, Any]) -> ClusterSnapshot:
