@@ -6,7 +6,7 @@ cannot launch and the launcher's cannot terminate. tests/infrastructure/test_cus
 against moto and fails when the code calls an action missing here, or an action here is never called.
 
 >>> sorted(granted_actions())[:3]
-['ec2:CreateTags', 'ec2:DescribeAddresses', 'ec2:DescribeAvailabilityZones']
+['autoscaling:DescribeAutoScalingInstances', 'autoscaling:TerminateInstanceInAutoScalingGroup', 'ec2:CreateTags']
 """
 
 from __future__ import annotations
