@@ -9,14 +9,13 @@ from pathlib import Path
 from aws_cdk import ArnFormat, Duration, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
-from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from cdk.constructs import grants
-from cdk.constructs._cfn import acknowledge, name_logical_id
 from cdk.constructs.functions import ContractFunction
 from cdk.constructs.hibernation import AUDIT_ACTIONS, DOCUMENT_ACTIONS
 from cdk.constructs.layers import Layers
+from cdk.constructs.step_machine import step_machine
 from cdk.constructs.storage import Storage
 from cdk.manifest import FUNCTION_LAYERS
 from cloudoptim.tenancy.customer_role import SAAS_ASSUMER_PATH
@@ -57,31 +56,6 @@ class Executions(Construct):
         grants.read_cluster_tokens(self.step)
         # A stale plan asks for a new sweep: StartExecution on the sweep state machine only.
         self.step.role.add_to_policy(iam.PolicyStatement(actions=["states:StartExecution"], resources=[self.sweep_arn]))
-        self.state_machine = _execute(self, asl, self.step, log_retention)
-
-
-def _execute(
-    scope: Construct, asl: Path, step: ContractFunction, log_retention: logs.RetentionDays
-) -> sfn.StateMachine:
-    log_group = logs.LogGroup(scope, "ExecuteLogs", retention=log_retention)
-    machine = sfn.StateMachine(
-        scope,
-        "Execute",
-        state_machine_name=STATE_MACHINE_NAME,
-        definition_body=sfn.DefinitionBody.from_string(asl.read_text()),
-        definition_substitutions={"ExecuteStepFunctionArn": step.function.function_arn},
-        state_machine_type=sfn.StateMachineType.STANDARD,
-        tracing_enabled=True,
-        logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=True),
-    )
-    name_logical_id(machine, "Execute")
-    machine.add_to_role_policy(
-        iam.PolicyStatement(actions=["lambda:InvokeFunction"], resources=[step.function.function_arn])
-    )
-    acknowledge(
-        machine,
-        "AwsSolutions-IAM5[Resource::*]",
-        "CloudWatch Logs delivery (logs:*LogDelivery, DescribeResourcePolicies) and X-Ray writes support no "
-        "resource-level permissions; CDK adds exactly those for logging and tracing.",
-    )
-    return machine
+        self.state_machine = step_machine(
+            self, "Execute", asl, self.step, "ExecuteStepFunctionArn", log_retention, name=STATE_MACHINE_NAME
+        )

@@ -7,16 +7,14 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from aws_cdk import Duration
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
-from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from cdk.constructs import grants
-from cdk.constructs._cfn import acknowledge, name_logical_id
 from cdk.constructs.functions import ContractFunction
 from cdk.constructs.layers import Layers
 from cdk.constructs.schedules import every
+from cdk.constructs.step_machine import step_machine
 from cdk.constructs.storage import Storage
 from cdk.manifest import FUNCTION_LAYERS
 from cloudoptim.tenancy.customer_role import SAAS_ASSUMER_PATH
@@ -49,7 +47,9 @@ class Hibernation(Construct):
             )  # fmt: skip
 
         self.step = function("hibernation_step", Duration.minutes(5))
-        self.state_machine = _hibernate(self, asl, self.step, log_retention)
+        self.state_machine = step_machine(
+            self, "Hibernate", asl, self.step, "HibernationStepFunctionArn", log_retention, timeout=Duration.hours(1)
+        )
         self.tick = function(
             "hibernation_tick",
             Duration.minutes(2),
@@ -63,30 +63,3 @@ class Hibernation(Construct):
         grants.assume_tenant_roles(self.step)
         grants.read_cluster_tokens(self.step)
         every(self, "HibernationTickSchedule", self.tick, Duration.minutes(5))
-
-
-def _hibernate(
-    scope: Construct, asl: Path, step: ContractFunction, log_retention: logs.RetentionDays
-) -> sfn.StateMachine:
-    log_group = logs.LogGroup(scope, "HibernateLogs", retention=log_retention)
-    machine = sfn.StateMachine(
-        scope,
-        "Hibernate",
-        definition_body=sfn.DefinitionBody.from_string(asl.read_text()),
-        definition_substitutions={"HibernationStepFunctionArn": step.function.function_arn},
-        state_machine_type=sfn.StateMachineType.STANDARD,
-        timeout=Duration.hours(1),
-        tracing_enabled=True,
-        logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=True),
-    )
-    name_logical_id(machine, "Hibernate")
-    machine.add_to_role_policy(
-        iam.PolicyStatement(actions=["lambda:InvokeFunction"], resources=[step.function.function_arn])
-    )
-    acknowledge(
-        machine,
-        "AwsSolutions-IAM5[Resource::*]",
-        "CloudWatch Logs delivery (logs:*LogDelivery, DescribeResourcePolicies) and X-Ray writes support no "
-        "resource-level permissions; CDK adds exactly those for logging and tracing.",
-    )
-    return machine

@@ -11,7 +11,6 @@ from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
-from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from cdk.constructs import grants
@@ -19,6 +18,7 @@ from cdk.constructs._cfn import acknowledge, name_logical_id
 from cdk.constructs.functions import ContractFunction
 from cdk.constructs.hibernation import AUDIT_ACTIONS, DOCUMENT_ACTIONS
 from cdk.constructs.layers import Layers
+from cdk.constructs.step_machine import step_machine
 from cdk.constructs.storage import Storage
 from cdk.manifest import FUNCTION_LAYERS
 from cloudoptim.tenancy.customer_role import SAAS_ASSUMER_PATH
@@ -45,7 +45,9 @@ class Sweeps(Construct):
             environment={**environment, "SNAPSHOT_BUCKET": storage.snapshots.bucket_name},
             timeout=Duration.minutes(10), memory_mb=2048, log_retention=log_retention, role_path=SAAS_ASSUMER_PATH,
         )  # fmt: skip
-        self.state_machine = _sweep(self, asl, self.step, log_retention, name)
+        self.state_machine = step_machine(
+            self, "Sweep", asl, self.step, "SweepStepFunctionArn", log_retention, name=name
+        )
         # The step starts sweeps itself (the daily fan-out). Its ARN is built from the name, not referenced: the
         # machine already references the function, and a reference back would be a dependency cycle.
         self.arn = Stack.of(self).format_arn(
@@ -82,30 +84,3 @@ class Sweeps(Construct):
                 max_event_age=Duration.hours(1),
             ))  # fmt: skip
             name_logical_id(rule, name)
-
-
-def _sweep(
-    scope: Construct, asl: Path, step: ContractFunction, log_retention: logs.RetentionDays, name: str
-) -> sfn.StateMachine:
-    log_group = logs.LogGroup(scope, "SweepLogs", retention=log_retention)
-    machine = sfn.StateMachine(
-        scope,
-        "Sweep",
-        state_machine_name=name,
-        definition_body=sfn.DefinitionBody.from_string(asl.read_text()),
-        definition_substitutions={"SweepStepFunctionArn": step.function.function_arn},
-        state_machine_type=sfn.StateMachineType.STANDARD,
-        tracing_enabled=True,
-        logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=True),
-    )
-    name_logical_id(machine, "Sweep")
-    machine.add_to_role_policy(
-        iam.PolicyStatement(actions=["lambda:InvokeFunction"], resources=[step.function.function_arn])
-    )
-    acknowledge(
-        machine,
-        "AwsSolutions-IAM5[Resource::*]",
-        "CloudWatch Logs delivery (logs:*LogDelivery, DescribeResourcePolicies) and X-Ray writes support no "
-        "resource-level permissions; CDK adds exactly those for logging and tracing.",
-    )
-    return machine
