@@ -79,6 +79,29 @@ def main() -> None:
     print(f"seconds: load {load_s:.1f}, usage derivation {usage_s:.1f}, sweep {sweep_s:.1f}")
     for reason in result.reasons[:3]:
         print(f"  {reason}")
+    print(why_not_more(loaded, result))
+
+
+def why_not_more(loaded: LoadedCluster, result: SweepResult) -> str:
+    """Where the cost after goes: the consolidation lower bound (engines/consolidation/bound.py, On-Demand stays
+    On-Demand) and the share of the cost after on GPU types that have no Spot price in the region's data."""
+    before = result.ledger.cost_before_micro / 1e6
+    bound = result.plan.lower_bound_cost_per_hour
+    types = loaded.prices.instance_types
+    zones = {n.zone for n in loaded.state.nodes}
+    after_types = {n.instance_type for n in result.nodes_after}
+    gpu_types = {t for t in after_types if t in types and types[t].gpus > 0}
+    no_spot = {t for t in gpu_types if not any(loaded.prices.price(t, z, "spot") for z in zones)}
+    stuck = sum(
+        n.price_per_hour for n in result.nodes_after if n.instance_type in no_spot and n.capacity_type != "spot"
+    )
+    after = sum(n.price_per_hour for n in result.nodes_after)
+    return (
+        f"why not more: consolidation on the new requests cannot go below ${bound:.2f}/h "
+        f"({100 * (1 - bound / before):.1f}% savings) under the bound's assumptions; ${stuck:.2f}/h "
+        f"({100 * stuck / after:.1f}% of the cost after) is On-Demand GPU capacity of types with no Spot price in "
+        f"{loaded.state.region} ({', '.join(sorted(no_spot)) or 'none'}), which only Spot could cut further"
+    )
 
 
 if __name__ == "__main__":
