@@ -118,6 +118,10 @@ class ApiSettings(RegistrySettings, AuditSettings, PricesSettings):
     sweep_state_machine_arn: str | None = Field(None, alias="SWEEP_STATE_MACHINE_ARN")
     execution_state_machine_arn: str | None = Field(None, alias="EXECUTION_STATE_MACHINE_ARN")
     console_auth_domain: str | None = Field(None, alias="CONSOLE_AUTH_DOMAIN")  # Cognito hosted UI, for the dashboard
+    # The model registry's admin routes: unset MODEL_BUCKET, and they answer 503 (nothing deployed to manage).
+    model_bucket: str | None = Field(None, alias="MODEL_BUCKET")
+    validate_model_arn: str | None = Field(None, alias="VALIDATE_MODEL_STATE_MACHINE_ARN")
+    hive_mind_table: str | None = Field(None, alias="HIVE_MIND_TABLE")  # interruption records: shadow outcomes
 
     @property
     def keys_url(self) -> str:
