@@ -88,6 +88,14 @@ class ValidateSettings(AwsSettings):
     latency_budget_ms: float = Field(250.0, gt=0, alias="LATENCY_BUDGET_MS")
 
 
+class RetrainSettings(ModelSettings):
+    """retrain_model: the registry (document and artifacts) and the archive of every scraped Spot price."""
+
+    price_archive_bucket: str = Field(alias="PRICE_ARCHIVE_BUCKET")
+    window_days: int = Field(90, ge=21, le=365, alias="RETRAIN_WINDOW_DAYS")
+    grid_hours: float = Field(6.0, gt=0, le=24, alias="RETRAIN_GRID_HOURS")
+
+
 class LaunchSettings(RegistrySettings):
     """launch_replacement: the registry (tenant, node group; the new INSTANCE# item) and the tenant's role."""
 

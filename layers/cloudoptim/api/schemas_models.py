@@ -61,7 +61,8 @@ class ModelOut(BaseModel):
     uploaded_at: str | None
     uploaded_by: str
     checks: list[CheckResult]
-    reason: str = Field(description="why it was rejected, or the comparison a retraining recorded")
+    reason: str = Field(description="why it was rejected")
+    evaluation: str = Field(description="a retraining's comparison with the active model on the newest window")
     active: bool
     shadow: bool
 
@@ -70,8 +71,8 @@ class ModelOut(BaseModel):
         return cls(
             id=record.id, name=record.name, status=record.status.value, sha256=record.sha256, region=record.region,
             trained_until=record.trained_until, uploaded_at=iso(record.uploaded_at), uploaded_by=record.uploaded_by,
-            checks=list(record.checks), reason=record.reason, active=state.active == record.id,
-            shadow=state.shadow == record.id,
+            checks=list(record.checks), reason=record.reason, evaluation=record.evaluation,
+            active=state.active == record.id, shadow=state.shadow == record.id,
         )  # fmt: skip
 
 

@@ -41,7 +41,8 @@ class ModelRecord(BaseModel):
     uploaded_by: str
     status: ModelStatus = ModelStatus.UPLOADED
     checks: tuple[CheckResult, ...] = ()
-    reason: str = ""  # why it was rejected, or which evaluation promoted it
+    reason: str = ""  # why it was rejected
+    evaluation: str = ""  # a retraining's comparison with the active model on the newest held-out window
 
 
 class RegistryEvent(BaseModel):

@@ -89,7 +89,7 @@ def rollback_model(principal: Caller, wired: Deps) -> RegistryOut:
     return RegistryOut.of(admin.rollback(_deps(principal, wired), wired.tenancy, principal, wired.now()))
 
 
-@router.post(PREFIX + "/shadow", response_model=RegistryOut, responses=responses(401, 403, 404, 409, 422, 503))
+@router.post(PREFIX + "/shadow", response_model=RegistryOut, responses=responses(400, 401, 403, 404, 409, 422, 503))
 def shadow_model(body: ShadowIn, principal: Caller, wired: Deps) -> RegistryOut:
     models = _deps(principal, wired)
     return RegistryOut.of(admin.shadow(models, wired.tenancy, principal, body.model_id, wired.now()))
