@@ -59,9 +59,16 @@ class LocalIssuer:
         jwk = json.loads(RSAAlgorithm.to_jwk(self.private_key.public_key()))
         return {"keys": [{**jwk, "kid": self.key_id, "use": "sig", "alg": "RS256"}]}
 
-    def token(self, tenant: str, role: str, email: str | None = None, ttl_seconds: int = 12 * 3600) -> str:
+    def token(
+        self,
+        tenant: str,
+        role: str,
+        email: str | None = None,
+        ttl_seconds: int = 12 * 3600,
+        groups: tuple[str, ...] = (),
+    ) -> str:
         now = int(time.time())
-        claims = {
+        claims: dict[str, Any] = {
             "iss": self.issuer,
             "aud": AUDIENCE,
             "sub": f"local-{tenant}-{role}",
@@ -73,6 +80,8 @@ class LocalIssuer:
             "exp": now + ttl_seconds,
             "jti": str(uuid.uuid4()),
         }
+        if groups:  # as Cognito does: the claim only when the user is in a group
+            claims["cognito:groups"] = list(groups)
         return jwt.encode(claims, self.private_key, algorithm="RS256", headers={"kid": self.key_id})
 
 

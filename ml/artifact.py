@@ -80,11 +80,16 @@ class ModelMetadata(BaseModel):
 def save_artifact(directory: Path, model_text: str, metadata: ModelMetadata) -> Path:
     """Write model.txt and metadata.json (with the model's sha256) into `directory`."""
     directory.mkdir(parents=True, exist_ok=True)
-    data = model_text.encode()
-    (directory / MODEL_FILE).write_bytes(data)
-    stamped = metadata.model_copy(update={"model_sha256": hashlib.sha256(data).hexdigest()})
-    (directory / METADATA_FILE).write_text(json.dumps(stamped.model_dump(mode="json"), indent=2) + "\n")
+    for name, data in artifact_files(model_text, metadata).items():
+        (directory / name).write_bytes(data)
     return directory
+
+
+def artifact_files(model_text: str, metadata: ModelMetadata) -> dict[str, bytes]:
+    """The artifact's two files as bytes (what the registry stores), metadata stamped with the model's sha256."""
+    data = model_text.encode()
+    stamped = metadata.model_copy(update={"model_sha256": hashlib.sha256(data).hexdigest()})
+    return {MODEL_FILE: data, METADATA_FILE: (json.dumps(stamped.model_dump(mode="json"), indent=2) + "\n").encode()}
 
 
 def read_artifact(directory: Path) -> tuple[str, ModelMetadata]:

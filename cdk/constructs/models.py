@@ -1,14 +1,17 @@
 """The model registry (issue 16): the artifact bucket, `validate_model` (read-only, one check per invocation),
-`model_registry` (the registry document's writes), the `ValidateModel` and `ChangeModel` state machines, and what
-`choose_replacement` may read of it. Grants are written out: nothing here may Scan, list the bucket or delete.
+`model_registry` (the registry document's writes), `retrain_model` (weekly training on the archived prices), the
+`ValidateModel`, `ChangeModel` and `RetrainModel` state machines, what `choose_replacement` may read of it and what
+the API's operator routes may do. Grants are written out: nothing here may Scan, list the bucket or delete.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import ArnFormat, Duration, RemovalPolicy, Stack
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
@@ -40,6 +43,7 @@ class Models(Construct):
         environment: Mapping[str, str],
         chooser: ContractFunction,
         log_retention: logs.RetentionDays,
+        regions: Sequence[str] = (),
     ) -> None:
         super().__init__(scope, construct_id)
         self.bucket = s3.Bucket(
@@ -59,14 +63,14 @@ class Models(Construct):
         )
         env = {**environment, "MODEL_BUCKET": self.bucket.bucket_name}
 
-        def function(name: str, timeout: int, memory: int) -> ContractFunction:
+        def function(name: str, timeout: int, memory: int, extra: Mapping[str, str] | None = None) -> ContractFunction:
             return ContractFunction(
                 self,
                 name,
                 name=name,
                 code=code[name],
                 layers=layers.for_function(FUNCTION_LAYERS[name]),
-                environment=env,
+                environment={**env, **(extra or {})},
                 timeout=Duration.seconds(timeout),
                 memory_mb=memory,
                 log_retention=log_retention,
@@ -74,13 +78,90 @@ class Models(Construct):
 
         self.validate = function("validate_model", 60, 1024)
         self.registry = function("model_registry", 15, 256)
+        # Training takes about a minute on 2 cores for 90 days on a 6-hour grid (docs/model-card.md); Lambda gives
+        # vCPUs in proportion to memory, so 4 GB (~2.3 vCPUs) and the 15-minute ceiling leave a wide margin.
+        archive = storage.price_archive
+        self.retrain = function("retrain_model", 900, 4096, {"PRICE_ARCHIVE_BUCKET": archive.bucket_name})
         self._grant(storage, chooser)
-        self.validate_machine = _machine(self, "ValidateModel", "validate_model.asl.json", self.functions)
+        checks = {"validate_model": self.validate, "model_registry": self.registry}
+        self.validate_machine = _machine(self, "ValidateModel", "validate_model.asl.json", checks)
         self.change_machine = _machine(self, "ChangeModel", "change_model.asl.json", {"model_registry": self.registry})
+        self.retrain_machine = _machine(
+            self,
+            "RetrainModel",
+            "retrain_model.asl.json",
+            {"retrain_model": self.retrain, "model_registry": self.registry},
+            {"ValidateModelArn": self.validate_machine.state_machine_arn},
+        )
+        self._grant_retraining(storage)
+        for region in regions:  # weekly, per region the scraper collects
+            rule = events.Rule(
+                self,
+                f"Retrain{_pascal(region.replace('-', '_'))}",
+                schedule=events.Schedule.rate(Duration.days(7)),
+                description=f"CloudOptim RetrainModel {region}",
+            )
+            target_input = events.RuleTargetInput.from_object({"region": region})
+            rule.add_target(targets.SfnStateMachine(self.retrain_machine, input=target_input, retry_attempts=2))
+            name_logical_id(rule, f"RetrainModelSchedule{_pascal(region.replace('-', '_'))}")
 
     @property
     def functions(self) -> dict[str, ContractFunction]:
-        return {"validate_model": self.validate, "model_registry": self.registry}
+        return {"validate_model": self.validate, "model_registry": self.registry, "retrain_model": self.retrain}
+
+    def grant_operators(self, api: ContractFunction, storage: Storage) -> None:
+        """The API's operator routes: the registry document, the shadow entries (read), the artifacts (upload and
+        read), starting ValidateModel, and the hive mind's records (the shadow report's outcomes)."""
+        env = {
+            "MODEL_BUCKET": self.bucket.bucket_name,
+            "VALIDATE_MODEL_STATE_MACHINE_ARN": self.validate_machine.state_machine_arn,
+            "HIVE_MIND_TABLE": storage.hive_mind.table_name,
+        }
+        for key, value in env.items():
+            api.function.add_environment(key, value)
+        grants.table_actions(api, storage.registry, ["dynamodb:GetItem", "dynamodb:PutItem"], [REGISTRY_PK])
+        grants.table_actions(api, storage.registry, ["dynamodb:Query"], [SHADOW_PREFIX])
+        _objects(api, self.bucket, ["s3:GetObject", "s3:PutObject"])
+        self.validate_machine.grant_start_execution(api.role)
+        grants.table_actions(api, storage.hive_mind, ["dynamodb:Query"], indexes=True)
+
+    def _grant_retraining(self, storage: Storage) -> None:
+        grants.table_actions(self.retrain, storage.registry, ["dynamodb:GetItem", "dynamodb:PutItem"], [REGISTRY_PK])
+        _objects(self.retrain, self.bucket, ["s3:GetObject", "s3:PutObject"])
+        archive = storage.price_archive.arn_for_objects("spot/*")
+        self.retrain.role.add_to_policy(iam.PolicyStatement(actions=["s3:GetObject"], resources=[archive]))
+        acknowledge(
+            self.retrain.role,
+            "AwsSolutions-IAM5[Resource::<PriceArchive.Arn>/spot/*]",
+            "Training reads the archived Spot prices, one object per region and day; nothing else of the archive.",
+        )
+        # startExecution.sync: start ValidateModel, follow its execution, and the managed rule that reports its end
+        machine = self.retrain_machine
+        stack = Stack.of(self)
+        executions = stack.format_arn(
+            service="states",
+            resource="execution",
+            resource_name=f"{self.validate_machine.state_machine_name}:*",
+            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+        )
+        rule = stack.format_arn(
+            service="events", resource="rule", resource_name="StepFunctionsGetEventsForStepFunctionsExecutionRule"
+        )
+        self.validate_machine.grant_start_execution(machine.role)
+        machine.add_to_role_policy(
+            iam.PolicyStatement(actions=["states:DescribeExecution", "states:StopExecution"], resources=[executions])
+        )
+        machine.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["events:PutTargets", "events:PutRule", "events:DescribeRule"], resources=[rule]
+            )
+        )
+        acknowledge(
+            machine,
+            "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:"
+            "<ValidateModel.Name>:*]",
+            "startExecution.sync follows the ValidateModel execution it started; execution names are not known before.",
+        )
 
     def _grant(self, storage: Storage, chooser: ContractFunction) -> None:
         read = ["s3:GetObject"]
@@ -101,8 +182,15 @@ def _objects(fn: ContractFunction, bucket: s3.IBucket, actions: list[str]) -> No
     )
 
 
-def _machine(scope: Construct, name: str, asl: str, functions: Mapping[str, ContractFunction]) -> sfn.StateMachine:
+def _machine(
+    scope: Construct,
+    name: str,
+    asl: str,
+    functions: Mapping[str, ContractFunction],
+    others: Mapping[str, str] | None = None,
+) -> sfn.StateMachine:
     substitutions = {f"{_pascal(n)}FunctionArn": fn.function.function_arn for n, fn in functions.items()}
+    substitutions.update(others or {})
     log_group = logs.LogGroup(scope, f"{name}Logs", retention=logs.RetentionDays.ONE_MONTH)
     machine = sfn.StateMachine(
         scope,

@@ -80,6 +80,7 @@ class SaasStack(Stack):
             environment=environment,
             chooser=interruptions.steps["choose_replacement"],
             log_retention=_retention(settings.log_retention_days),
+            regions=settings.price_regions,
         )
         api = Api(
             self,
@@ -90,6 +91,7 @@ class SaasStack(Stack):
             environment=environment,
             log_retention=_retention(settings.log_retention_days),
         )
+        models.grant_operators(api.function, storage)  # the model registry's admin routes
         # The engines and the API read the freshest prices the scraping job stored (Gets and Queries only).
         for reader in (interruptions.steps["choose_replacement"], api.function):
             storage.prices.grant(reader.role, "dynamodb:GetItem", "dynamodb:Query")
@@ -170,6 +172,7 @@ class SaasStack(Stack):
             "ModelBucketName": models.bucket.bucket_name,
             "ValidateModelArn": models.validate_machine.state_machine_arn,
             "ChangeModelArn": models.change_machine.state_machine_arn,
+            "RetrainModelArn": models.retrain_machine.state_machine_arn,
         }
         functions = {
             **interruptions.functions, **models.functions, "api": api.function, "audit_checkpoint": api.checkpoint,

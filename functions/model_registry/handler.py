@@ -1,7 +1,8 @@
 """Lambda `model_registry`: the registry's writes that state machines make: record a validation verdict, activate,
 roll back, set the shadow candidate. The API makes the same changes through the same use cases.
 
-Event: `{"action": "record", "model_id", "checks": [...]}`, `{"action": "activate", "model_id", "actor"}`,
+Event: `{"action": "record", "model_id", "checks": [...]}`, `{"action": "activate"|"promote", "model_id", "actor"}`
+(promote: RetrainModel activating a validated candidate that beat the active model),
 `{"action": "rollback", "actor"}` or `{"action": "shadow", "model_id": id|null, "actor"}`. Result: the model's
 record (record) or `{"active", "shadow", "version"}`.
 """
@@ -26,7 +27,7 @@ from cloudoptim.wiring import stores
 class RegistryRequest(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
-    action: Literal["record", "activate", "rollback", "shadow"]
+    action: Literal["record", "activate", "promote", "rollback", "shadow"]
     model_id: str | None = None
     checks: dict[str, CheckResult] = {}  # check name -> result, as the ValidateModel state machine collects them
     actor: str = "state-machine"
@@ -43,8 +44,8 @@ def handle(event: dict[str, Any], deps: RegistryDeps, now: int) -> dict[str, Any
     if request.action == "record":
         record = registry.record_checks(deps, str(request.model_id), tuple(request.checks.values()))
         return record.model_dump(mode="json")
-    if request.action == "activate":
-        state = registry.activate(deps, str(request.model_id), request.actor, now)
+    if request.action in ("activate", "promote"):
+        state = registry.activate(deps, str(request.model_id), request.actor, now, action=request.action)
     elif request.action == "rollback":
         state = registry.rollback(deps, request.actor, now)
     else:

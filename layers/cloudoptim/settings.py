@@ -88,6 +88,14 @@ class ValidateSettings(AwsSettings):
     latency_budget_ms: float = Field(250.0, gt=0, alias="LATENCY_BUDGET_MS")
 
 
+class RetrainSettings(ModelSettings):
+    """retrain_model: the registry (document and artifacts) and the archive of every scraped Spot price."""
+
+    price_archive_bucket: str = Field(alias="PRICE_ARCHIVE_BUCKET")
+    window_days: int = Field(90, ge=21, le=365, alias="RETRAIN_WINDOW_DAYS")
+    grid_hours: float = Field(6.0, gt=0, le=24, alias="RETRAIN_GRID_HOURS")
+
+
 class LaunchSettings(RegistrySettings):
     """launch_replacement: the registry (tenant, node group; the new INSTANCE# item) and the tenant's role."""
 
@@ -118,6 +126,10 @@ class ApiSettings(RegistrySettings, AuditSettings, PricesSettings):
     sweep_state_machine_arn: str | None = Field(None, alias="SWEEP_STATE_MACHINE_ARN")
     execution_state_machine_arn: str | None = Field(None, alias="EXECUTION_STATE_MACHINE_ARN")
     console_auth_domain: str | None = Field(None, alias="CONSOLE_AUTH_DOMAIN")  # Cognito hosted UI, for the dashboard
+    # The model registry's admin routes: unset MODEL_BUCKET, and they answer 503 (nothing deployed to manage).
+    model_bucket: str | None = Field(None, alias="MODEL_BUCKET")
+    validate_model_arn: str | None = Field(None, alias="VALIDATE_MODEL_STATE_MACHINE_ARN")
+    hive_mind_table: str | None = Field(None, alias="HIVE_MIND_TABLE")  # interruption records: shadow outcomes
 
     @property
     def keys_url(self) -> str:

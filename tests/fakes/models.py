@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from cloudoptim.errors import NotFoundError, RegistryConflictError
-from cloudoptim.models.ports import RegistryState, ShadowEntry
+from cloudoptim.models.ports import Interruption, RegistryState, ShadowEntry
 
 
 @dataclass
@@ -56,3 +56,26 @@ class FakeShadowLog:
 
     def entries(self, candidate: str) -> list[ShadowEntry]:
         return list(self.stored.get(candidate, []))
+
+
+@dataclass
+class FakeValidations:
+    """`Validations`: records the models whose validation was started; a second start is a duplicate."""
+
+    started: list[str] = field(default_factory=list)
+
+    def start(self, model_id: str) -> str:
+        if model_id in self.started:
+            return "duplicate"
+        self.started.append(model_id)
+        return "started"
+
+
+@dataclass
+class FakeInterruptions:
+    """`InterruptionHistory` over a list of (region, record)."""
+
+    recorded: list[tuple[str, Interruption]] = field(default_factory=list)
+
+    def interruptions(self, region: str, now: int) -> list[Interruption]:
+        return [record for where, record in self.recorded if where == region]

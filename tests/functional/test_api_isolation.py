@@ -41,6 +41,12 @@ BODIES: dict[tuple[str, str], Any] = {
     ("/v1/clusters/{cluster_id}/sweeps", "post"): None,
     ("/v1/recommendations/{recommendation_id}/approve", "post"): None,
     ("/v1/recommendations/{recommendation_id}/reject", "post"): {"reason": "not now"},
+    # the model registry: global, for platform operators only (every tenant, admins included, gets 403)
+    ("/v1/admin/models", "post"): {"name": "candidate", "files": {"model.txt": "dHJlZQo=", "metadata.json": "e30K"}},
+    ("/v1/admin/models/{model_id}/validate", "post"): None,
+    ("/v1/admin/models/{model_id}/activate", "post"): None,
+    ("/v1/admin/models/rollback", "post"): None,
+    ("/v1/admin/models/shadow", "post"): {"model_id": None},
 }
 PUBLIC = {"/v1/health"}
 
@@ -59,6 +65,7 @@ def world(tmp_path: Path) -> tuple[ApiWorld, dict[str, str]]:
     ids = {
         "account_id": A_ACCOUNT, "cluster_id": A_CLUSTER, "user_id": user["id"], "sweep_id": sweep,
         "recommendation_id": recommendations[0], "execution_id": approved["execution_id"],
+        "model_id": "shipped-0123456789ab",
     }  # fmt: skip
     return world, ids
 
@@ -122,7 +129,8 @@ def test_a_viewer_reads_but_never_writes(world: tuple[ApiWorld, dict[str, str]])
     for path, method in _operations(api):
         answer = _call(api, path, method, ids, api.headers("alpha", "viewer"))
         if method == "get":
-            allowed = answer.status_code == 200 or (path.startswith("/v1/users") and answer.status_code == 403)
+            admins_only = path.startswith(("/v1/users", "/v1/admin"))
+            allowed = answer.status_code == 200 or (admins_only and answer.status_code == 403)
             assert allowed, (path, answer.status_code, answer.text)
         else:
             assert answer.status_code == 403, (method, path, answer.status_code, answer.text)

@@ -13,10 +13,10 @@ import pytest
 
 from cloudoptim.adapters.day_zero import load_day_zero, shipped_data_dir
 from cloudoptim.adapters.market import DayZeroMarket
-from cloudoptim.errors import InvalidArgumentError, ModelRefusedError
+from cloudoptim.errors import InvalidArgumentError, ModelRefusedError, TransientAwsError
 from cloudoptim.interruptions.choose import ChooseDeps
 from cloudoptim.models import registry
-from cloudoptim.models.ports import ModelStatus
+from cloudoptim.models.ports import ModelStatus, ShadowEntry
 from cloudoptim.models.registry import RegistryDeps
 from cloudoptim.models.scoring import RegistryModels
 from cloudoptim.models.validation import CHECKS, GOLDEN_FILE, ValidationSettings, golden_rows, run_check
@@ -171,7 +171,29 @@ def test_a_shadow_candidate_is_scored_and_stored_without_deciding(
     assert choice["model"] == "heuristic"  # the candidate never decides
     [entry] = log.entries(candidate)
     assert entry.active == "heuristic" and entry.candidate == candidate and entry.region == "us-east-1"
-    assert entry.active_pool == f"{choice['instance_type']}@{choice['zone_key']}"
+    assert entry.active_pool == f"{choice['instance_type']}@{choice['az_id']}"
+
+
+class BrokenShadowLog(FakeShadowLog):
+    def record(self, entry: ShadowEntry) -> None:
+        raise TransientAwsError("shadow entry PutItem: throttled")
+
+
+def test_a_failing_shadow_candidate_never_changes_or_stops_the_choice(
+    checks: ValidationSettings, market: DayZeroMarket
+) -> None:
+    d = deps()
+    active = validated(d, "shipped", shipped_files(), checks)
+    registry.activate(d, active, OPERATOR, NOW)
+    alone = choose(d, market, RegistryModels(d.store, d.artifacts, market.data, FakeShadowLog(), state_ttl=0), NOW)
+    retrained = dict(shipped_files())
+    retrained["model.txt"] += b"\n"
+    metadata = json.loads(retrained["metadata.json"])
+    metadata["model_sha256"] = hashlib.sha256(retrained["model.txt"]).hexdigest()
+    retrained["metadata.json"] = json.dumps(metadata).encode()
+    registry.set_shadow(d, validated(d, "candidate", retrained, checks), OPERATOR, NOW)
+    broken = RegistryModels(d.store, d.artifacts, market.data, BrokenShadowLog(), state_ttl=0)
+    assert choose(d, market, broken, NOW) == alone  # same pick, same reasons, active model named
 
 
 def test_a_validation_verdict_from_the_state_machine_is_recorded(checks: ValidationSettings) -> None:

@@ -24,6 +24,14 @@ EXPECTED = {
         ("CloudOptimSweep", frozenset({"states:StartExecution"}), None),  # POST /v1/clusters/{id}/sweeps
         ("Prices", frozenset({"dynamodb:GetItem", "dynamodb:Query"}), None),  # the price reads (scraping)
         ("EventBus", frozenset({"events:DescribeEventBus", "events:PutPermission"}), None),
+        # the model registry's operator routes (issue 16): the document, shadow entries, artifacts, validation, and
+        # the hive mind's interruption records the shadow report judges by
+        ("Registry", frozenset({"dynamodb:GetItem", "dynamodb:PutItem"}), "MODELS*"),
+        ("Registry", frozenset({"dynamodb:Query"}), "MODELSHADOW#*"),
+        ("ModelArtifacts/models/*", frozenset({"s3:GetObject", "s3:PutObject"}), None),
+        ("ValidateModel", frozenset({"states:StartExecution"}), None),
+        ("HiveMind", frozenset({"dynamodb:Query"}), None),
+        ("HiveMind/index/*", frozenset({"dynamodb:Query"}), None),
         (
             "UserPool",
             frozenset(

@@ -61,6 +61,13 @@ EXPECTED: dict[str, set[tuple[str, frozenset[str], str | None]]] = {
     # validation in isolation: the artifact, nothing else; only model_registry writes the registry document
     "validate_model": {("ModelArtifacts/models/*", frozenset({"s3:GetObject"}), None)},
     "model_registry": {("Registry", frozenset({"dynamodb:GetItem", "dynamodb:PutItem"}), "MODELS*")},
+    # training: the registry document and artifacts (a candidate's upload, the active model to compare with) and
+    # the archived Spot prices; it never starts or activates anything (the RetrainModel state machine does)
+    "retrain_model": {
+        ("Registry", frozenset({"dynamodb:GetItem", "dynamodb:PutItem"}), "MODELS*"),
+        ("ModelArtifacts/models/*", frozenset({"s3:GetObject", "s3:PutObject"}), None),
+        ("PriceArchive/spot/*", frozenset({"s3:GetObject"}), None),
+    },
     "launch_replacement": {
         ("Registry", KEYED_READ, "TENANT#*"),
         ("Registry", frozenset({"dynamodb:PutItem"}), "INSTANCE#*"),

@@ -11,11 +11,14 @@ from fastapi.testclient import TestClient
 from cloudoptim.api.app import create_app
 from cloudoptim.api.auth import JwtVerifier
 from cloudoptim.api.context import ApiDeps
+from cloudoptim.models.admin import ModelAdminDeps
+from cloudoptim.models.registry import RegistryDeps
 from cloudoptim.optimization.ports import OptimizationDeps
 from cloudoptim.tenancy.deps import SaasIdentity, TenancyDeps
 from localmode.issuer import AUDIENCE, LocalIssuer
 from localmode.signer import LocalSigner
 from tests.fakes.aws import FakeAudit, FakeBusPolicy, FakeExternalIds, FakeRegistry, FakeRoleCheck
+from tests.fakes.models import FakeArtifacts, FakeInterruptions, FakeRegistryStore, FakeShadowLog, FakeValidations
 from tests.fakes.pricing import MemoryPriceTable
 from tests.fakes.tenancy import (
     FakeAccountProbe,
@@ -45,6 +48,7 @@ class ApiWorld:
     optimization: OptimizationDeps
     clock: Clock
     app: FastAPI
+    models: ModelAdminDeps
     client: TestClient = field(init=False)
 
     def __post_init__(self) -> None:
@@ -52,6 +56,11 @@ class ApiWorld:
 
     def headers(self, tenant: str, role: str = "admin", **extra: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.issuer.token(tenant, role)}", **extra}
+
+    def platform_operator(self, tenant: str = "cloudoptim", role: str = "admin") -> dict[str, str]:
+        """A member of the Cognito group of CloudOptim's own staff (the model registry's routes are theirs)."""
+        token = self.issuer.token(tenant, role, email=f"{role}@{tenant}.example", groups=("cloudoptim-operators",))
+        return {"Authorization": f"Bearer {token}"}
 
 
 def api_world(state: Path) -> ApiWorld:
@@ -75,6 +84,12 @@ def api_world(state: Path) -> ApiWorld:
     clock = Clock()
     verifier = JwtVerifier(ISSUER, AUDIENCE, ISSUER + "/jwks", fetch=lambda _: issuer.jwks(), clock=clock)
     optimization = OptimizationDeps(documents=tenancy.documents, audit=tenancy.audit, workflows=FakeWorkflows())
+    models = ModelAdminDeps(
+        registry=RegistryDeps(artifacts=FakeArtifacts(), store=FakeRegistryStore()),
+        validations=FakeValidations(),
+        shadow_log=FakeShadowLog(),
+        interruptions=FakeInterruptions(),
+    )
     app = create_app(ApiDeps(tenancy=tenancy, optimization=optimization, verifier=verifier, clock=clock,
-                             prices=MemoryPriceTable()))  # fmt: skip
-    return ApiWorld(issuer, tenancy, optimization, clock, app)
+                             prices=MemoryPriceTable(), models=models))  # fmt: skip
+    return ApiWorld(issuer, tenancy, optimization, clock, app, models)

@@ -3,7 +3,8 @@ AWS and in local mode alike (local mode only points the issuer and JWKS URL at i
 come from the verified claims and nowhere else.
 
 Claims used: `iss`, `aud` (the app client id), `token_use` = `id`, `exp`/`iat`/`nbf`, `sub`, `email`,
-`custom:tenant_id`, `custom:role` (Cognito custom attributes, writable by administrators only).
+`custom:tenant_id`, `custom:role` (Cognito custom attributes, writable by administrators only), `cognito:groups`
+(membership of PLATFORM_OPERATORS marks CloudOptim's own staff; only pool administrators change groups).
 """
 
 from __future__ import annotations
@@ -20,10 +21,11 @@ import jwt
 from jwt.algorithms import RSAAlgorithm
 
 from cloudoptim.errors import AuthenticationError
-from cloudoptim.tenancy.principal import TENANT_ID, Principal, Role
+from cloudoptim.tenancy.principal import PLATFORM_OPERATORS, TENANT_ID, Principal, Role
 
 TENANT_CLAIM = "custom:tenant_id"
 ROLE_CLAIM = "custom:role"
+GROUPS_CLAIM = "cognito:groups"
 LEEWAY_SECONDS = 30
 JWKS_REFRESH_SECONDS = 300  # an unknown `kid` refetches the JWKS at most this often (key rotation)
 
@@ -121,4 +123,12 @@ def principal_of(claims: Mapping[str, Any]) -> Principal:
         role = Role(str(claims.get(ROLE_CLAIM)))
     except ValueError:
         raise AuthenticationError(f"token carries no valid {ROLE_CLAIM} (admin, operator or viewer)") from None
-    return Principal(tenant_id=tenant, subject=str(claims["sub"]), email=str(claims.get("email") or ""), role=role)
+    groups = claims.get(GROUPS_CLAIM) or []
+    operator = isinstance(groups, list) and PLATFORM_OPERATORS in groups
+    return Principal(
+        tenant_id=tenant,
+        subject=str(claims["sub"]),
+        email=str(claims.get("email") or ""),
+        role=role,
+        platform_operator=operator,
+    )

@@ -26,6 +26,7 @@ from cloudoptim.errors import (
     PermissionDeniedError,
     PreconditionFailedError,
     PreconditionRequiredError,
+    RegistryConflictError,
     TransientAwsError,
 )
 from cloudoptim.observability import logger
@@ -53,6 +54,7 @@ STATUS: tuple[tuple[type[CloudOptimError], int, str], ...] = (
     (NotFoundError, 404, "Not Found"),
     (ConflictError, 409, "Conflict"),
     (AccountTakenError, 409, "Conflict"),
+    (RegistryConflictError, 409, "Conflict"),  # the model registry kept changing under the request: retry
     (PreconditionFailedError, 412, "Precondition Failed"),
     (FieldError, 422, "Unprocessable Content"),
     (InputFileError, 422, "Unprocessable Content"),

@@ -11,6 +11,7 @@ from cloudoptim.interruptions.launch import AZ_ID_RE, node_group
 from cloudoptim.interruptions.models import DrainState, Replacement
 from cloudoptim.interruptions.ports import HiveMind, NodeGroup, Registry
 from cloudoptim.models.ports import HEURISTIC, ShadowEntry
+from cloudoptim.observability import logger
 from engines.interruption.hive import verdicts_for
 from engines.interruption.replacement import ReplacementChoice, ReplacementRequest, Zone, choose_replacement
 from engines.pricing.freshness import PriceAge
@@ -100,10 +101,14 @@ def choose(state: DrainState, deps: ChooseDeps, now: int) -> Replacement:
     )
     active = deps.models.active(state.region, at, now)
     choice = choose_replacement(request, offerings, deps.market.catalog, hive, _strategy(active), at)
-    candidate = deps.models.shadow(state.region, at, now)
-    if candidate is not None:  # scored beside the active model, stored, never deciding
-        shadow = choose_replacement(request, offerings, deps.market.catalog, hive, _strategy(candidate), at)
-        deps.models.record_shadow(_shadow_entry(state.region, at, active, choice, candidate, shadow))
+    try:  # the candidate scores beside the active model, is stored, and never decides: nor may its failure
+        candidate = deps.models.shadow(state.region, at, now)
+        if candidate is not None:
+            shadow = choose_replacement(request, offerings, deps.market.catalog, hive, _strategy(candidate), at)
+            entry = _shadow_entry(state.region, at, active, choice, candidate, shadow)
+            deps.models.record_shadow(entry.model_copy(update={"chosen_at": now}))
+    except Exception as exc:  # any failure of the shadow path: logged, and the choice goes on
+        logger().warning("shadow scoring failed", extra={"error": f"{type(exc).__name__}: {exc}"})
     model_id = active.model_id if active else HEURISTIC
     ours = [r.describe() for r in choice.rejections if r.code in _OURS]
     excluded = sum(1 for v in hive.values() if v.exclude)
@@ -133,7 +138,8 @@ def _strategy(scores: ModelScores | None) -> RiskStrategy:
 
 
 def _pool(choice: ReplacementChoice) -> str:
-    return f"{choice.instance_type}@{choice.zone_key}" if choice.capacity_type == "spot" else ""
+    """The hive mind's name of the pool (AZ ID: the same zone in every account), so outcomes can be matched."""
+    return f"{choice.instance_type}@{choice.az_id or choice.zone_key}" if choice.capacity_type == "spot" else ""
 
 
 def _risk(scores: ModelScores | None, choice: ReplacementChoice) -> float | None:
@@ -159,4 +165,11 @@ def _shadow_entry(
         candidate_pool=_pool(shadow),
         active_risk=_risk(candidate, choice),  # both picks judged by the candidate's and the outcome's eyes
         candidate_risk=_risk(candidate, shadow),
+        active_scores=_scores(active, choice, shadow),
+        candidate_scores=_scores(candidate, choice, shadow),
     )
+
+
+def _scores(scores: ModelScores | None, *picks: ReplacementChoice) -> dict[str, float]:
+    found = {_pool(pick): _risk(scores, pick) for pick in picks}
+    return {pool: risk for pool, risk in found.items() if pool and risk is not None}

@@ -6,7 +6,7 @@ the shadow candidate; it is written with a version check so concurrent writers n
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from enum import StrEnum
 from typing import Protocol
 
@@ -41,7 +41,8 @@ class ModelRecord(BaseModel):
     uploaded_by: str
     status: ModelStatus = ModelStatus.UPLOADED
     checks: tuple[CheckResult, ...] = ()
-    reason: str = ""  # why it was rejected, or which evaluation promoted it
+    reason: str = ""  # why it was rejected
+    evaluation: str = ""  # a retraining's comparison with the active model on the newest held-out window
 
 
 class RegistryEvent(BaseModel):
@@ -93,16 +94,46 @@ class ShadowEntry(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    at: int
+    at: int  # the price snapshot both scored
     region: str
     active: str  # model id or "heuristic"
     candidate: str
-    active_pool: str  # "instance_type@zone" of what was chosen, "" when On-Demand was
-    candidate_pool: str
-    active_risk: float | None
-    candidate_risk: float | None
+    active_pool: str  # "instance_type@az_id" of what was chosen (the hive mind's pool), "" when On-Demand was
+    candidate_pool: str  # what the candidate would have chosen
+    active_risk: float | None  # the candidate's probability of the active pick
+    candidate_risk: float | None  # the candidate's probability of its own pick
+    # Each model's probability of both picks (pool -> P), so the report compares the two on the same pools; the
+    # active side is empty when the heuristic decided. Entries written before these fields have neither.
+    active_scores: dict[str, float] = Field(default_factory=dict)
+    candidate_scores: dict[str, float] = Field(default_factory=dict)
+    chosen_at: int | None = None  # when the choice was made: outcomes count from here (else from `at`)
+
+    @property
+    def when(self) -> int:
+        return self.at if self.chosen_at is None else self.chosen_at
 
 
 class ShadowLog(Protocol):
     def record(self, entry: ShadowEntry) -> None: ...
     def entries(self, candidate: str) -> list[ShadowEntry]: ...
+
+
+class Interruption(BaseModel):
+    """A recorded interruption (the hive mind's record): its pool as "instance_type@az_id", and when."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    pool: str
+    at: int
+
+
+class InterruptionHistory(Protocol):
+    """The interruptions recorded in a region that are still kept at `now` (the outcomes shadow reports judge)."""
+
+    def interruptions(self, region: str, now: int) -> Sequence[Interruption]: ...
+
+
+class Validations(Protocol):
+    """Starts the ValidateModel state machine for a model; a second start of the same model is a duplicate."""
+
+    def start(self, model_id: str) -> str: ...

@@ -94,6 +94,19 @@ def record_checks(deps: RegistryDeps, identifier: str, checks: tuple[CheckResult
     return change(deps.store, verdict).models[identifier]
 
 
+def note_evaluation(deps: RegistryDeps, identifier: str, evaluation: str) -> ModelRecord:
+    """Keep a retraining's comparison on the model's record (whatever validation later decides)."""
+
+    def note(state: RegistryState) -> RegistryState | None:
+        record = _record(state, identifier)
+        if record.evaluation == evaluation:
+            return None
+        updated = record.model_copy(update={"evaluation": evaluation})
+        return state.model_copy(update={"models": {**state.models, identifier: updated}})
+
+    return change(deps.store, note).models[identifier]
+
+
 def activate(deps: RegistryDeps, identifier: str, actor: str, now: int, action: str = "activate") -> RegistryState:
     def switch(state: RegistryState) -> RegistryState | None:
         _usable(state, identifier)

@@ -15,6 +15,8 @@ from enum import StrEnum
 from cloudoptim.errors import PermissionDeniedError
 
 TENANT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,46}$")  # fits every name derived from it (IAM roles: 64 chars)
+# The Cognito group of CloudOptim's own staff: what is global (the risk models) is theirs, never a tenant's.
+PLATFORM_OPERATORS = "cloudoptim-operators"
 
 
 class Role(StrEnum):
@@ -43,6 +45,7 @@ class Principal:
     subject: str  # the identity provider's stable user id (Cognito `sub`)
     email: str
     role: Role
+    platform_operator: bool = False  # in the PLATFORM_OPERATORS group (decision 16.x in docs/decisions.md)
 
     def may(self, action: Action) -> bool:
         return action in ALLOWED[self.role]

@@ -4,20 +4,30 @@ from __future__ import annotations
 
 import time
 
-from cloudoptim.adapters.aws import clients
+from cloudoptim.adapters.aws import clients, tables
 from cloudoptim.adapters.aws.account_probe import StsAccountProbe
 from cloudoptim.adapters.aws.bus_policy import EventBusPolicy
 from cloudoptim.adapters.aws.cluster_probe import EksClusterProbe
 from cloudoptim.adapters.aws.cluster_tokens import SecretsClusterTokens
 from cloudoptim.adapters.aws.cognito import CognitoDirectory
 from cloudoptim.adapters.aws.documents import DynamoDocuments, DynamoRequestLog, document_model
+from cloudoptim.adapters.aws.hive_mind import DynamoHiveMind
+from cloudoptim.adapters.aws.models import (
+    DynamoRegistryState,
+    DynamoShadowLog,
+    HiveInterruptions,
+    S3Artifacts,
+    SfnValidations,
+)
 from cloudoptim.adapters.aws.secrets import SecretsExternalIds
-from cloudoptim.adapters.aws.stepfunctions import SfnWorkflows
+from cloudoptim.adapters.aws.stepfunctions import SfnExecutions, SfnWorkflows
 from cloudoptim.adapters.aws.sts import StsSessions
 from cloudoptim.adapters.kube.connector import ClusterConnector
 from cloudoptim.api.auth import JwtVerifier
 from cloudoptim.api.context import ApiDeps
 from cloudoptim.dashboard.site import SignIn
+from cloudoptim.models.admin import ModelAdminDeps
+from cloudoptim.models.registry import RegistryDeps
 from cloudoptim.onboarding import EVENT_BUS_NAME
 from cloudoptim.optimization.ports import OptimizationDeps
 from cloudoptim.settings import ApiSettings
@@ -62,10 +72,30 @@ def optimization(settings: ApiSettings, stores: TenancyDeps) -> OptimizationDeps
     return OptimizationDeps(documents=stores.documents, audit=stores.audit, workflows=workflows)
 
 
+def models(settings: ApiSettings) -> ModelAdminDeps | None:
+    """The registry's admin routes' stores; None when no model bucket is deployed."""
+    if not settings.model_bucket:
+        return None
+    if not settings.hive_mind_table:
+        raise ValueError("MODEL_BUCKET is set but HIVE_MIND_TABLE is not: shadow reports judge by its records")
+    db = clients.client("dynamodb", settings.region, settings.endpoint_url)
+    sfn = clients.client("stepfunctions", settings.region, settings.endpoint_url)
+    hive = tables.hive_mind_model(settings.hive_mind_table, settings.endpoint_url, settings.region)
+    return ModelAdminDeps(
+        registry=RegistryDeps(
+            artifacts=S3Artifacts(clients.client("s3", settings.region, settings.endpoint_url), settings.model_bucket),
+            store=DynamoRegistryState(db, settings.registry_table),
+        ),
+        validations=SfnValidations(SfnExecutions(sfn, settings.validate_model_arn or "")),
+        shadow_log=DynamoShadowLog(db, settings.registry_table),
+        interruptions=HiveInterruptions(DynamoHiveMind(hive)),
+    )
+
+
 def api_deps(settings: ApiSettings, tenancy_deps: TenancyDeps | None = None) -> ApiDeps:
     verifier = JwtVerifier(settings.issuer, settings.audience, settings.keys_url)
     stores = tenancy_deps or tenancy(settings)
     prices = price_table(settings) if settings.prices_table else None
     sign_in = SignIn(settings.console_auth_domain, settings.audience)
     return ApiDeps(tenancy=stores, optimization=optimization(settings, stores), verifier=verifier, clock=time.time,
-                   prices=prices, sign_in=sign_in)  # fmt: skip
+                   prices=prices, sign_in=sign_in, models=models(settings))  # fmt: skip

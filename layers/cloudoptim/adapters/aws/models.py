@@ -1,5 +1,6 @@
 """The model registry's storage: artifacts in S3 (`models/<id>/model.txt|metadata.json`), the registry document as
-one DynamoDB item written under a version condition, shadow comparisons as items keyed by candidate."""
+one DynamoDB item written under a version condition, shadow comparisons as items keyed by candidate; ValidateModel
+executions, and the hive mind's interruption records as the outcomes shadow reports judge."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from cloudoptim.adapters.aws.errors import translate
+from cloudoptim.adapters.aws.stepfunctions import SfnExecutions
 from cloudoptim.errors import NotFoundError, RegistryConflictError
-from cloudoptim.models.ports import RegistryState, ShadowEntry
+from cloudoptim.interruptions.ports import HiveMind
+from cloudoptim.models.ports import Interruption, RegistryState, ShadowEntry
 from cloudoptim.models.registry import ACCEPTED_FILES
 
 REGISTRY_PK = "MODELS"  # the Registry table's partition for the model registry (grants name this prefix)
@@ -110,3 +113,26 @@ class DynamoShadowLog:
         except Exception as exc:
             raise translate(exc, "shadow entries Query") from exc
         return [ShadowEntry.model_validate(json.loads(i["entry"]["S"])) for i in items]
+
+
+class SfnValidations:
+    """`Validations`: the ValidateModel state machine, one execution name per model (Step Functions keeps names
+    unique, so a repeated start is a duplicate, not a second run)."""
+
+    def __init__(self, executions: SfnExecutions) -> None:
+        self._executions = executions
+
+    def start(self, model_id: str) -> str:
+        name = "validate-" + "".join(c if c.isalnum() or c in "-_" else "_" for c in model_id)
+        return self._executions.start(name[:80], {"model_id": model_id})
+
+
+class HiveInterruptions:
+    """`InterruptionHistory` from the hive mind's interruption records (kept RECORD_TTL_SECONDS)."""
+
+    def __init__(self, hive: HiveMind) -> None:
+        self._hive = hive
+
+    def interruptions(self, region: str, now: int) -> list[Interruption]:
+        records = self._hive.in_region(region, now).records
+        return [Interruption(pool=f"{r.pool.instance_type}@{r.pool.az_id}", at=r.flagged_at) for r in records]
