@@ -72,6 +72,9 @@ def add_commands(areas: Any) -> None:
     token.add_argument("--tenant", required=True, help="tenant id: lowercase letters, digits and '-'")
     token.add_argument("--role", choices=("admin", "operator", "viewer"), default="admin")
     token.add_argument("--hours", type=float, default=12.0, help="validity (default 12 h)")
+    token.add_argument(
+        "--platform-operator", action="store_true", help="with --role admin: may use /v1/admin/models (the registry)"
+    )
     token.set_defaults(run=run_token)
 
 
@@ -208,14 +211,17 @@ def run_up(args: argparse.Namespace) -> str:
 
 
 def run_token(args: argparse.Namespace) -> str:
-    from cloudoptim.tenancy.principal import TENANT_ID
+    from cloudoptim.tenancy.principal import PLATFORM_OPERATORS, TENANT_ID
     from localmode.api import token
 
     if not TENANT_ID.match(args.tenant):
         raise InvalidArgumentError(f"--tenant {args.tenant!r}: 1-47 lowercase letters, digits or '-', first not '-'")
     if not 0 < args.hours <= 24 * 7:
         raise InvalidArgumentError("--hours: more than 0, at most 168")
-    return token(args.tenant, args.role, int(args.hours * 3600))
+    if args.platform_operator and args.role != "admin":
+        raise InvalidArgumentError("--platform-operator: only with --role admin (operators are admins in the group)")
+    groups = (PLATFORM_OPERATORS,) if args.platform_operator else ()
+    return token(args.tenant, args.role, int(args.hours * 3600), groups)
 
 
 def _first_sweep(stack: Any) -> str:

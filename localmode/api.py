@@ -109,12 +109,16 @@ class LocalApiServer:
             self._thread.join(timeout=10)
 
 
-def token(tenant: str, role: str, ttl_seconds: int = 12 * 3600) -> str:
-    """A bearer token for `cloudoptim local up`'s API (the same key, in the state folder)."""
-    return LocalIssuer.load(ISSUER).token(tenant, role, ttl_seconds=ttl_seconds)
+def token(tenant: str, role: str, ttl_seconds: int = 12 * 3600, groups: tuple[str, ...] = ()) -> str:
+    """A bearer token for `cloudoptim local up`'s API (the same key, in the state folder); `groups` as Cognito's
+    `cognito:groups` claim (PLATFORM_OPERATORS makes an admin a platform operator)."""
+    return LocalIssuer.load(ISSUER).token(tenant, role, ttl_seconds=ttl_seconds, groups=groups)
 
 
 def workflow_arns(api_env: Mapping[str, str]) -> dict[str, str]:
-    """The sweep and execution state machines the API starts (the deployed stack names them)."""
+    """The state machines, bucket and tables the API reaches beyond the registry (the deployed stack names them):
+    the sweep and execution machines always (a missing one fails on start), the model registry's only if deployed."""
     keys = ("SWEEP_STATE_MACHINE_ARN", "EXECUTION_STATE_MACHINE_ARN")
-    return {key: api_env.get(key, f"arn:aws:states:{ISSUER_REGION}:{ACCOUNT_ID}:stateMachine:missing") for key in keys}
+    arns = {key: api_env.get(key, f"arn:aws:states:{ISSUER_REGION}:{ACCOUNT_ID}:stateMachine:missing") for key in keys}
+    optional = ("MODEL_BUCKET", "VALIDATE_MODEL_STATE_MACHINE_ARN", "HIVE_MIND_TABLE")
+    return arns | {key: api_env[key] for key in optional if api_env.get(key)}

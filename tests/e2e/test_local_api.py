@@ -89,3 +89,15 @@ def test_a_token_from_another_issuer_key_is_refused(api: str, tmp_path: Path) ->
     forged = LocalIssuer.load("https://cloudoptim.local/issuer", tmp_path).token("e2e-acme", "admin")
     status, problem = call(f"{api}/v1/me", bearer=forged)
     assert status == 401 and "unknown key" in problem["detail"]
+
+
+def test_the_model_registry_answers_a_platform_operator_only(api: str) -> None:
+    """Local mode wires the registry's bucket and tables into the API as the deployed stack does (no 503), and only
+    an admin in the operators' group reaches it."""
+    from cloudoptim.tenancy.principal import PLATFORM_OPERATORS
+
+    status, body = call(f"{api}/v1/admin/models", bearer=token("ops", "admin", groups=(PLATFORM_OPERATORS,)))
+    assert status == 200, body
+    assert {"active", "models", "events"} <= set(body), body
+    status, body = call(f"{api}/v1/admin/models", bearer=token("ops", "admin"))
+    assert status == 403, body
