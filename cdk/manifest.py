@@ -92,6 +92,7 @@ FUNCTION_LAYERS: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "sweep_step": ("core", "kube", "numeric"),  # the cluster's API, the engines (numpy)
         "validate_model": ("core", "numeric", "model"),  # scores the golden set with the candidate
         "model_registry": ("core",),
+        "rebalance_pool": ("core",),  # DynamoDB, Step Functions and the tenants' policy documents
         "execute_step": ("core", "kube", "numeric"),  # the cluster's API; the price book (numpy price history)
     }
 )

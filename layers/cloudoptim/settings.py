@@ -62,6 +62,16 @@ class IngestSettings(RegistrySettings, HiveMindSettings, IdempotencySettings):
     idempotency_ttl_seconds: int = Field(86400, gt=0, alias="IDEMPOTENCY_TTL_SECONDS")
     dry_run: bool = Field(False, alias="DRY_RUN")
     wait_seconds: int = Field(5, ge=0, alias="WAIT_SECONDS")
+    # The bus the "CloudOptim Pool Escalated" hand-over goes to (docs/events.md); unset: nothing proactive follows.
+    escalation_bus_name: str | None = Field(None, alias="ESCALATION_BUS_NAME")
+
+
+class RebalanceSettings(RegistrySettings, HiveMindSettings, IdempotencySettings):
+    """rebalance_pool: the pool index and policies (Registry), the records (HiveMind), the instances' guards, and
+    the DrainAndReplace state machine its replace-then-drain executions run in."""
+
+    state_machine_arn: str = Field(alias="STATE_MACHINE_ARN")
+    wait_seconds: int = Field(5, ge=0, alias="WAIT_SECONDS")
 
 
 class PricesSettings(AwsSettings):

@@ -31,7 +31,7 @@ from cloudoptim.interruptions.ports import (
     TenantRecord,
 )
 from cloudoptim.tenancy.external_id import new_external_id
-from engines.interruption.hive import Flag, HivePool, active_flags, new_flag
+from engines.interruption.hive import Escalation, Flag, HivePool, active_flags, new_flag
 from tests.fakes.kube import FakeKube
 
 __all__ = [
@@ -164,10 +164,12 @@ class FakeHiveMind(_Faulty):
 @dataclass
 class FakeEscalations(_Faulty):
     pools: list[HivePool] = field(default_factory=list)
+    levels: list[Escalation] = field(default_factory=list)
 
-    def confirmed(self, pool: HivePool) -> None:
+    def confirmed(self, escalation: Escalation) -> None:
         self._check("confirmed")
-        self.pools.append(pool)
+        self.pools.append(escalation.pool)
+        self.levels.append(escalation)
 
 
 @dataclass

@@ -61,19 +61,30 @@ def discover(deps: DiscoveryDeps, tenant: str, cluster: Document, now: int) -> C
     except CloudOptimError as exc:
         return ClusterDiscovery(tenant, cluster.id, error=str(exc))
     registered = 0
+    az_ids = _az_ids(cluster.body, groups)
     for node in nodes:
         if node.instance_id is None:
             continue
         on_demand = node.capacity_type == "on-demand"
         record = NodeRecord(
             instance_id=node.instance_id, tenant_id=tenant, cluster=cluster.id, node_name=node.name,
-            node_group=node.node_group, region=region, availability_zone=node.zone, az_id=None,
+            node_group=node.node_group, region=region, availability_zone=node.zone, az_id=az_ids.get(node.zone),
             instance_type=node.instance_type, capacity_type="on-demand" if on_demand else "spot",
         )  # fmt: skip
         deps.instances.register_node(record)
         registered += 1
     _record_groups(deps, tenant, cluster, dict(groups), now)
     return ClusterDiscovery(tenant, cluster.id, len(nodes), registered, len(groups))
+
+
+def _az_ids(cluster: Any, groups: Any) -> dict[str, str]:
+    """AZ name -> AZ ID from the node groups (registration's and EKS's): names differ per account, the hive mind's
+    pools are keyed by ID, so a node's pool (the registry's ByPool index) is known only through this map."""
+    found: dict[str, str] = {}
+    for source in (dict(cluster.get("node_groups") or {}), dict(groups)):
+        for group in source.values():
+            found.update({str(k): str(v) for k, v in dict(dict(group or {}).get("az_ids") or {}).items()})
+    return found
 
 
 def _record_groups(deps: DiscoveryDeps, tenant: str, cluster: Document, groups: dict[str, Any], now: int) -> None:
