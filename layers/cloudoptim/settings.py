@@ -128,6 +128,7 @@ class ApiSettings(RegistrySettings, AuditSettings, PricesSettings):
     sweep_state_machine_arn: str | None = Field(None, alias="SWEEP_STATE_MACHINE_ARN")
     execution_state_machine_arn: str | None = Field(None, alias="EXECUTION_STATE_MACHINE_ARN")
     console_auth_domain: str | None = Field(None, alias="CONSOLE_AUTH_DOMAIN")  # Cognito hosted UI, for the dashboard
+    hive_mind_table: str | None = Field(None, alias="HIVE_MIND_TABLE")  # GET /v1/hive-mind; unset: 503
 
     @property
     def keys_url(self) -> str:

@@ -31,7 +31,7 @@ from cloudoptim.interruptions.ports import (
     TenantRecord,
 )
 from cloudoptim.tenancy.external_id import new_external_id
-from engines.interruption.hive import Escalation, Flag, HivePool, active_flags, new_flag
+from engines.interruption.hive import ESCALATION_WINDOW_SECONDS, Escalation, Flag, HivePool, active_flags, new_flag
 from tests.fakes.kube import FakeKube
 
 __all__ = [
@@ -159,6 +159,12 @@ class FakeHiveMind(_Faulty):
         self._check("in_region")
         records = active_flags((r for r in self.recorded.values() if r.pool.region == region), now)
         return RegionHive(tuple(self.active_flags(region, now)), records)
+
+    def window(self, region: str, now: int) -> RegionHive:
+        self._check("window")
+        found = self.in_region(region, now)
+        since = now - ESCALATION_WINDOW_SECONDS
+        return RegionHive(found.flags, tuple(r for r in found.records if r.flagged_at > since))
 
 
 @dataclass

@@ -69,6 +69,8 @@ def test_ingest_knows_the_bus_and_rebalance_pool_the_workflow(saas: SynthesizedS
     assert env["IDEMPOTENCY_TABLE"] == {"Ref": "Idempotency"}
     assert env["REGISTRY_TABLE"] == {"Ref": "Registry"} and env["HIVE_MIND_TABLE"] == {"Ref": "HiveMind"}
     assert saas.properties(REBALANCE)["Handler"] == "functions/rebalance_pool/handler.handler"
+    # GET /v1/hive-mind reads the table the hive mind writes
+    assert saas.properties("ApiFunction")["Environment"]["Variables"]["HIVE_MIND_TABLE"] == {"Ref": "HiveMind"}
 
 
 def test_the_escalation_queues_are_alarmed(saas: SynthesizedSaas) -> None:

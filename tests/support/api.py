@@ -15,7 +15,7 @@ from cloudoptim.optimization.ports import OptimizationDeps
 from cloudoptim.tenancy.deps import SaasIdentity, TenancyDeps
 from localmode.issuer import AUDIENCE, LocalIssuer
 from localmode.signer import LocalSigner
-from tests.fakes.aws import FakeAudit, FakeBusPolicy, FakeExternalIds, FakeRegistry, FakeRoleCheck
+from tests.fakes.aws import FakeAudit, FakeBusPolicy, FakeExternalIds, FakeHiveMind, FakeRegistry, FakeRoleCheck
 from tests.fakes.pricing import MemoryPriceTable
 from tests.fakes.tenancy import (
     FakeAccountProbe,
@@ -45,6 +45,7 @@ class ApiWorld:
     optimization: OptimizationDeps
     clock: Clock
     app: FastAPI
+    hive: FakeHiveMind = field(default_factory=FakeHiveMind)
     client: TestClient = field(init=False)
 
     def __post_init__(self) -> None:
@@ -75,6 +76,7 @@ def api_world(state: Path) -> ApiWorld:
     clock = Clock()
     verifier = JwtVerifier(ISSUER, AUDIENCE, ISSUER + "/jwks", fetch=lambda _: issuer.jwks(), clock=clock)
     optimization = OptimizationDeps(documents=tenancy.documents, audit=tenancy.audit, workflows=FakeWorkflows())
+    hive = FakeHiveMind()
     app = create_app(ApiDeps(tenancy=tenancy, optimization=optimization, verifier=verifier, clock=clock,
-                             prices=MemoryPriceTable()))  # fmt: skip
-    return ApiWorld(issuer, tenancy, optimization, clock, app)
+                             prices=MemoryPriceTable(), hive=hive))  # fmt: skip
+    return ApiWorld(issuer, tenancy, optimization, clock, app, hive)

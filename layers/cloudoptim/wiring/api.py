@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import time
 
-from cloudoptim.adapters.aws import clients
+from cloudoptim.adapters.aws import clients, tables
 from cloudoptim.adapters.aws.account_probe import StsAccountProbe
 from cloudoptim.adapters.aws.bus_policy import EventBusPolicy
 from cloudoptim.adapters.aws.cluster_probe import EksClusterProbe
 from cloudoptim.adapters.aws.cluster_tokens import SecretsClusterTokens
 from cloudoptim.adapters.aws.cognito import CognitoDirectory
 from cloudoptim.adapters.aws.documents import DynamoDocuments, DynamoRequestLog, document_model
+from cloudoptim.adapters.aws.hive_mind import DynamoHiveMind
 from cloudoptim.adapters.aws.secrets import SecretsExternalIds
 from cloudoptim.adapters.aws.stepfunctions import SfnWorkflows
 from cloudoptim.adapters.aws.sts import StsSessions
@@ -67,5 +68,8 @@ def api_deps(settings: ApiSettings, tenancy_deps: TenancyDeps | None = None) -> 
     stores = tenancy_deps or tenancy(settings)
     prices = price_table(settings) if settings.prices_table else None
     sign_in = SignIn(settings.console_auth_domain, settings.audience)
+    hive = None
+    if settings.hive_mind_table:
+        hive = DynamoHiveMind(tables.hive_mind_model(settings.hive_mind_table, settings.endpoint_url, settings.region))
     return ApiDeps(tenancy=stores, optimization=optimization(settings, stores), verifier=verifier, clock=time.time,
-                   prices=prices, sign_in=sign_in)  # fmt: skip
+                   prices=prices, sign_in=sign_in, hive=hive)  # fmt: skip

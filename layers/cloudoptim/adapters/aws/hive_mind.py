@@ -14,7 +14,15 @@ from pynamodb.exceptions import PynamoDBException
 from cloudoptim.adapters.aws._dynamo import dynamo_error
 from cloudoptim.adapters.aws.tables import HiveMindItem
 from cloudoptim.interruptions.ports import RegionHive
-from engines.interruption.hive import Escalation, Flag, HivePool, active_flags, escalation
+from engines.interruption.hive import (
+    ESCALATION_WINDOW_SECONDS,
+    RECORD_TTL_SECONDS,
+    Escalation,
+    Flag,
+    HivePool,
+    active_flags,
+    escalation,
+)
 
 RECORD_PREFIX = "RECORD#"
 
@@ -94,6 +102,21 @@ class DynamoHiveMind:
         except PynamoDBException as exc:
             raise dynamo_error(exc, f"HiveMind query {region}") from exc
         return RegionHive(tuple(self._split(items, now, False)), tuple(self._split(items, now, True)))
+
+    def window(self, region: str, now: int) -> RegionHive:
+        """A region's live flags and its records of the escalation window, in two bounded Queries of `ByRegion`:
+        records expire RECORD_TTL_SECONDS after they happened, so the window's are those expiring after
+        now + TTL - window; flags expire within the window's length (FLAG_TTL_SECONDS, 30 minutes, by default)."""
+        model = self._model
+        since = now + RECORD_TTL_SECONDS - ESCALATION_WINDOW_SECONDS
+        try:
+            recent = list(model.by_region.query(region, model.expires_at > since))
+            live = list(
+                model.by_region.query(region, model.expires_at.between(now + 1, now + ESCALATION_WINDOW_SECONDS))
+            )
+        except PynamoDBException as exc:
+            raise dynamo_error(exc, f"HiveMind query window {region}") from exc
+        return RegionHive(tuple(self._split(live, now, False)), tuple(self._split(recent, now, True)))
 
     def escalation(self, pool: HivePool, now: int) -> Escalation:
         """S6 escalation of a pool from its interruption records of the last 60 minutes."""
