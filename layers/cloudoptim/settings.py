@@ -180,7 +180,10 @@ class WasteSettings(RegistrySettings, AuditSettings, PricesSettings):
 
 
 class DiscoverySettings(RegistrySettings):
-    """discover_clusters: clusters (Registry), the tenants' roles, the clusters' API."""
+    """discover_clusters: clusters (Registry), the tenants' roles, the clusters' API, and the pools' observed
+    instance-hours (HiveMind; unset: not counted)."""
+
+    hive_mind_table: str | None = Field(None, alias="HIVE_MIND_TABLE")
 
 
 class SweepStepSettings(RegistrySettings, AuditSettings, HiveMindSettings):

@@ -141,3 +141,15 @@ def _record(message_id: str, body: str) -> dict[str, object]:
     return {"messageId": message_id, "receiptHandle": message_id, "body": body, "attributes": {},
             "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs",
             "eventSourceARN": f"arn:aws:sqs:{REGION}:123456789012:q", "awsRegion": REGION}  # fmt: skip
+
+
+def test_pool_hours_are_counted_once_per_run_and_read_with_the_region_never_as_flags(aws: str) -> None:
+    hive, now = DynamoHiveMind(tables.hive_mind_model("HiveMind")), int(time.time())
+    assert hive.add_hours(POOL, 3.0, "t/prod/1", now) is True
+    assert hive.add_hours(POOL, 3.0, "t/prod/1", now) is False  # the same run again: nothing added
+    assert hive.add_hours(POOL, 2.0, "u/prod/1", now) is True
+    hive.record(new_record(POOL, "a", now - 60), "e1")
+    seen = hive.in_region(REGION, now)
+    assert seen.hours == {POOL.key: 5.0}
+    assert seen.flags == () and len(seen.records) == 1  # the counter is neither
+    assert hive.flags_for_pool(POOL, now) == [] and len(hive.window(REGION, now).records) == 1

@@ -11,6 +11,7 @@ from cloudoptim.interruptions.launch import AZ_ID_RE, node_group
 from cloudoptim.interruptions.models import DrainState, Replacement
 from cloudoptim.interruptions.ports import HiveMind, NodeGroup, Registry
 from cloudoptim.models.ports import HEURISTIC, ShadowEntry
+from engines.interruption.feedback import region_feedback, with_feedback
 from engines.interruption.hive import verdicts_for
 from engines.interruption.replacement import ReplacementChoice, ReplacementRequest, Zone, choose_replacement
 from engines.pricing.freshness import PriceAge
@@ -99,7 +100,9 @@ def choose(state: DrainState, deps: ChooseDeps, now: int) -> Replacement:
         zones=_zones(node_group(deps.registry, state), state),
     )
     active = deps.models.active(state.region, at, now)
-    choice = choose_replacement(request, offerings, deps.market.catalog, hive, _strategy(active), at)
+    feedback = region_feedback(seen.hours, seen.records)  # S7: the pools' recorded interruptions, evidence-weighted
+    strategy = with_feedback(_strategy(active), feedback)
+    choice = choose_replacement(request, offerings, deps.market.catalog, hive, strategy, at)
     candidate = deps.models.shadow(state.region, at, now)
     if candidate is not None:  # scored beside the active model, stored, never deciding
         shadow = choose_replacement(request, offerings, deps.market.catalog, hive, _strategy(candidate), at)

@@ -112,6 +112,8 @@ class HiveMind(Protocol):
 class RegionHive:
     flags: tuple[Flag, ...]
     records: tuple[Flag, ...]
+    # pool key -> instance-hours observed over the records' span (discovery's counters; S7 feedback's evidence)
+    hours: Mapping[str, float] = field(default_factory=dict)
 
 
 class Escalations(Protocol):

@@ -14,6 +14,7 @@ from pynamodb.attributes import (
     MapAttribute,
     NumberAttribute,
     UnicodeAttribute,
+    UnicodeSetAttribute,
 )
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
@@ -93,6 +94,9 @@ class HiveMindItem(Model):
     flagged_at = NumberAttribute()
     event_id = UnicodeAttribute(null=True)
     kind = UnicodeAttribute(null=True)
+    # HOURS#<day> items: instance-hours observed in the pool that day, and the discovery runs already counted
+    hours = NumberAttribute(null=True)
+    runs = UnicodeSetAttribute(null=True)
     by_region = ByRegion()
 
 
