@@ -93,6 +93,7 @@ FUNCTION_LAYERS: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "validate_model": ("core", "numeric", "model"),  # scores the golden set with the candidate
         "model_registry": ("core",),
         "retrain_model": ("core", "numeric", "model"),  # trains with LightGBM: the same layers inference needs
+        "rebalance_pool": ("core",),  # DynamoDB, Step Functions and the tenants' policy documents
         "execute_step": ("core", "kube", "numeric"),  # the cluster's API; the price book (numpy price history)
     }
 )

@@ -56,6 +56,14 @@ def add_commands(areas: Any) -> None:
     hibernate.add_argument("--format", choices=FORMATS, default="json")
     _stack_options(hibernate)
     hibernate.set_defaults(run=run_hibernate_drill)
+    escalation = commands.add_parser(
+        "escalation-drill",
+        help="interrupt one Spot pool for three tenants in turn while others run nodes there; report the hive mind's "
+        "levels, proactive executions and recommendations",
+    )
+    escalation.add_argument("--format", choices=FORMATS, default="json")
+    _stack_options(escalation)
+    escalation.set_defaults(run=run_escalation_drill)
     sweep = commands.add_parser(
         "sweep", help="discover, sweep, approve, execute and re-discover the emulated cluster (tenant demo)"
     )
@@ -148,6 +156,19 @@ def run_drill(args: argparse.Namespace) -> str:
 
 def run_hibernate_drill(args: argparse.Namespace) -> str:
     from localmode.hibernate_drill import run_hibernate_drill as drill
+
+    with _stdout_to_stderr():
+        stack = _stack(args, metrics=args.verbose)
+        try:
+            stack.start()
+            report = drill(stack)
+        finally:
+            stack.stop()
+    return json.dumps(report, indent=2)
+
+
+def run_escalation_drill(args: argparse.Namespace) -> str:
+    from localmode.escalation_drill import run_escalation_drill as drill
 
     with _stdout_to_stderr():
         stack = _stack(args, metrics=args.verbose)

@@ -62,6 +62,7 @@ def local_app(
             "AWS_ENDPOINT_URL": endpoint_url,
             "AWS_REGION": region,
             **({"PRICES_TABLE": tables["PRICES_TABLE"]} if "PRICES_TABLE" in tables else {}),
+            **({"HIVE_MIND_TABLE": tables["HIVE_MIND_TABLE"]} if "HIVE_MIND_TABLE" in tables else {}),
             **workflow_arns(api_env or {}),
         }
     )

@@ -151,8 +151,11 @@ def _in_zone(node: SeedNode, zone: str) -> SeedNode:
 
 
 def node_item(tenant: LocalTenant, instance_id: str, node: SeedNode) -> dict[str, Any]:
-    """The registry item `INSTANCE#<id>`/`NODE`."""
+    """The registry item `INSTANCE#<id>`/`NODE` (with its pool, as DynamoRegistry.register_node writes it)."""
+    az_id = tenant.az_ids.get(node.zone, "")
+    spot = node.capacity_type == "spot" and az_id
     return {
+        **({"pool": f"{tenant.region}#{az_id}#{node.instance_type}"} if spot else {}),
         "pk": f"INSTANCE#{instance_id}",
         "sk": "NODE",
         "tenant_id": tenant.tenant_id,
@@ -161,7 +164,7 @@ def node_item(tenant: LocalTenant, instance_id: str, node: SeedNode) -> dict[str
         "node_group": node.node_group,
         "region": tenant.region,
         "availability_zone": node.zone,
-        "az_id": tenant.az_ids.get(node.zone, ""),
+        "az_id": az_id,
         "instance_type": node.instance_type,
         "capacity_type": node.capacity_type,
     }

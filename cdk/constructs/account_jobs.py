@@ -45,6 +45,8 @@ class AccountJobs(Construct):
         self.waste = function("waste_scan", Duration.minutes(15), 1024)
         # Documents (clusters, findings, first-seen records) and, for discovery, INSTANCE# items: Puts and Queries.
         grants.table_actions(self.discover, storage.registry, DOCUMENT_ACTIONS, ["TENANT#", "INSTANCE#"])
+        # S7 feedback's evidence: one conditional UpdateItem per pool and run on the pool's hours counter
+        grants.table_actions(self.discover, storage.hive_mind, ["dynamodb:DescribeTable", "dynamodb:UpdateItem"])
         grants.table_actions(self.waste, storage.registry, DOCUMENT_ACTIONS, ["TENANT#"])
         for fn in (self.discover, self.waste):
             grants.assume_tenant_roles(fn)

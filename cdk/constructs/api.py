@@ -22,7 +22,7 @@ from cdk.constructs import grants
 from cdk.constructs._cfn import acknowledge, name_logical_id
 from cdk.constructs.functions import ContractFunction
 from cdk.constructs.layers import Layers
-from cdk.constructs.storage import Storage
+from cdk.constructs.storage import HIVE_MIND_REGION_INDEX, Storage
 from cdk.manifest import FUNCTION_LAYERS
 from cloudoptim.onboarding import EVENT_BUS_NAME, SAAS_ASSUMER_PATH
 
@@ -98,6 +98,10 @@ class Api(Construct):
         for fn in (api, checkpoint):
             grants.table_actions(fn, storage.audit, audit, ["TENANT#"])
         grants.table_actions(checkpoint, storage.registry, grants.KEYED_READ, ["TENANT#"])
+        # GET /v1/hive-mind: two bounded Queries of a region's ByRegion index (cloudoptim.interruptions.hive_view)
+        grants.table_actions(api, storage.hive_mind, ["dynamodb:DescribeTable"])
+        by_region = f"{storage.hive_mind.table_arn}/index/{HIVE_MIND_REGION_INDEX}"
+        api.role.add_to_policy(iam.PolicyStatement(actions=["dynamodb:Query"], resources=[by_region]))
         grants.assume_tenant_roles(api)
         grants.read_cluster_tokens(api)
         grants.write_secrets(

@@ -13,14 +13,24 @@ from cdk.constructs._cfn import acknowledge, name_logical_id
 
 _S = dynamodb.AttributeType.STRING
 HIVE_MIND_REGION_INDEX = "ByRegion"  # cloudoptim.adapters.aws.tables.HIVE_MIND_REGION_INDEX
+REGISTRY_POOL_INDEX = "ByPool"  # cloudoptim.adapters.aws.tables.REGISTRY_POOL_INDEX
 
 
 class Storage(Construct):
-    """`Registry`, `HiveMind` (TTL `expires_at`, index `ByRegion`), `Idempotency` (TTL `expiration`) and `Audit`."""
+    """`Registry` (index `ByPool`), `HiveMind` (TTL `expires_at`, index `ByRegion`), `Idempotency` (TTL
+    `expiration`) and `Audit`."""
 
     def __init__(self, scope: Construct, construct_id: str) -> None:
         super().__init__(scope, construct_id)
         self.registry = _table(self, "Registry", "pk", "sk")
+        # Sparse: only Spot nodes' INSTANCE# items carry `pool`; rebalance_pool finds every tenant's nodes in a
+        # risky pool with one Query here (docs/decisions.md), never a Scan of the shared table.
+        self.registry.add_global_secondary_index(
+            index_name=REGISTRY_POOL_INDEX,
+            partition_key=dynamodb.Attribute(name="pool", type=_S),
+            sort_key=dynamodb.Attribute(name="pk", type=_S),
+            projection_type=dynamodb.ProjectionType.ALL,
+        )
         self.hive_mind = _table(self, "HiveMind", "pool", "tenant_id", ttl="expires_at")
         # choose_replacement reads a region's live flags with one Query here instead of a Scan of every flag.
         self.hive_mind.add_global_secondary_index(

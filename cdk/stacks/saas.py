@@ -11,6 +11,7 @@ from cdk.bundling import AssetFolders
 from cdk.constructs.account_jobs import AccountJobs
 from cdk.constructs.alarms import Alarms
 from cdk.constructs.api import Api
+from cdk.constructs.escalations import Escalations
 from cdk.constructs.events import InterruptionEvents
 from cdk.constructs.executions import Executions
 from cdk.constructs.hibernation import Hibernation
@@ -71,6 +72,11 @@ class SaasStack(Stack):
             },
             log_retention=_retention(settings.log_retention_days),
         )
+        escalations = Escalations(
+            self, "Escalations", storage=storage, bus=intake.bus, layers=layers, code=assets.functions,
+            environment=environment, drain_and_replace=interruptions.state_machine, ingest=interruptions.ingest,
+            wait_seconds=settings.wait_seconds, log_retention=_retention(settings.log_retention_days),
+        )  # fmt: skip
         models = Models(
             self,
             "Models",
@@ -138,6 +144,7 @@ class SaasStack(Stack):
             dead_letter_queues={
                 "InterruptionDLQ": intake.dead_letters,
                 "EventDeliveryDLQ": intake.delivery_dead_letters,
+                "EscalationDLQ": escalations.dead_letters,
             },
             functions={
                 **{_pascal(name): fn.function for name, fn in interruptions.functions.items()},
@@ -145,6 +152,7 @@ class SaasStack(Stack):
                 "AuditCheckpoint": api.checkpoint.function,
                 **{_pascal(name): fn.function for name, fn in scheduled.items()},
                 **{_pascal(name): fn.function for name, fn in models.functions.items()},
+                "RebalancePool": escalations.function.function,
             },
             state_machine=interruptions.state_machine,
         )
@@ -173,10 +181,11 @@ class SaasStack(Stack):
             "ValidateModelArn": models.validate_machine.state_machine_arn,
             "ChangeModelArn": models.change_machine.state_machine_arn,
             "RetrainModelArn": models.retrain_machine.state_machine_arn,
+            "EscalationQueueUrl": escalations.queue.queue_url,
         }
         functions = {
             **interruptions.functions, **models.functions, "api": api.function, "audit_checkpoint": api.checkpoint,
-            **scheduled,
+            **scheduled, "rebalance_pool": escalations.function,
         }  # fmt: skip
         for name, fn in functions.items():
             outputs[_output_name(name)] = fn.function.function_name

@@ -13,9 +13,14 @@ risk is the recorded interruption rate per instance-month placed on the Spot Adv
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from engines.spot.risk import ADVISOR_RATE_SCORE
+from engines.interruption.hive import Flag, HivePool
+from engines.interruption.replacement import zone_id
+from engines.spot.offerings import Offering
+from engines.spot.risk import ADVISOR_RATE_SCORE, RiskPart, RiskScore, RiskStrategy
 
 MIN_EVIDENCE_HOURS = 10_000.0
 FULL_EVIDENCE_HOURS = 500_000.0
@@ -83,3 +88,49 @@ def pool_feedback(evidence: PoolEvidence) -> PoolFeedback:
     else:
         why = f"{seen}: weight {weight:.3f}"
     return PoolFeedback(evidence.pool, weight, observed, f"feedback: {why}")
+
+
+def region_feedback(hours: Mapping[str, float], records: Iterable[Flag]) -> dict[tuple[str, str], PoolFeedback]:
+    """Feedback of every pool with observed hours or recorded interruptions, keyed (AZ ID, instance type) as the
+    choice looks pools up. `hours`: pool key -> instance-hours observed over the records' span (a week).
+
+    >>> pool = HivePool("eu-west-1", "euw1-az1", "m5.large")
+    >>> fb = region_feedback({pool.key: 255_000.0}, [])
+    >>> fb[("euw1-az1", "m5.large")].weight
+    0.125
+    """
+    counts: dict[str, int] = {}
+    for record in records:
+        counts[record.pool.key] = counts.get(record.pool.key, 0) + 1
+    found = {}
+    for key in sorted(set(hours) | set(counts)):
+        pool = HivePool.parse(key)
+        found[(pool.az_id, pool.instance_type)] = pool_feedback(
+            PoolEvidence(key, hours.get(key, 0.0), counts.get(key, 0))
+        )
+    return found
+
+
+@dataclass(frozen=True)
+class FeedbackRisk:
+    """A risk strategy whose pools' risk is adjusted by their feedback, the adjustment one explained part more."""
+
+    base: RiskStrategy
+    feedback: Mapping[tuple[str, str], PoolFeedback]  # (AZ ID, instance type) -> feedback
+
+    @property
+    def name(self) -> str:
+        return self.base.name
+
+    def score(self, offering: Offering, at: int) -> RiskScore:
+        score = self.base.score(offering, at)
+        fb = self.feedback.get((zone_id(offering) or "", offering.instance_type))
+        if fb is None:
+            return score
+        value = fb.adjust(score.value)
+        part = RiskPart("feedback", fb.weight, fb.observed, f"{fb.reason}: risk {score.value:.3f} -> {value:.3f}")
+        return dataclasses.replace(score, value=value, parts=(*score.parts, part))
+
+
+def with_feedback(strategy: RiskStrategy, feedback: Mapping[tuple[str, str], PoolFeedback]) -> RiskStrategy:
+    return FeedbackRisk(strategy, feedback) if feedback else strategy

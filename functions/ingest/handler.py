@@ -38,6 +38,7 @@ def root() -> Root:
         idempotency=stores.idempotency(settings),
         executions=stores.executions(settings),
         locator=stores.pool_locator(settings),
+        escalations=stores.escalations(settings),
     )
     policy = IngestPolicy(
         hive_mind_ttl_seconds=settings.hive_mind_ttl_seconds,

@@ -62,6 +62,16 @@ class IngestSettings(RegistrySettings, HiveMindSettings, IdempotencySettings):
     idempotency_ttl_seconds: int = Field(86400, gt=0, alias="IDEMPOTENCY_TTL_SECONDS")
     dry_run: bool = Field(False, alias="DRY_RUN")
     wait_seconds: int = Field(5, ge=0, alias="WAIT_SECONDS")
+    # The bus the "CloudOptim Pool Escalated" hand-over goes to (docs/events.md); unset: nothing proactive follows.
+    escalation_bus_name: str | None = Field(None, alias="ESCALATION_BUS_NAME")
+
+
+class RebalanceSettings(RegistrySettings, HiveMindSettings, IdempotencySettings):
+    """rebalance_pool: the pool index and policies (Registry), the records (HiveMind), the instances' guards, and
+    the DrainAndReplace state machine its replace-then-drain executions run in."""
+
+    state_machine_arn: str = Field(alias="STATE_MACHINE_ARN")
+    wait_seconds: int = Field(5, ge=0, alias="WAIT_SECONDS")
 
 
 class PricesSettings(AwsSettings):
@@ -129,7 +139,9 @@ class ApiSettings(RegistrySettings, AuditSettings, PricesSettings):
     # The model registry's admin routes: unset MODEL_BUCKET, and they answer 503 (nothing deployed to manage).
     model_bucket: str | None = Field(None, alias="MODEL_BUCKET")
     validate_model_arn: str | None = Field(None, alias="VALIDATE_MODEL_STATE_MACHINE_ARN")
-    hive_mind_table: str | None = Field(None, alias="HIVE_MIND_TABLE")  # interruption records: shadow outcomes
+    hive_mind_table: str | None = Field(
+        None, alias="HIVE_MIND_TABLE"
+    )  # GET /v1/hive-mind and shadow outcomes; unset: 503
 
     @property
     def keys_url(self) -> str:
@@ -181,7 +193,10 @@ class WasteSettings(RegistrySettings, AuditSettings, PricesSettings):
 
 
 class DiscoverySettings(RegistrySettings):
-    """discover_clusters: clusters (Registry), the tenants' roles, the clusters' API."""
+    """discover_clusters: clusters (Registry), the tenants' roles, the clusters' API, and the pools' observed
+    instance-hours (HiveMind; unset: not counted)."""
+
+    hive_mind_table: str | None = Field(None, alias="HIVE_MIND_TABLE")
 
 
 class SweepStepSettings(RegistrySettings, AuditSettings, HiveMindSettings):

@@ -31,7 +31,7 @@ from cloudoptim.interruptions.ports import (
     TenantRecord,
 )
 from cloudoptim.tenancy.external_id import new_external_id
-from engines.interruption.hive import Flag, HivePool, active_flags, new_flag
+from engines.interruption.hive import ESCALATION_WINDOW_SECONDS, Escalation, Flag, HivePool, active_flags, new_flag
 from tests.fakes.kube import FakeKube
 
 __all__ = [
@@ -133,6 +133,16 @@ class FakeHiveMind(_Faulty):
     items: dict[tuple[str, str], Flag] = field(default_factory=dict)
     writes: list[tuple[Flag, str, str]] = field(default_factory=list)
     recorded: dict[tuple[str, str], Flag] = field(default_factory=dict)  # (pool, event id) -> record
+    hours: dict[str, float] = field(default_factory=dict)  # pool key -> instance-hours observed
+    runs: set[str] = field(default_factory=set)
+
+    def add_hours(self, pool: HivePool, hours: float, run: str, now: int) -> bool:
+        self._check("add_hours")
+        if run in self.runs:
+            return False
+        self.runs.add(run)
+        self.hours[pool.key] = self.hours.get(pool.key, 0.0) + hours
+        return True
 
     def flag(self, flag: Flag, event_id: str, kind: str) -> None:
         self._check("flag")
@@ -158,16 +168,25 @@ class FakeHiveMind(_Faulty):
     def in_region(self, region: str, now: int) -> RegionHive:
         self._check("in_region")
         records = active_flags((r for r in self.recorded.values() if r.pool.region == region), now)
-        return RegionHive(tuple(self.active_flags(region, now)), records)
+        hours = {k: h for k, h in self.hours.items() if HivePool.parse(k).region == region}
+        return RegionHive(tuple(self.active_flags(region, now)), records, hours)
+
+    def window(self, region: str, now: int) -> RegionHive:
+        self._check("window")
+        found = self.in_region(region, now)
+        since = now - ESCALATION_WINDOW_SECONDS
+        return RegionHive(found.flags, tuple(r for r in found.records if r.flagged_at > since))
 
 
 @dataclass
 class FakeEscalations(_Faulty):
     pools: list[HivePool] = field(default_factory=list)
+    levels: list[Escalation] = field(default_factory=list)
 
-    def confirmed(self, pool: HivePool) -> None:
+    def confirmed(self, escalation: Escalation) -> None:
         self._check("confirmed")
-        self.pools.append(pool)
+        self.pools.append(escalation.pool)
+        self.levels.append(escalation)
 
 
 @dataclass

@@ -166,7 +166,7 @@ def test_escalation_reaches_confirmed_risky_with_three_customers_and_hands_the_p
     [result] = ingest_message(json.dumps(spot_warning()), "m", deps, POLICY, NOW)
     assert result.escalation is not None and result.escalation.level == "CONFIRMED_RISKY"
     assert result.escalation.customers == 3 and result.escalation.interruptions == 3
-    assert escalations.pools == [pool]
+    assert escalations.pools == [pool] and escalations.levels[0].level == "CONFIRMED_RISKY"
 
 
 def test_two_customers_are_uncertain_and_nothing_is_handed_over() -> None:

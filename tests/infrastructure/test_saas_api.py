@@ -14,6 +14,9 @@ EXPECTED = {
     "ApiFunction": {
         ("Registry", KEYED_READ | {"dynamodb:PutItem", "dynamodb:DeleteItem"}, "TENANT#*,ACCOUNT#*"),
         ("Prices", frozenset({"dynamodb:GetItem", "dynamodb:Query"}), None),  # GET /v1/prices/stats (issue 15)
+        # GET /v1/hive-mind (issue 16): Queries of the region index only, no Scan, no write
+        ("HiveMind", frozenset({"dynamodb:DescribeTable"}), None),
+        ("HiveMind/index/ByRegion", frozenset({"dynamodb:Query"}), None),
         ("Audit", frozenset({"dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem"}), "TENANT#*"),
         *TENANT_ROLE,
         (TOKENS, frozenset({"secretsmanager:GetSecretValue"}), None),

@@ -47,6 +47,8 @@ EXPECTED: dict[str, set[tuple[str, frozenset[str], str | None]]] = {
             None,
         ),
         *TENANT_ROLE,
+        # the hive mind's hand-over (docs/events.md): its own source and detail-type only
+        ("EventBus", frozenset({"events:PutEvents"}), "cloudoptim.hive-mind/CloudOptim Pool Escalated"),
     },
     "choose_replacement": {
         ("Registry", KEYED_READ, "TENANT#*"),
@@ -118,6 +120,8 @@ def _condition(statement: dict[str, Any]) -> str | None:
         return None
     if "Null" in condition:
         return "tag"
+    if "StringEquals" in condition:
+        return f"{condition['StringEquals']['events:source']}/{condition['StringEquals']['events:detail-type']}"
     return ",".join(condition["ForAllValues:StringLike"]["dynamodb:LeadingKeys"])
 
 

@@ -54,7 +54,8 @@ EXPECTED: dict[str, tuple[set[str], set[tuple[str, frozenset[str], str | None]]]
     "hibernation_tick": (set(), {("Registry", DOCUMENTS, "TENANT#*"),
                                  ("Hibernate", frozenset({"states:StartExecution"}), None)}),
     "hibernation_step": (set(), {("Registry", DOCUMENTS, "TENANT#*"), ("Audit", AUDIT, "TENANT#*"), *TENANT}),
-    "discover_clusters": (set(), {("Registry", DOCUMENTS, "TENANT#*,INSTANCE#*"), *TENANT}),
+    "discover_clusters": (set(), {("Registry", DOCUMENTS, "TENANT#*,INSTANCE#*"), *TENANT,
+                                  ("HiveMind", frozenset({"dynamodb:DescribeTable", "dynamodb:UpdateItem"}), None)}),
     "waste_scan": (set(), {("Registry", DOCUMENTS, "TENANT#*"), ("Audit", AUDIT, "TENANT#*"),
                            ("Prices", frozenset({"dynamodb:GetItem"}), None), *TENANT}),
     # issue 14: the sweep's one function (snapshots and usage by key prefix, flags through the region index)

@@ -67,15 +67,25 @@ def test_a_retry_still_starts_the_workflow_inside_the_two_minute_warning(saas: S
         assert saas.properties(name)["SqsManagedSseEnabled"] is True
 
 
+def _ingest_mapping(saas: SynthesizedSaas) -> dict[str, Any]:
+    """The interruption queue's mapping (the escalation queue has its own, test_saas_escalations.py)."""
+    (mapping,) = [
+        m
+        for m in saas.resources("AWS::Lambda::EventSourceMapping").values()
+        if m["Properties"]["FunctionName"] == {"Ref": "IngestFunction"}
+    ]
+    return mapping
+
+
 def test_ingest_has_reserved_concurrency_and_the_poller_stays_under_it(saas: SynthesizedSaas) -> None:
     reserved = saas.properties("IngestFunction")["ReservedConcurrentExecutions"]
-    (mapping,) = saas.resources("AWS::Lambda::EventSourceMapping").values()
+    mapping = _ingest_mapping(saas)
     assert reserved >= 10
     assert mapping["Properties"]["ScalingConfig"] == {"MaximumConcurrency": reserved}
 
 
 def test_ingest_reads_the_queue_reporting_batch_item_failures(saas: SynthesizedSaas) -> None:
-    (mapping,) = saas.resources("AWS::Lambda::EventSourceMapping").values()
+    mapping = _ingest_mapping(saas)
     props = mapping["Properties"]
     assert props["FunctionName"] == {"Ref": "IngestFunction"}
     assert props["EventSourceArn"] == {"Fn::GetAtt": ["InterruptionQueue", "Arn"]}

@@ -17,7 +17,7 @@ from cloudoptim.optimization.ports import OptimizationDeps
 from cloudoptim.tenancy.deps import SaasIdentity, TenancyDeps
 from localmode.issuer import AUDIENCE, LocalIssuer
 from localmode.signer import LocalSigner
-from tests.fakes.aws import FakeAudit, FakeBusPolicy, FakeExternalIds, FakeRegistry, FakeRoleCheck
+from tests.fakes.aws import FakeAudit, FakeBusPolicy, FakeExternalIds, FakeHiveMind, FakeRegistry, FakeRoleCheck
 from tests.fakes.models import FakeArtifacts, FakeInterruptions, FakeRegistryStore, FakeShadowLog, FakeValidations
 from tests.fakes.pricing import MemoryPriceTable
 from tests.fakes.tenancy import (
@@ -49,6 +49,7 @@ class ApiWorld:
     clock: Clock
     app: FastAPI
     models: ModelAdminDeps
+    hive: FakeHiveMind = field(default_factory=FakeHiveMind)
     client: TestClient = field(init=False)
 
     def __post_init__(self) -> None:
@@ -90,6 +91,7 @@ def api_world(state: Path) -> ApiWorld:
         shadow_log=FakeShadowLog(),
         interruptions=FakeInterruptions(),
     )
+    hive = FakeHiveMind()
     app = create_app(ApiDeps(tenancy=tenancy, optimization=optimization, verifier=verifier, clock=clock,
-                             prices=MemoryPriceTable(), models=models))  # fmt: skip
-    return ApiWorld(issuer, tenancy, optimization, clock, app, models)
+                             prices=MemoryPriceTable(), models=models, hive=hive))  # fmt: skip
+    return ApiWorld(issuer, tenancy, optimization, clock, app, models, hive)

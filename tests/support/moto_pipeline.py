@@ -87,6 +87,18 @@ def create_tables() -> None:
                     "Projection": {"ProjectionType": "ALL"},
                 }
             ]
+        if name == "Registry":  # the sparse ByPool index (cdk/constructs/storage.py)
+            attributes += [{"AttributeName": "pool", "AttributeType": "S"}]
+            extra["GlobalSecondaryIndexes"] = [
+                {
+                    "IndexName": "ByPool",
+                    "KeySchema": [
+                        {"AttributeName": "pool", "KeyType": "HASH"},
+                        {"AttributeName": "pk", "KeyType": "RANGE"},
+                    ],
+                    "Projection": {"ProjectionType": "ALL"},
+                }
+            ]
         dynamodb.create_table(
             TableName=name,
             KeySchema=[{"AttributeName": k, "KeyType": t} for k, t in keys],

@@ -19,6 +19,7 @@ from cloudoptim.api.routers import (
     clusters,
     health,
     hibernation,
+    hive,
     me,
     model_registry,
     policies,
@@ -40,7 +41,7 @@ def create_app(deps: ApiDeps) -> FastAPI:
     app = FastAPI(title=TITLE, version="1.0.0", docs_url="/docs", redoc_url=None)
     app.state.deps = deps
     routers = (health, me, settings, accounts, clusters, policies, hibernation, users, audit, prices, waste,
-               recommendations, sweeps, savings, model_registry)  # fmt: skip
+               recommendations, sweeps, savings, model_registry, hive)  # fmt: skip
     for module in routers:
         app.include_router(module.router)
     problems.install(app)

@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse, Response
 
 from cloudoptim.dashboard.site import SignIn
 from cloudoptim.errors import ConflictError, FieldError
+from cloudoptim.interruptions.hive_view import HiveWindow
 from cloudoptim.models.admin import ModelAdminDeps
 from cloudoptim.optimization.ports import OptimizationDeps
 from cloudoptim.pricing.ports import PriceTable
@@ -39,6 +40,7 @@ class ApiDeps:
     clock: Callable[[], float]
     known_tenants: set[str] = field(default_factory=set)  # signed up already: no store read per request
     prices: PriceTable | None = None  # the scraped Prices table (GET /v1/prices/stats)
+    hive: HiveWindow | None = None  # the HiveMind table (GET /v1/hive-mind)
     sign_in: SignIn = field(default_factory=SignIn)  # how the dashboard signs in (local token by default)
     models: ModelAdminDeps | None = None  # the model registry (platform operators' routes); None: not deployed
 

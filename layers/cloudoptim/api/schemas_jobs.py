@@ -141,3 +141,27 @@ class WasteScanOut(BaseModel):
     monthly_waste: float
     findings: list[WasteFindingOut]
     not_assessed: list[dict[str, str]] = []
+
+
+class HiveEvidence(BaseModel):
+    customers: int = Field(description="distinct customers interrupted in the pool in the window (never who)")
+    interruptions: int = Field(description="interruptions recorded in the window")
+    flags: int = Field(description="customers whose 30-minute flag on the pool is live")
+    window_minutes: int = 60
+
+
+class HivePoolOut(BaseModel):
+    """One Spot pool the hive mind holds evidence on: counts only, no other customer's identity or account."""
+
+    pool: str = Field(description="<region>#<az id>#<instance type>", examples=["eu-west-1#euw1-az1#m5.large"])
+    region: str
+    az_id: str
+    instance_type: str
+    level: Literal["NORMAL", "UNCERTAIN", "CONFIRMED_RISKY"]
+    expires_at: str | None = Field(description="when the first counted customer leaves the window: the level may drop")
+    evidence: HiveEvidence
+    risk_bump: float = Field(description="what the level adds to the pool's risk in every customer's choices")
+    excluded_for_you: bool = Field(description="your replacement choices skip the pool")
+    your_risk_bump: float = Field(description="what your replacement choices add to the pool's risk")
+    yours: bool = Field(description="one of your nodes was interrupted here in the window")
+    reason: str

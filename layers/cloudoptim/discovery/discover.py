@@ -13,8 +13,11 @@ from cloudoptim.errors import CloudOptimError, ConflictError, PreconditionFailed
 from cloudoptim.interruptions.ports import NodeRecord
 from cloudoptim.pricing.regions import tenant_ids
 from cloudoptim.tenancy.ports import Document
+from engines.interruption.hive import HivePool
 
 PAGE = 100
+# discover_clusters runs hourly (cdk/constructs/account_jobs.py): each node seen stands for an hour in its pool.
+HOURS_PER_RUN = 1.0
 
 
 @dataclass(frozen=True)
@@ -61,19 +64,45 @@ def discover(deps: DiscoveryDeps, tenant: str, cluster: Document, now: int) -> C
     except CloudOptimError as exc:
         return ClusterDiscovery(tenant, cluster.id, error=str(exc))
     registered = 0
+    az_ids = _az_ids(cluster.body, groups)
+    pools: dict[HivePool, int] = {}
     for node in nodes:
         if node.instance_id is None:
             continue
         on_demand = node.capacity_type == "on-demand"
         record = NodeRecord(
             instance_id=node.instance_id, tenant_id=tenant, cluster=cluster.id, node_name=node.name,
-            node_group=node.node_group, region=region, availability_zone=node.zone, az_id=None,
+            node_group=node.node_group, region=region, availability_zone=node.zone, az_id=az_ids.get(node.zone),
             instance_type=node.instance_type, capacity_type="on-demand" if on_demand else "spot",
         )  # fmt: skip
         deps.instances.register_node(record)
         registered += 1
+        if record.az_id and record.capacity_type == "spot":
+            pool = HivePool(region, record.az_id, record.instance_type)
+            pools[pool] = pools.get(pool, 0) + 1
+    _count_hours(deps, tenant, cluster.id, pools, now)
     _record_groups(deps, tenant, cluster, dict(groups), now)
     return ClusterDiscovery(tenant, cluster.id, len(nodes), registered, len(groups))
+
+
+def _count_hours(deps: DiscoveryDeps, tenant: str, cluster: str, pools: dict[HivePool, int], now: int) -> None:
+    """S7's evidence: the Spot instance-hours this run observed per pool, counted once per cluster and hour (the
+    run key), so a retried or overlapping run adds nothing twice."""
+    if deps.hours is None:
+        return
+    run = f"{tenant}/{cluster}/{now // 3600}"
+    for pool, count in sorted(pools.items()):
+        deps.hours.add_hours(pool, count * HOURS_PER_RUN, run, now)
+
+
+def _az_ids(cluster: Any, groups: Any) -> dict[str, str]:
+    """AZ name -> AZ ID from the node groups (registration's and EKS's): names differ per account, the hive mind's
+    pools are keyed by ID, so a node's pool (the registry's ByPool index) is known only through this map."""
+    found: dict[str, str] = {}
+    for source in (dict(cluster.get("node_groups") or {}), dict(groups)):
+        for group in source.values():
+            found.update({str(k): str(v) for k, v in dict(dict(group or {}).get("az_ids") or {}).items()})
+    return found
 
 
 def _record_groups(deps: DiscoveryDeps, tenant: str, cluster: Document, groups: dict[str, Any], now: int) -> None:

@@ -8,6 +8,7 @@ from typing import Any, Protocol
 
 from cloudoptim.interruptions.ports import NodeRecord
 from cloudoptim.tenancy.ports import Documents, Json
+from engines.interruption.hive import HivePool
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,9 +35,18 @@ class InstanceRegistry(Protocol):
     def register_node(self, node: NodeRecord) -> None: ...
 
 
+class PoolHours(Protocol):
+    """The hive mind's per-pool counters of observed instance-hours (S7 feedback's evidence)."""
+
+    def add_hours(self, pool: HivePool, hours: float, run: str, now: int) -> bool:
+        """Add once per `run`; False when that run was already counted."""
+        ...
+
+
 @dataclass(frozen=True)
 class DiscoveryDeps:
     documents: Documents
     nodes: ClusterNodes
     node_groups: NodeGroupCatalog
     instances: InstanceRegistry
+    hours: PoolHours | None = None  # None: nothing counted (no HiveMind table configured)

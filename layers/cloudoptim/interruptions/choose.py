@@ -12,6 +12,7 @@ from cloudoptim.interruptions.models import DrainState, Replacement
 from cloudoptim.interruptions.ports import HiveMind, NodeGroup, Registry
 from cloudoptim.models.ports import HEURISTIC, ShadowEntry
 from cloudoptim.observability import logger
+from engines.interruption.feedback import region_feedback, with_feedback
 from engines.interruption.hive import verdicts_for
 from engines.interruption.replacement import ReplacementChoice, ReplacementRequest, Zone, choose_replacement
 from engines.pricing.freshness import PriceAge
@@ -100,11 +101,14 @@ def choose(state: DrainState, deps: ChooseDeps, now: int) -> Replacement:
         zones=_zones(node_group(deps.registry, state), state),
     )
     active = deps.models.active(state.region, at, now)
-    choice = choose_replacement(request, offerings, deps.market.catalog, hive, _strategy(active), at)
+    feedback = region_feedback(seen.hours, seen.records)  # S7: the pools' recorded interruptions, evidence-weighted
+    strategy = with_feedback(_strategy(active), feedback)
+    choice = choose_replacement(request, offerings, deps.market.catalog, hive, strategy, at)
     try:  # the candidate scores beside the active model, is stored, and never decides: nor may its failure
         candidate = deps.models.shadow(state.region, at, now)
-        if candidate is not None:
-            shadow = choose_replacement(request, offerings, deps.market.catalog, hive, _strategy(candidate), at)
+        if candidate is not None:  # with the same feedback, so the two differ by the model only
+            shadow_strategy = with_feedback(_strategy(candidate), feedback)
+            shadow = choose_replacement(request, offerings, deps.market.catalog, hive, shadow_strategy, at)
             entry = _shadow_entry(state.region, at, active, choice, candidate, shadow)
             deps.models.record_shadow(entry.model_copy(update={"chosen_at": now}))
     except Exception as exc:  # any failure of the shadow path: logged, and the choice goes on

@@ -222,7 +222,7 @@ def _flag(
     level = escalation(deps.hive.records_for_pool(pool, now), pool, now)
     if level.level == "CONFIRMED_RISKY" and deps.escalations is not None:
         # handed over, not done here: ingest claims, resolves, flags and starts, and nothing more
-        deps.escalations.confirmed(pool)
+        deps.escalations.confirmed(level)
     return level
 
 

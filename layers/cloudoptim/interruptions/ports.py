@@ -10,7 +10,7 @@ from typing import Literal, Protocol
 
 from cloudoptim.interruptions.kube import KubePort
 from cloudoptim.onboarding import ACCESS_ROLE_PREFIX
-from engines.interruption.hive import Flag, HivePool
+from engines.interruption.hive import Escalation, Flag, HivePool
 
 CapacityType = Literal["spot", "on-demand"]
 
@@ -112,12 +112,15 @@ class HiveMind(Protocol):
 class RegionHive:
     flags: tuple[Flag, ...]
     records: tuple[Flag, ...]
+    # pool key -> instance-hours observed over the records' span (discovery's counters; S7 feedback's evidence)
+    hours: Mapping[str, float] = field(default_factory=dict)
 
 
 class Escalations(Protocol):
-    """Hands a pool that reached CONFIRMED_RISKY to the proactive rebalancing, without waiting for it."""
+    """Hands a pool that reached CONFIRMED_RISKY to the proactive rebalancing, without waiting for it (the
+    "CloudOptim Pool Escalated" event of docs/events.md: the pool, its level and counts, no tenant)."""
 
-    def confirmed(self, pool: HivePool) -> None: ...
+    def confirmed(self, escalation: Escalation) -> None: ...
 
 
 class Claim(StrEnum):

@@ -8,16 +8,41 @@ guards of nodes that end up not started are given back at once.
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from cloudoptim.errors import InvalidArgumentError
 from cloudoptim.interruptions.execution import ExecutionInput, iso
 from cloudoptim.interruptions.ingest import execution_name
 from cloudoptim.interruptions.ports import Claim, Executions, HiveMind, Idempotency, NodeRecord
 from cloudoptim.tenancy.policy import ClusterPolicy
 from engines.interruption.hive import ESCALATION_WINDOW_SECONDS, Escalation, HivePool, escalation
 from engines.interruption.proactive import ClusterStance, PoolNode, ProactiveDecision, plan_proactive
+
+ESCALATED = "CloudOptim Pool Escalated"  # the hand-over's detail-type (docs/events.md)
+_POOL = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d#[a-z0-9-]+-az\d+#[a-z0-9-]+\.[a-z0-9]+$")
+
+
+def escalated_pool(body: str) -> HivePool:
+    """The pool of one "CloudOptim Pool Escalated" event (an SQS body holding the EventBridge event).
+
+    >>> body = '{"detail-type": "CloudOptim Pool Escalated", "detail": {"pool": "eu-west-1#euw1-az1#m5.large"}}'
+    >>> escalated_pool(body)
+    HivePool(region='eu-west-1', az_id='euw1-az1', instance_type='m5.large')
+    """
+    try:
+        event = json.loads(body)
+    except json.JSONDecodeError as exc:
+        raise InvalidArgumentError(f"escalation message is not JSON: {exc}") from None
+    if not isinstance(event, dict) or event.get("detail-type") != ESCALATED:
+        raise InvalidArgumentError(f"not a {ESCALATED!r} event")
+    pool = (event.get("detail") or {}).get("pool") if isinstance(event.get("detail"), dict) else None
+    if not isinstance(pool, str) or not _POOL.match(pool):
+        raise InvalidArgumentError(f"detail.pool {pool!r} is not <region>#<az id>#<instance type>")
+    return HivePool.parse(pool)
 
 
 class PoolNodes(Protocol):

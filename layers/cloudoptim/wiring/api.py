@@ -97,5 +97,8 @@ def api_deps(settings: ApiSettings, tenancy_deps: TenancyDeps | None = None) -> 
     stores = tenancy_deps or tenancy(settings)
     prices = price_table(settings) if settings.prices_table else None
     sign_in = SignIn(settings.console_auth_domain, settings.audience)
+    hive = None
+    if settings.hive_mind_table:
+        hive = DynamoHiveMind(tables.hive_mind_model(settings.hive_mind_table, settings.endpoint_url, settings.region))
     return ApiDeps(tenancy=stores, optimization=optimization(settings, stores), verifier=verifier, clock=time.time,
-                   prices=prices, sign_in=sign_in, models=models(settings))  # fmt: skip
+                   prices=prices, sign_in=sign_in, models=models(settings), hive=hive)  # fmt: skip

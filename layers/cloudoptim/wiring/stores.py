@@ -8,6 +8,7 @@ from typing import Any
 from cloudoptim.adapters.aws import clients, tables
 from cloudoptim.adapters.aws.audit import DynamoAuditLog
 from cloudoptim.adapters.aws.ec2 import CustomerEc2, Ec2PoolLocator
+from cloudoptim.adapters.aws.escalations import EventBridgeEscalations
 from cloudoptim.adapters.aws.hive_mind import DynamoHiveMind
 from cloudoptim.adapters.aws.idempotency import DynamoIdempotency
 from cloudoptim.adapters.aws.models import DynamoRegistryState, DynamoShadowLog, S3Artifacts
@@ -51,6 +52,13 @@ def idempotency(settings: IdempotencySettings) -> DynamoIdempotency:
 
 def executions(settings: IngestSettings) -> SfnExecutions:
     return SfnExecutions(client(settings, "stepfunctions"), settings.state_machine_arn)
+
+
+def escalations(settings: IngestSettings) -> EventBridgeEscalations | None:
+    """The hand-over of CONFIRMED_RISKY pools, when a bus is configured."""
+    if not settings.escalation_bus_name:
+        return None
+    return EventBridgeEscalations(client(settings, "events"), settings.escalation_bus_name)
 
 
 def redelivery(settings: IngestSettings) -> SqsRedelivery:

@@ -3,6 +3,8 @@ DynamoDB deletes TTL items lazily.
 
 Flags: one item per (pool, tenant), sort key the tenant. Records: one item per interruption, sort key
 `RECORD#<tenant>#<event id>` (tenant ids hold no `#`), in the same partition so one Query reads a pool's escalation.
+Hours: one counter per pool and day, sort key `HOURS#<day epoch>`, the instance-hours discovery observed there (S7
+feedback's evidence), with the runs already counted; in `ByRegion` too, so a choice's one Query reads them.
 """
 
 from __future__ import annotations
@@ -11,12 +13,22 @@ from collections.abc import Iterable
 
 from pynamodb.exceptions import PynamoDBException
 
-from cloudoptim.adapters.aws._dynamo import dynamo_error
+from cloudoptim.adapters.aws._dynamo import dynamo_error, is_condition_failure
 from cloudoptim.adapters.aws.tables import HiveMindItem
 from cloudoptim.interruptions.ports import RegionHive
-from engines.interruption.hive import Escalation, Flag, HivePool, active_flags, escalation
+from engines.interruption.hive import (
+    ESCALATION_WINDOW_SECONDS,
+    RECORD_TTL_SECONDS,
+    Escalation,
+    Flag,
+    HivePool,
+    active_flags,
+    escalation,
+)
 
 RECORD_PREFIX = "RECORD#"
+HOURS_PREFIX = "HOURS#"
+DAY = 86400
 
 
 class DynamoHiveMind:
@@ -56,6 +68,8 @@ class DynamoHiveMind:
     def _split(self, items: Iterable[HiveMindItem], now: int, records: bool) -> list[Flag]:
         found = []
         for i in items:
+            if i.tenant_id.startswith(HOURS_PREFIX):  # a counter, neither a flag nor a record
+                continue
             is_record = i.tenant_id.startswith(RECORD_PREFIX)
             if is_record != records:
                 continue
@@ -93,7 +107,45 @@ class DynamoHiveMind:
             items = list(model.by_region.query(region, model.expires_at > now))
         except PynamoDBException as exc:
             raise dynamo_error(exc, f"HiveMind query {region}") from exc
-        return RegionHive(tuple(self._split(items, now, False)), tuple(self._split(items, now, True)))
+        hours: dict[str, float] = {}
+        for i in items:
+            # the days the records cover (RECORD_TTL_SECONDS): the rate compares like with like
+            if i.tenant_id.startswith(HOURS_PREFIX) and i.hours and int(i.flagged_at) > now - RECORD_TTL_SECONDS:
+                hours[i.pool] = hours.get(i.pool, 0.0) + float(i.hours)
+        return RegionHive(tuple(self._split(items, now, False)), tuple(self._split(items, now, True)), hours)
+
+    def add_hours(self, pool: HivePool, hours: float, run: str, now: int) -> bool:
+        """Add `hours` to the pool's counter of the day, once per `run` (a retried discovery adds nothing); the
+        counter lives as long as the records it is weighed against. False when the run was already counted."""
+        model = self._model
+        day = now - now % DAY
+        item = model(pool.key, f"{HOURS_PREFIX}{day}")
+        try:
+            item.update(
+                actions=[model.hours.add(hours), model.runs.add({run}), model.region.set(pool.region),
+                         model.flagged_at.set(day), model.expires_at.set(day + DAY + RECORD_TTL_SECONDS)],
+                condition=model.runs.does_not_exist() | ~model.runs.contains(run),
+            )  # fmt: skip
+        except PynamoDBException as exc:
+            if is_condition_failure(exc):
+                return False
+            raise dynamo_error(exc, f"HiveMind add hours {pool.key}") from exc
+        return True
+
+    def window(self, region: str, now: int) -> RegionHive:
+        """A region's live flags and its records of the escalation window, in two bounded Queries of `ByRegion`:
+        records expire RECORD_TTL_SECONDS after they happened, so the window's are those expiring after
+        now + TTL - window; flags expire within the window's length (FLAG_TTL_SECONDS, 30 minutes, by default)."""
+        model = self._model
+        since = now + RECORD_TTL_SECONDS - ESCALATION_WINDOW_SECONDS
+        try:
+            recent = list(model.by_region.query(region, model.expires_at > since))
+            live = list(
+                model.by_region.query(region, model.expires_at.between(now + 1, now + ESCALATION_WINDOW_SECONDS))
+            )
+        except PynamoDBException as exc:
+            raise dynamo_error(exc, f"HiveMind query window {region}") from exc
+        return RegionHive(tuple(self._split(live, now, False)), tuple(self._split(recent, now, True)))
 
     def escalation(self, pool: HivePool, now: int) -> Escalation:
         """S6 escalation of a pool from its interruption records of the last 60 minutes."""

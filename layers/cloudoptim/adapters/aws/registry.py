@@ -20,6 +20,7 @@ from cloudoptim.interruptions.ports import (
     NodeRecord,
     TenantRecord,
 )
+from engines.interruption.hive import HivePool
 
 
 def _raw(attribute: Any) -> dict[str, Any]:
@@ -43,6 +44,31 @@ def node_group(name: str, raw: Mapping[str, Any]) -> NodeGroup:
     )
 
 
+def pool_key(node: NodeRecord) -> str | None:
+    """The node's Spot pool (`<region>#<az_id>#<instance_type>`, engines.interruption.hive.HivePool.key), or None
+    for On-Demand nodes and nodes whose AZ ID is unknown (AZ names differ per account: no pool without the ID)."""
+    if node.capacity_type != "spot" or not node.az_id:
+        return None
+    return HivePool(node.region, node.az_id, node.instance_type).key
+
+
+def _node(instance_id: str, item: RegistryItem) -> NodeRecord | None:
+    if not item.tenant_id or not item.cluster:
+        return None
+    return NodeRecord(
+        instance_id=instance_id,
+        tenant_id=item.tenant_id,
+        cluster=item.cluster,
+        node_name=item.node_name or "",
+        node_group=item.node_group,
+        region=item.region or "",
+        availability_zone=item.availability_zone or "",
+        az_id=item.az_id,
+        instance_type=item.instance_type or "",
+        capacity_type=_capacity(item.capacity_type),
+    )
+
+
 class DynamoRegistry:
     def __init__(self, model: type[RegistryItem]) -> None:
         self._model = model
@@ -57,28 +83,26 @@ class DynamoRegistry:
 
     def node_for_instance(self, instance_id: str) -> NodeRecord | None:
         item = self._get(f"INSTANCE#{instance_id}", "NODE")
-        if item is None or not item.tenant_id or not item.cluster:
-            return None
-        return NodeRecord(
-            instance_id=instance_id,
-            tenant_id=item.tenant_id,
-            cluster=item.cluster,
-            node_name=item.node_name or "",
-            node_group=item.node_group,
-            region=item.region or "",
-            availability_zone=item.availability_zone or "",
-            az_id=item.az_id,
-            instance_type=item.instance_type or "",
-            capacity_type=_capacity(item.capacity_type),
-        )
+        return _node(instance_id, item) if item is not None else None
+
+    def nodes_in_pool(self, pool: HivePool) -> list[NodeRecord]:
+        """Every tenant's Spot nodes in `pool`: one Query of the sparse `ByPool` index (never a Scan)."""
+        model = self._model
+        try:
+            items = list(model.by_pool.query(pool.key))
+        except PynamoDBException as exc:
+            raise dynamo_error(exc, f"Registry query ByPool {pool.key}") from exc
+        found = (_node(i.pk.removeprefix("INSTANCE#"), i) for i in items if i.pk.startswith("INSTANCE#"))
+        return [n for n in found if n is not None]
 
     def register_node(self, node: NodeRecord) -> None:
-        """`INSTANCE#<id>`/`NODE`, so a notice about this instance later resolves to its tenant and node."""
+        """`INSTANCE#<id>`/`NODE`, so a notice about this instance later resolves to its tenant and node; a Spot
+        node with an AZ ID also carries its pool (the `ByPool` index the proactive rebalancing queries)."""
         item = self._model(
             f"INSTANCE#{node.instance_id}", "NODE", tenant_id=node.tenant_id, cluster=node.cluster,
             node_name=node.node_name, node_group=node.node_group, region=node.region,
             availability_zone=node.availability_zone, az_id=node.az_id, instance_type=node.instance_type,
-            capacity_type=node.capacity_type,
+            capacity_type=node.capacity_type, pool=pool_key(node),
         )  # fmt: skip
         try:
             item.save()

@@ -14,11 +14,13 @@ from pynamodb.attributes import (
     MapAttribute,
     NumberAttribute,
     UnicodeAttribute,
+    UnicodeSetAttribute,
 )
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 HIVE_MIND_REGION_INDEX = "ByRegion"
+REGISTRY_POOL_INDEX = "ByPool"
 
 
 def _meta(table: str, host: str | None, region: str | None) -> type:
@@ -28,6 +30,19 @@ def _meta(table: str, host: str | None, region: str | None) -> type:
     if region:
         attrs["region"] = region
     return type("Meta", (), attrs)
+
+
+class ByPool(GlobalSecondaryIndex["RegistryItem"]):  # type: ignore[no-untyped-call]
+    """Every tenant's Spot nodes in one pool (`<region>#<az_id>#<instance_type>`) in one Query: the proactive
+    rebalancing's pool -> nodes index. Sparse: only `INSTANCE#`/`NODE` items of Spot nodes with an AZ ID carry
+    `pool`, so nothing else of the shared table is projected."""
+
+    class Meta:
+        index_name = REGISTRY_POOL_INDEX
+        projection = AllProjection()
+
+    pool = UnicodeAttribute(hash_key=True)
+    pk = UnicodeAttribute(range_key=True)
 
 
 class RegistryItem(Model):
@@ -45,6 +60,7 @@ class RegistryItem(Model):
     az_id = UnicodeAttribute(null=True)
     instance_type = UnicodeAttribute(null=True)
     capacity_type = UnicodeAttribute(null=True)
+    pool = UnicodeAttribute(null=True)  # Spot nodes only: the ByPool index's key
     # TENANT#<tenant>/META
     account_id = UnicodeAttribute(null=True)
     role_arn = UnicodeAttribute(null=True)
@@ -56,6 +72,7 @@ class RegistryItem(Model):
     node_groups: MapAttribute[str, Any] = MapAttribute(null=True)  # type: ignore[no-untyped-call]
     # TENANT#<tenant>/CLUSTER#<cluster> written by the API: the cluster document (cloudoptim.adapters.aws.documents)
     doc = UnicodeAttribute(null=True)
+    by_pool = ByPool()
 
 
 class ByRegion(GlobalSecondaryIndex["HiveMindItem"]):  # type: ignore[no-untyped-call]
@@ -77,6 +94,9 @@ class HiveMindItem(Model):
     flagged_at = NumberAttribute()
     event_id = UnicodeAttribute(null=True)
     kind = UnicodeAttribute(null=True)
+    # HOURS#<day> items: instance-hours observed in the pool that day, and the discovery runs already counted
+    hours = NumberAttribute(null=True)
+    runs = UnicodeSetAttribute(null=True)
     by_region = ByRegion()
 
 
