@@ -35,8 +35,13 @@ class FakePoolNodes:
 class FakePolicies:
     policies: dict[tuple[str, str], ClusterPolicy] = field(default_factory=dict)
 
+    safe: set[str] = field(default_factory=set)
+
     def policy(self, tenant_id: str, cluster: str) -> ClusterPolicy:
         return self.policies.get((tenant_id, cluster), ClusterPolicy())
+
+    def safe_mode(self, tenant_id: str) -> bool:
+        return tenant_id in self.safe
 
 
 @dataclass
@@ -119,6 +124,19 @@ def test_confirmed_risky_starts_replace_then_drain_for_the_fourth_customer_only(
     assert again.started == () and {d.code.value for d in again.decisions if d.node.tenant_id == "d"} == {
         "being-drained"
     }
+
+
+def test_a_tenant_in_safe_mode_gets_its_proactive_workflows_dry() -> None:
+    w = world()
+    w.policies.policies[("d", "prod")] = automatic()
+    rebalance_pool(POOL, w.deps(), NOW)
+    assert {p["dry_run"] for p in w.executions.started.values()} == {False}
+    safe = world()
+    safe.policies.policies[("d", "prod")] = automatic()
+    safe.policies.safe.add("d")
+    rebalance_pool(POOL, safe.deps(), NOW)
+    assert started_instances(safe) == ["i-d1", "i-d2", "i-d3"]  # decided and recorded as before
+    assert {p["dry_run"] for p in safe.executions.started.values()} == {True}  # and nothing is changed
 
 
 def test_a_node_already_being_drained_is_left_alone_and_counts_against_the_budget() -> None:

@@ -12,6 +12,7 @@ from cloudoptim.optimization.records import Recommendation
 from cloudoptim.tenancy.policies import POLICY
 from cloudoptim.tenancy.policy import ClusterPolicy
 from cloudoptim.tenancy.ports import Documents
+from cloudoptim.tenancy.tenants import safe_mode
 
 HIVE_SWEEP_ID = "hive-mind"  # not a sweep's: the recommendation came from the hive mind's escalation
 FALLBACK_TTL_SECONDS = 3600
@@ -24,6 +25,9 @@ class DocumentPolicies:
     def policy(self, tenant_id: str, cluster: str) -> ClusterPolicy:
         found = self._documents.get(tenant_id, POLICY, cluster)
         return ClusterPolicy.model_validate(found.body) if found else ClusterPolicy()
+
+    def safe_mode(self, tenant_id: str) -> bool:
+        return safe_mode(self._documents, tenant_id)
 
 
 class DocumentRecommendations:

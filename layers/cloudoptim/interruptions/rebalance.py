@@ -54,6 +54,10 @@ class PoolNodes(Protocol):
 class ClusterPolicies(Protocol):
     def policy(self, tenant_id: str, cluster: str) -> ClusterPolicy: ...
 
+    def safe_mode(self, tenant_id: str) -> bool:
+        """The tenant's safe mode: its proactive workflows run dry (decide, record, change nothing)."""
+        ...
+
 
 class Recommendations(Protocol):
     def recommend(self, tenant_id: str, key: str, body: Mapping[str, object], now: int) -> bool:
@@ -137,6 +141,7 @@ def _start(
             "region": node.region, "availability_zone": node.availability_zone, "az_id": node.az_id,
             "instance_type": node.instance_type, "capacity_type": node.capacity_type, "node_group": node.node_group,
             "wait_seconds": wait, "claims": (guard,), "claim_owner": owner,
+            "dry_run": deps.policies.safe_mode(node.tenant_id),
         }
     )  # fmt: skip
     try:
