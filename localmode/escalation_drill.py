@@ -157,7 +157,7 @@ class EscalationDrill:
                 "pk": f"INSTANCE#{instance}", "sk": "NODE", "tenant_id": tenant_id, "cluster": local.cluster,
                 "node_name": f"{tenant_id}-node-{n}", "node_group": group.name, "region": pool.region,
                 "availability_zone": zone, "az_id": pool.az_id, "instance_type": pool.instance_type,
-                "capacity_type": "spot", "pool": pool.key,
+                "capacity_type": "spot", "pool": pool.key, "seen_at": int(time.time()),
             })  # fmt: skip
         put_items(stack.aws, registry, items)
         return instances

@@ -9,6 +9,7 @@ before the Kubernetes emulator starts, so EC2, the registry and the Kubernetes A
 from __future__ import annotations
 
 import json
+import time
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -167,6 +168,7 @@ def node_item(tenant: LocalTenant, instance_id: str, node: SeedNode) -> dict[str
         "az_id": az_id,
         "instance_type": node.instance_type,
         "capacity_type": node.capacity_type,
+        "seen_at": int(time.time()),  # as a discovery run now would write it
     }
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from cloudoptim.interruptions.ports import NodeRecord
 from cloudoptim.interruptions.rebalance import RebalanceDeps, rebalance_pool
@@ -66,6 +66,7 @@ def node(tenant: str, instance: str, pool: HivePool = POOL) -> NodeRecord:
         "eu-west-1a",
         pool.az_id,
         pool.instance_type,
+        seen_at=NOW - 1200,  # the last hourly discovery
     )
 
 
@@ -137,6 +138,18 @@ def test_a_tenant_in_safe_mode_gets_its_proactive_workflows_dry() -> None:
     rebalance_pool(POOL, safe.deps(), NOW)
     assert started_instances(safe) == ["i-d1", "i-d2", "i-d3"]  # decided and recorded as before
     assert {p["dry_run"] for p in safe.executions.started.values()} == {True}  # and nothing is changed
+
+
+def test_a_node_no_discovery_saw_lately_is_left_out_not_replaced() -> None:
+    w = world()
+    w.policies.policies[("d", "prod")] = automatic()
+    w.nodes.nodes += [
+        replace(node("d", "i-gone"), seen_at=NOW - 4 * 3600),  # terminated since: discovery stopped seeing it
+        replace(node("d", "i-unknown"), seen_at=None),  # never seen by a discovery
+    ]
+    result = rebalance_pool(POOL, w.deps(), NOW)
+    assert started_instances(w) == ["i-d1", "i-d2", "i-d3"]
+    assert result.stale == ("i-gone", "i-unknown")
 
 
 def test_a_node_already_being_drained_is_left_alone_and_counts_against_the_budget() -> None:

@@ -50,7 +50,11 @@ def node(
     tenant: str, instance: str, pool: HivePool = POOL, capacity: str = "spot", az_id: str | None = "x"
 ) -> NodeRecord:
     return NodeRecord(instance, tenant, "prod", f"n-{instance}", "workers", pool.region, "us-east-1a",
-                      pool.az_id if az_id == "x" else az_id, pool.instance_type, capacity)  # type: ignore[arg-type]  # fmt: skip
+                      pool.az_id if az_id == "x" else az_id, pool.instance_type, capacity,  # type: ignore[arg-type]
+                      seen_at=SEEN)  # fmt: skip
+
+
+SEEN = int(time.time())  # as the last discovery wrote them
 
 
 def registry() -> DynamoRegistry:

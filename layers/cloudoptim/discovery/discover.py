@@ -73,7 +73,7 @@ def discover(deps: DiscoveryDeps, tenant: str, cluster: Document, now: int) -> C
         record = NodeRecord(
             instance_id=node.instance_id, tenant_id=tenant, cluster=cluster.id, node_name=node.name,
             node_group=node.node_group, region=region, availability_zone=node.zone, az_id=az_ids.get(node.zone),
-            instance_type=node.instance_type, capacity_type="on-demand" if on_demand else "spot",
+            instance_type=node.instance_type, capacity_type="on-demand" if on_demand else "spot", seen_at=now,
         )  # fmt: skip
         deps.instances.register_node(record)
         registered += 1

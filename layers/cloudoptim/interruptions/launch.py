@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 
 from cloudoptim.errors import RecordNotFoundError
+from cloudoptim.interruptions.execution import to_epoch
 from cloudoptim.interruptions.models import DrainState, Launch, Replacement
 from cloudoptim.interruptions.ports import CustomerCloud, Launched, LaunchSpec, NodeGroup, NodeRecord, Registry
 from cloudoptim.onboarding import TENANT_TAG
@@ -88,5 +89,5 @@ def _new_node(state: DrainState, choice: Replacement, group: NodeGroup, launched
         instance_id=launched.instance_id, tenant_id=state.tenant_id, cluster=state.cluster,
         node_name=launched.private_dns_name, node_group=group.name, region=state.region,
         availability_zone=zone, az_id=choice.az_id, instance_type=choice.instance_type,
-        capacity_type=choice.capacity_type,
+        capacity_type=choice.capacity_type, seen_at=to_epoch(state.event_time),
     )  # fmt: skip

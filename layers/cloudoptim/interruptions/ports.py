@@ -29,6 +29,7 @@ class NodeRecord:
     az_id: str | None
     instance_type: str
     capacity_type: CapacityType = "spot"
+    seen_at: int | None = None  # epoch s a discovery (or the launch that made it) last saw it; None: unknown
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,6 +23,9 @@ from engines.interruption.hive import ESCALATION_WINDOW_SECONDS, Escalation, Hiv
 from engines.interruption.proactive import ClusterStance, PoolNode, ProactiveDecision, plan_proactive
 
 ESCALATED = "CloudOptim Pool Escalated"  # the hand-over's detail-type (docs/events.md)
+# Discovery re-registers every node hourly: a node no discovery saw for three runs is gone (or its cluster is no
+# longer readable), and a proactive replacement for it would launch a node nobody drains.
+NODE_FRESH_SECONDS = 3 * 3600
 _POOL = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d#[a-z0-9-]+-az\d+#[a-z0-9-]+\.[a-z0-9]+$")
 
 
@@ -81,6 +84,7 @@ class RebalanceResult:
     decisions: tuple[ProactiveDecision, ...]
     started: tuple[str, ...]  # execution names
     recommended: tuple[str, ...]  # recommendation keys written
+    stale: tuple[str, ...] = ()  # instances in the pool index no discovery saw within NODE_FRESH_SECONDS: left out
 
 
 def rebalance_pool(
@@ -89,7 +93,8 @@ def rebalance_pool(
     records = deps.hive.records_for_pool(pool, now)
     level = escalation(records, pool, now)
     interrupted = frozenset(r.tenant_id for r in records if now - r.flagged_at < ESCALATION_WINDOW_SECONDS)
-    found = {n.instance_id: n for n in deps.nodes.nodes_in_pool(pool)}
+    listed = deps.nodes.nodes_in_pool(pool)
+    found = {n.instance_id: n for n in listed if n.seen_at is not None and now - n.seen_at <= NODE_FRESH_SECONDS}
     candidates = [n for n in found.values() if n.tenant_id not in interrupted]
     guards = {i: f"INSTANCE#{i}#replace" for i in sorted(n.instance_id for n in candidates)}
     owner = execution_name(f"hive-{pool.key}-{now}")
@@ -109,7 +114,8 @@ def rebalance_pool(
         elif instance in taken:  # not ours to act on after all: the guard goes back at once
             deps.idempotency.release(guards[instance], owner=owner)
     recommended = _recommend(level, decisions, deps, now)
-    return RebalanceResult(level, decisions, tuple(started), recommended)
+    stale = tuple(sorted(n.instance_id for n in listed if n.instance_id not in found))
+    return RebalanceResult(level, decisions, tuple(started), recommended, stale)
 
 
 def _take(deps: RebalanceDeps, key: str, now: int, ttl: int, owner: str) -> bool:

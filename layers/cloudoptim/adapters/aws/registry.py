@@ -66,6 +66,7 @@ def _node(instance_id: str, item: RegistryItem) -> NodeRecord | None:
         az_id=item.az_id,
         instance_type=item.instance_type or "",
         capacity_type=_capacity(item.capacity_type),
+        seen_at=int(item.seen_at) if item.seen_at is not None else None,
     )
 
 
@@ -102,7 +103,7 @@ class DynamoRegistry:
             f"INSTANCE#{node.instance_id}", "NODE", tenant_id=node.tenant_id, cluster=node.cluster,
             node_name=node.node_name, node_group=node.node_group, region=node.region,
             availability_zone=node.availability_zone, az_id=node.az_id, instance_type=node.instance_type,
-            capacity_type=node.capacity_type, pool=pool_key(node),
+            capacity_type=node.capacity_type, pool=pool_key(node), seen_at=node.seen_at,
         )  # fmt: skip
         try:
             item.save()

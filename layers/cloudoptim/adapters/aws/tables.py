@@ -61,6 +61,7 @@ class RegistryItem(Model):
     instance_type = UnicodeAttribute(null=True)
     capacity_type = UnicodeAttribute(null=True)
     pool = UnicodeAttribute(null=True)  # Spot nodes only: the ByPool index's key
+    seen_at = NumberAttribute(null=True)  # when discovery (or its launch) last saw the node
     # TENANT#<tenant>/META
     account_id = UnicodeAttribute(null=True)
     role_arn = UnicodeAttribute(null=True)
