@@ -11,7 +11,6 @@ batching, no partial-batch failures and no redrive: `sqs_poller` plays the Lambd
 
 from __future__ import annotations
 
-import copy
 import io
 import json
 import logging
@@ -27,6 +26,7 @@ from moto.stepfunctions.models import stepfunctions_backends
 from cloudoptim.errors import CloudOptimError
 from localmode.aws import ACCOUNT_ID, LocalAws
 from localmode.lambda_runner import code_name
+from localmode.template_for_moto import for_moto, resources_of
 
 BOOTSTRAP_PARAMETER = "/cdk-bootstrap/hnb659fds/version"
 BOOTSTRAP_VERSION = "21"
@@ -71,7 +71,7 @@ def deploy(aws: LocalAws, template: Mapping[str, Any], stack_name: str = "CloudO
         logging.getLogger("moto").setLevel(logging.ERROR)
         cfn.create_stack(
             StackName=stack_name,
-            TemplateBody=json.dumps(_for_moto(template)),
+            TemplateBody=json.dumps(for_moto(template)),
             Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"],
         )
     except Exception as exc:  # botocore ClientError or moto's 500: one typed error for the caller
@@ -81,7 +81,7 @@ def deploy(aws: LocalAws, template: Mapping[str, Any], stack_name: str = "CloudO
         raise LocalDeployError(f"stack {stack_name} ended in {status}")
     physical = {
         r["LogicalResourceId"]: r["PhysicalResourceId"]
-        for r in cfn.describe_stack_resources(StackName=stack_name)["StackResources"]
+        for r in cfn.describe_stackresources_of(StackName=stack_name)["StackResources"]
         if r.get("PhysicalResourceId")  # moto skips QueuePolicy and CDK metadata
     }
     _apply_ttl(aws, template, physical)
@@ -93,67 +93,6 @@ def deploy(aws: LocalAws, template: Mapping[str, Any], stack_name: str = "CloudO
 
 # The API's front door has no twin in moto (Cognito, WAF) or is not executed by it (API Gateway): local mode serves
 # the same app with uvicorn and its own issuer (localmode/api.py), so these resources are left out of the deploy.
-REGION_PLACEHOLDER = "eu-west-1"
-LOCAL_REPLACED = ("AWS::Cognito::", "AWS::WAFv2::", "AWS::ApiGateway::")
-
-
-def _for_moto(template: Mapping[str, Any]) -> dict[str, Any]:
-    """A copy moto can create: a rule's `EventBusName: {Ref: bus}` resolves to the bus object in moto
-    (AttributeError, HTTP 500), so the bus's literal name is written in instead; the API's front door is left out
-    and references to it become placeholders."""
-    patched = _without_front_door(copy.deepcopy(dict(template)))
-    bus_names = {
-        lid: r.get("Properties", {}).get("Name") for lid, r in _resources(patched, "AWS::Events::EventBus").items()
-    }
-    for rule in _resources(patched, "AWS::Events::Rule").values():
-        bus = rule.get("Properties", {}).get("EventBusName")
-        name = bus_names.get(str(bus.get("Ref"))) if isinstance(bus, dict) else None
-        if isinstance(name, str):
-            rule["Properties"]["EventBusName"] = name
-    return patched
-
-
-def _without_front_door(template: dict[str, Any]) -> dict[str, Any]:
-    resources = template.get("Resources", {})
-    dropped = {lid for lid, r in resources.items() if str(r.get("Type", "")).startswith(LOCAL_REPLACED)}
-    for lid in dropped:
-        del resources[lid]
-    for resource in resources.values():
-        depends = resource.get("DependsOn")
-        if isinstance(depends, list):
-            resource["DependsOn"] = [d for d in depends if d not in dropped]
-        elif depends in dropped:
-            del resource["DependsOn"]
-    template["Resources"] = _placeholders(resources, dropped)
-    outputs = template.get("Outputs", {})
-    template["Outputs"] = {k: v for k, v in outputs.items() if not _references(v, dropped)}
-    return template
-
-
-def _references(value: Any, dropped: set[str]) -> bool:
-    if isinstance(value, dict):
-        target = value.get("Ref") or value.get("Fn::GetAtt")
-        name = target[0] if isinstance(target, list) else str(target).split(".")[0] if target else None
-        return name in dropped or any(_references(v, dropped) for v in value.values())
-    if isinstance(value, list):
-        return any(_references(v, dropped) for v in value)
-    return False
-
-
-def _placeholders(value: Any, dropped: set[str]) -> Any:
-    if isinstance(value, dict):
-        target = value.get("Ref") or value.get("Fn::GetAtt")
-        name = target[0] if isinstance(target, list) else str(target).split(".")[0] if target else None
-        if len(value) == 1 and name in dropped:
-            return f"arn:aws:local:{REGION_PLACEHOLDER}:{ACCOUNT_ID}:{name}"  # IAM wants an ARN where one was
-        return {k: _placeholders(v, dropped) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_placeholders(v, dropped) for v in value]
-    return value
-
-
-def _resources(template: Mapping[str, Any], kind: str) -> dict[str, dict[str, Any]]:
-    return {lid: r for lid, r in template.get("Resources", {}).items() if r.get("Type") == kind}
 
 
 def _sub_pseudo(aws: LocalAws, value: Any) -> Any:
@@ -194,7 +133,7 @@ def _prepare_bootstrap(aws: LocalAws, template: Mapping[str, Any]) -> None:
 
 def _apply_ttl(aws: LocalAws, template: Mapping[str, Any], physical: Mapping[str, str]) -> None:
     dynamodb = aws.client("dynamodb")
-    for logical_id, resource in _resources(template, "AWS::DynamoDB::Table").items():
+    for logical_id, resource in resources_of(template, "AWS::DynamoDB::Table").items():
         spec = resource.get("Properties", {}).get("TimeToLiveSpecification")
         if spec and spec.get("Enabled"):
             dynamodb.update_time_to_live(
@@ -209,7 +148,7 @@ def _functions(
     lam = aws.client("lambda")
     names: dict[str, str] = {}
     env: dict[str, dict[str, str]] = {}
-    for logical_id in _resources(template, "AWS::Lambda::Function"):
+    for logical_id in resources_of(template, "AWS::Lambda::Function"):
         config = lam.get_function_configuration(FunctionName=physical[logical_id])
         handler = str(config.get("Handler") or "")
         if not handler.startswith("functions/"):
@@ -242,12 +181,12 @@ def _recreate_state_machines(aws: LocalAws, template: Mapping[str, Any], physica
     lam = aws.client("lambda")
     arns = {
         lid: lam.get_function_configuration(FunctionName=physical[lid])["FunctionArn"]
-        for lid in _resources(template, "AWS::Lambda::Function")
+        for lid in resources_of(template, "AWS::Lambda::Function")
     }
     sfn = aws.client("stepfunctions")
     cfn_backend = stepfunctions_backends[ACCOUNT_ID][aws.region]
     created = ""
-    for logical_id, resource in _resources(template, "AWS::StepFunctions::StateMachine").items():
+    for logical_id, resource in resources_of(template, "AWS::StepFunctions::StateMachine").items():
         machine = cfn_backend.describe_state_machine(physical[logical_id])
         substitutions = {
             key: str(_resolve(value, arns, physical))
@@ -317,7 +256,7 @@ def _describe(
     )
     dlq_url = _queue_url(aws, redrive["deadLetterTargetArn"]) if redrive else ""
     buses = [
-        str(r.get("Properties", {}).get("Name", "")) for r in _resources(template, "AWS::Events::EventBus").values()
+        str(r.get("Properties", {}).get("Name", "")) for r in resources_of(template, "AWS::Events::EventBus").values()
     ]
     return DeployedStack(
         stack_name=stack_name,
