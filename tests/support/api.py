@@ -11,11 +11,13 @@ from fastapi.testclient import TestClient
 from cloudoptim.api.app import create_app
 from cloudoptim.api.auth import JwtVerifier
 from cloudoptim.api.context import ApiDeps
+from cloudoptim.notifications.ports import NotificationsApi
 from cloudoptim.optimization.ports import OptimizationDeps
 from cloudoptim.tenancy.deps import SaasIdentity, TenancyDeps
 from localmode.issuer import AUDIENCE, LocalIssuer
 from localmode.signer import LocalSigner
 from tests.fakes.aws import FakeAudit, FakeBusPolicy, FakeExternalIds, FakeRegistry, FakeRoleCheck
+from tests.fakes.notifications import FakeWebhookSecrets, RecordingBus
 from tests.fakes.pricing import MemoryPriceTable
 from tests.fakes.tenancy import (
     FakeAccountProbe,
@@ -76,5 +78,6 @@ def api_world(state: Path) -> ApiWorld:
     verifier = JwtVerifier(ISSUER, AUDIENCE, ISSUER + "/jwks", fetch=lambda _: issuer.jwks(), clock=clock)
     optimization = OptimizationDeps(documents=tenancy.documents, audit=tenancy.audit, workflows=FakeWorkflows())
     app = create_app(ApiDeps(tenancy=tenancy, optimization=optimization, verifier=verifier, clock=clock,
-                             prices=MemoryPriceTable()))  # fmt: skip
+                             prices=MemoryPriceTable(),
+                             notifications=NotificationsApi(FakeWebhookSecrets(), RecordingBus())))  # fmt: skip
     return ApiWorld(issuer, tenancy, optimization, clock, app)

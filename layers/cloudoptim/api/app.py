@@ -20,6 +20,7 @@ from cloudoptim.api.routers import (
     health,
     hibernation,
     me,
+    notifications,
     policies,
     prices,
     recommendations,
@@ -39,7 +40,7 @@ def create_app(deps: ApiDeps) -> FastAPI:
     app = FastAPI(title=TITLE, version="1.0.0", docs_url="/docs", redoc_url=None)
     app.state.deps = deps
     routers = (health, me, settings, accounts, clusters, policies, hibernation, users, audit, prices, waste,
-               recommendations, sweeps, savings)  # fmt: skip
+               recommendations, sweeps, savings, notifications)  # fmt: skip
     for module in routers:
         app.include_router(module.router)
     problems.install(app)

@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse, Response
 
 from cloudoptim.dashboard.site import SignIn
 from cloudoptim.errors import ConflictError, FieldError
+from cloudoptim.notifications.ports import NotificationsApi
 from cloudoptim.optimization.ports import OptimizationDeps
 from cloudoptim.pricing.ports import PriceTable
 from cloudoptim.tenancy.deps import TenancyDeps
@@ -39,6 +40,7 @@ class ApiDeps:
     known_tenants: set[str] = field(default_factory=set)  # signed up already: no store read per request
     prices: PriceTable | None = None  # the scraped Prices table (GET /v1/prices/stats)
     sign_in: SignIn = field(default_factory=SignIn)  # how the dashboard signs in (local token by default)
+    notifications: NotificationsApi | None = None  # webhook secrets and the bus alerts are announced on
 
     def now(self) -> int:
         return int(self.clock())

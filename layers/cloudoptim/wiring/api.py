@@ -11,6 +11,7 @@ from cloudoptim.adapters.aws.cluster_probe import EksClusterProbe
 from cloudoptim.adapters.aws.cluster_tokens import SecretsClusterTokens
 from cloudoptim.adapters.aws.cognito import CognitoDirectory
 from cloudoptim.adapters.aws.documents import DynamoDocuments, DynamoRequestLog, document_model
+from cloudoptim.adapters.aws.notifications import EventBridgeAlerts, SecretsWebhooks
 from cloudoptim.adapters.aws.secrets import SecretsExternalIds
 from cloudoptim.adapters.aws.stepfunctions import SfnWorkflows
 from cloudoptim.adapters.aws.sts import StsSessions
@@ -18,6 +19,7 @@ from cloudoptim.adapters.kube.connector import ClusterConnector
 from cloudoptim.api.auth import JwtVerifier
 from cloudoptim.api.context import ApiDeps
 from cloudoptim.dashboard.site import SignIn
+from cloudoptim.notifications.ports import NotificationsApi
 from cloudoptim.onboarding import EVENT_BUS_NAME
 from cloudoptim.optimization.ports import OptimizationDeps
 from cloudoptim.settings import ApiSettings
@@ -67,5 +69,10 @@ def api_deps(settings: ApiSettings, tenancy_deps: TenancyDeps | None = None) -> 
     stores = tenancy_deps or tenancy(settings)
     prices = price_table(settings) if settings.prices_table else None
     sign_in = SignIn(settings.console_auth_domain, settings.audience)
+    notifications = NotificationsApi(
+        secrets=SecretsWebhooks(clients.client("secretsmanager", settings.region, settings.endpoint_url)),
+        bus=EventBridgeAlerts(clients.client("events", settings.region, settings.endpoint_url)),
+        allow_loopback=settings.notify_allow_loopback,
+    )
     return ApiDeps(tenancy=stores, optimization=optimization(settings, stores), verifier=verifier, clock=time.time,
-                   prices=prices, sign_in=sign_in)  # fmt: skip
+                   prices=prices, sign_in=sign_in, notifications=notifications)  # fmt: skip
