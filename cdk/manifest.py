@@ -93,6 +93,8 @@ FUNCTION_LAYERS: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "validate_model": ("core", "numeric", "model"),  # scores the golden set with the candidate
         "model_registry": ("core",),
         "execute_step": ("core", "kube", "numeric"),  # the cluster's API; the price book (numpy price history)
+        "weekly_summary": ("core",),
+        "notify_event": ("core",),
     }
 )
 
@@ -112,6 +114,7 @@ RUNTIME_INCLUDED: tuple[str, ...] = (
     "hibernation",
     "interruptions",
     "models",
+    "notifications",  # the weekly summary, alerts, and the API's notification settings
     "observability.py",
     "onboarding.py",
     "optimization",  # the api function's recommendations, sweeps and savings routes import it

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.infrastructure.conftest import SynthesizedSaas
-from tests.infrastructure.test_saas_iam import EXTERNAL_IDS, KEYED_READ, TENANT_ROLE, TOKENS, XRAY, grants
+from tests.infrastructure.test_saas_iam import EXTERNAL_IDS, KEYED_READ, TENANT_ROLE, TOKENS, WEBHOOKS, XRAY, grants
 
 SECRET_WRITES = frozenset({"secretsmanager:CreateSecret", "secretsmanager:TagResource"})
 EXPECTED = {
@@ -24,6 +24,9 @@ EXPECTED = {
         ("CloudOptimSweep", frozenset({"states:StartExecution"}), None),  # POST /v1/clusters/{id}/sweeps
         ("Prices", frozenset({"dynamodb:GetItem", "dynamodb:Query"}), None),  # the price reads (scraping)
         ("EventBus", frozenset({"events:DescribeEventBus", "events:PutPermission"}), None),
+        # PUT /v1/notifications stores the webhook URL; a safe-mode switch is announced as cloudoptim.api only
+        (WEBHOOKS, SECRET_WRITES | {"secretsmanager:PutSecretValue", "secretsmanager:DeleteSecret"}, None),
+        ("DefaultBus", frozenset({"events:PutEvents"}), "events:source=cloudoptim.api"),
         (
             "UserPool",
             frozenset(

@@ -15,6 +15,7 @@ KEYED_READ = frozenset({"dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:
 ASSUME = "arn:aws:iam::*:role/CloudOptimAccess-*"
 EXTERNAL_IDS = "secret:cloudoptim/*/external-id-??????"
 TOKENS = "secret:cloudoptim/*/*/token-??????"
+WEBHOOKS = "secret:cloudoptim/*/webhook-??????"
 TENANT_ROLE = {
     (ASSUME, frozenset({"sts:AssumeRole", "sts:TagSession"}), "tag"),
     (EXTERNAL_IDS, frozenset({"secretsmanager:GetSecretValue"}), None),
@@ -98,11 +99,15 @@ def _target(resource: Any) -> str:
     text = json.dumps(resource)
     if ":stateMachine:" in text:  # a state machine named rather than referenced (the sweep's)
         return text.split(":stateMachine:")[1].split('"')[0]
+    if ":event-bus/default" in text:
+        return "DefaultBus"
     if ":event-bus/" in text:
         return "EventBus"
+    if ":identity/" in text:  # an SES identity
+        return "SesIdentity:" + text.split(":identity/")[1].split('"')[0]
     if "Fn::Join" in resource and "Fn::GetAtt" in resource["Fn::Join"][1][0]:  # a table's indexes, a bucket's objects
         return str(resource["Fn::Join"][1][0]["Fn::GetAtt"][0]) + "".join(resource["Fn::Join"][1][1:])
-    return next(pattern for pattern in (EXTERNAL_IDS, TOKENS) if pattern in text)
+    return next(pattern for pattern in (EXTERNAL_IDS, TOKENS, WEBHOOKS) if pattern in text)
 
 
 def _condition(statement: dict[str, Any]) -> str | None:
@@ -111,6 +116,8 @@ def _condition(statement: dict[str, Any]) -> str | None:
         return None
     if "Null" in condition:
         return "tag"
+    if "StringEquals" in condition:
+        return ",".join(f"{k}={v}" for k, v in sorted(condition["StringEquals"].items()))
     return ",".join(condition["ForAllValues:StringLike"]["dynamodb:LeadingKeys"])
 
 
@@ -165,7 +172,8 @@ def test_the_audit_log_is_append_only_for_every_role(saas: SynthesizedSaas) -> N
                 )
     # the pipeline's outcomes, the API's writes and the hourly checkpoints (issue 13)
     expected = ("RecordOutcomeFunction", "ApiFunction", "AuditCheckpointFunction", "HibernationStepFunction",
-                "WasteScanFunction", "SweepStepFunction", "ExecuteStepFunction")  # fmt: skip
+                "WasteScanFunction", "SweepStepFunction", "ExecuteStepFunction",
+                "WeeklySummaryFunction", "NotifyEventFunction")  # fmt: skip  # notifications: their own entries
     assert writers == {saas.properties(f)["Role"]["Fn::GetAtt"][0] for f in expected}
 
 

@@ -51,7 +51,7 @@ def test_a_confirmed_risky_pool_names_the_tenants_nodes_and_is_news_again_the_ne
     today = parse(pool_event(["ip-10-0-0-1", "ip-10-0-0-2"]))
     tomorrow = parse(pool_event(["ip-10-0-0-1"], time="2026-01-06T10:00:00Z"))
     assert today is not None and tomorrow is not None and today.key != tomorrow.key
-    assert "2 of your nodes" in today.title and ("Your nodes", "ip-10-0-0-1, ip-10-0-0-2") in today.facts
+    assert "your nodes there: 2" in today.title and ("Your nodes", "ip-10-0-0-1, ip-10-0-0-2") in today.facts
 
 
 def test_a_pool_without_the_tenants_nodes_is_refused() -> None:

@@ -141,7 +141,7 @@ def _pool(detail: _PoolDetail, at: int) -> Alert:
     facts += [("Why", reason) for reason in detail.reasons[:5]]
     day = datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%d")  # the same pool again tomorrow is news again
     key = f"alert#{detail.tenant_id}#pool#{detail.region}#{detail.az_id}#{detail.instance_type}#{day}"
-    title = f"Spot pool {pool} is confirmed risky: {len(detail.nodes)} of your nodes run there"
+    title = f"Spot pool {pool} is confirmed risky; your nodes there: {len(detail.nodes)}"
     return Alert(key, detail.tenant_id, AlertKind.POOL_ESCALATED, title, tuple(facts), at)
 
 
