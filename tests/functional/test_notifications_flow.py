@@ -15,6 +15,7 @@ from cloudoptim.notifications.ports import AlertDeps, WeeklyDeps
 from cloudoptim.notifications.weekly import send_all
 from cloudoptim.optimization.records import Execution
 from cloudoptim.tenancy.tenants import INDEX, TENANT
+from functions.weekly_summary.handler import handle
 from tests.fakes.aws import FakeAudit, FakeIdempotency
 from tests.fakes.notifications import FakeWebhookSecrets, MemoryMailer, RecordingWebhook
 from tests.fakes.tenancy import MemoryDocuments
@@ -123,3 +124,19 @@ def test_no_webhook_no_post_and_a_success_is_no_alert() -> None:
     with pytest.raises(FieldError):
         deliver(deps, {"id": "x"}, NOW)
     assert deps.webhook.posts == []  # type: ignore[attr-defined]
+
+
+def test_the_weekly_handler_raises_after_trying_every_tenant_so_the_retry_sends_the_rest(weekly: WeeklyDeps) -> None:
+    documents = weekly.documents
+    tenant(documents, "beta", ["ops@beta.example"])  # type: ignore[arg-type]
+    mailer = weekly.mailer
+    assert isinstance(mailer, MemoryMailer)
+    mailer.fail("send", DeliveryError("SES throttled"))  # the first tenant's send (acme) fails
+    with pytest.raises(DeliveryError, match="acme"):
+        handle({}, weekly, NOW)
+    assert [r for r, _ in mailer.sent] == [("ops@beta.example",)]  # beta was still sent
+    assert {t["tenant"]: t["outcome"] for t in handle({}, weekly, NOW + 120)["tenants"]} == {
+        "acme": "sent",
+        "beta": "duplicate",
+        "quiet": "skipped",
+    }

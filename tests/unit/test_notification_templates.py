@@ -123,3 +123,25 @@ def test_no_name_can_open_a_tag_or_a_slack_mention(name: str) -> None:
     section = templates.slack(_alert(name))["blocks"][1]["text"]["text"]
     assert "<" not in section and ">" not in section
     assert "\n" not in mail.subject and "\r" not in templates.slack(_alert(name))["text"]
+
+
+lines = st.builds(
+    RecommendationLine, st.text(min_size=1, max_size=8), st.just("prod"), st.sampled_from(["spot", "oom"]),
+    st.text(max_size=20), st.just("open"), st.floats(0, 1000, allow_nan=False),
+)  # fmt: skip
+runs = st.builds(
+    ExecutionLine, st.text(min_size=1, max_size=8), st.just("prod"), st.just("spot"),
+    st.sampled_from(["succeeded", "failed"]), st.integers(NOW - 30 * 86400, NOW + 86400),
+)  # fmt: skip
+
+
+@given(st.lists(lines, max_size=30), st.lists(runs, max_size=30))
+def test_the_summary_keeps_the_best_five_and_only_the_weeks_executions(
+    recommendations: list[RecommendationLine], executions: list[ExecutionLine]
+) -> None:
+    summary = compose("acme", NOW, Savings(), recommendations, executions, [])
+    assert summary.open_recommendations == len(recommendations)
+    kept = [r.projected_savings_per_hour for r in summary.top_recommendations]
+    assert kept == sorted((r.projected_savings_per_hour for r in recommendations), reverse=True)[:5]
+    assert all(NOW - 7 * 86400 <= e.started_at < NOW for e in summary.executions)
+    assert len(summary.executions) == sum(NOW - 7 * 86400 <= e.started_at < NOW for e in executions)
