@@ -40,7 +40,7 @@ def weekly() -> WeeklyDeps:
     planned_sweep(documents, "acme", "prod", NOW - 86400, {"consolidation": 1.0, "spot": 0.5, "oom": 0.0})
     failed = Execution(
         cluster="prod", recommendation_id="r", kind="spot", status="failed", started_at=NOW - 3600,
-        started_by="user:x", projected_savings_per_hour=0.5, reasons=["a step failed: <boom>"],
+        started_by="user:x", projected_savings_per_hour=0.5, reasons=["a step failed: <boom>", "uncordoned ip-1"],
     )  # fmt: skip
     documents.create("acme", "execution", "r.x1", failed.model_dump(), NOW - 3600)
     waste = {"account_id": "111122223333", "region": "eu-west-1",
@@ -60,6 +60,7 @@ def test_the_weekly_summary_carries_the_ledger_and_is_sent_once_per_week(weekly:
     assert "$1,095.00/month projected, $0.00/month realised" in mail.subject
     assert "Current spend: $7,300.00" in mail.text and "consolidation #1" in mail.text
     assert "failed" in mail.text and "&lt;boom&gt;" in mail.html and "vol-1" in mail.text
+    assert "a step failed: <boom> (+1 more in the execution's record)" in mail.text  # the cause, not the clean-up
     again = {r.tenant: r.outcome for r in send_all(weekly, NOW + 3600)}  # a retried schedule, the same week
     assert again["acme"] == "duplicate" and len(mailer.sent) == 1
     assert {r.tenant: r.outcome for r in send_all(weekly, NOW + 7 * 86400)}["acme"] == "sent"  # next week

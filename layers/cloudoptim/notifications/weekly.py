@@ -90,12 +90,20 @@ def gather(documents: Documents, tenant: str, now: int) -> WeeklySummary:
     executions = []
     for document in _all(documents, tenant, EXECUTION):
         x = Execution.model_validate(document.body)
-        reason = x.reasons[-1] if x.status in ("failed", "rolled_back") and x.reasons else ""
+        reason = _cause(x) if x.status in ("failed", "rolled_back") else ""
         executions.append(ExecutionLine(document.id, x.cluster, x.kind, x.status, x.started_at,
                                         x.realised_savings_per_hour, reason))  # fmt: skip
     waste = [line for document in _all(documents, tenant, FINDINGS) for line in _waste_lines(document.body)]
     totals = Savings(ledger.current_cost_per_hour, ledger.projected_savings_per_hour, ledger.realised_savings_per_hour)
     return compose(tenant, now, totals, open_lines, executions, waste)
+
+
+def _cause(execution: Execution) -> str:
+    """The first reason is why it stopped; what was undone after it follows (uncordoned, terminated)."""
+    if not execution.reasons:
+        return ""
+    more = len(execution.reasons) - 1
+    return execution.reasons[0] + (f" (+{more} more in the execution's record)" if more else "")
 
 
 def _waste_lines(body: Mapping[str, Any]) -> Iterator[WasteLine]:
