@@ -95,6 +95,8 @@ FUNCTION_LAYERS: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "retrain_model": ("core", "numeric", "model"),  # trains with LightGBM: the same layers inference needs
         "rebalance_pool": ("core",),  # DynamoDB, Step Functions and the tenants' policy documents
         "execute_step": ("core", "kube", "numeric"),  # the cluster's API; the price book (numpy price history)
+        "weekly_summary": ("core",),
+        "notify_event": ("core",),
     }
 )
 
@@ -114,6 +116,7 @@ RUNTIME_INCLUDED: tuple[str, ...] = (
     "hibernation",
     "interruptions",
     "models",
+    "notifications",  # the weekly summary, alerts, and the API's notification settings
     "observability.py",
     "onboarding.py",
     "optimization",  # the api function's recommendations, sweeps and savings routes import it

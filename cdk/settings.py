@@ -54,6 +54,8 @@ class AppSettings(BaseModel):
     """Regions scraped even before a tenant uses them (Day Zero); tenants' regions are added at run time."""
     local_pricing_endpoint_url: str | None = None
     """Local mode only: the Pricing API stand-in (moto has none)."""
+    notification_sender: str = Field(default="notifications@cloudoptim.example", pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    """The weekly summary's From: an address of an SES-verified domain identity (ses:SendEmail is granted on it)."""
 
     @field_validator("customer_accounts", "price_regions", mode="before")
     @classmethod

@@ -72,6 +72,15 @@ def add_commands(areas: Any) -> None:
     sweep.add_argument("--format", choices=FORMATS, default="json")
     _stack_options(sweep)
     sweep.set_defaults(run=run_sweep)
+    notify = commands.add_parser(
+        "notify", help="the demo tenant's weekly summary to a file outbox and its alerts to a local webhook"
+    )
+    notify.add_argument(
+        "--approve", choices=("all", "none"), default="none", help="approve the sweep's recommendations"
+    )
+    notify.add_argument("--format", choices=FORMATS, default="json")
+    _stack_options(notify)
+    notify.set_defaults(run=run_notify)
     up = commands.add_parser("up", help="start the local stack and keep it running until Ctrl-C")
     _stack_options(up)
     up.add_argument("--api-port", type=int, default=8080, help="serve the API at http://127.0.0.1:PORT (default 8080)")
@@ -190,6 +199,20 @@ def run_sweep(args: argparse.Namespace) -> str:
         try:
             stack.start()
             report = SweepDrill(stack, approve=args.approve, hours=args.hours).run()
+        finally:
+            stack.stop()
+    return json.dumps(report, indent=2)
+
+
+def run_notify(args: argparse.Namespace) -> str:
+    from localmode.notify import NotifyDrill
+
+    home = Path(os.environ.get("CLOUDOPTIM_HOME") or Path.home() / ".cloudoptim")
+    with _stdout_to_stderr():
+        stack = _stack(args, metrics=args.verbose, tenant="demo", groups=True)
+        try:
+            stack.start()
+            report = NotifyDrill(stack, home, approve=args.approve).run()
         finally:
             stack.stop()
     return json.dumps(report, indent=2)

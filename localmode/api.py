@@ -59,6 +59,7 @@ def local_app(
             "API_JWKS_URL": f"http://127.0.0.1:{port}{JWKS_PATH}",
             "SAAS_ACCOUNT_ID": ACCOUNT_ID,
             "AUDIT_KEY_ID": "local",
+            "NOTIFY_ALLOW_LOOPBACK": "true",  # the local webhook receiver listens on 127.0.0.1
             "AWS_ENDPOINT_URL": endpoint_url,
             "AWS_REGION": region,
             **({"PRICES_TABLE": tables["PRICES_TABLE"]} if "PRICES_TABLE" in tables else {}),

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import cast
 
-from aws_cdk import Duration
+from aws_cdk import Duration, Stack
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
@@ -31,6 +31,7 @@ from cdk.constructs.layers import Layers
 from cdk.constructs.storage import REGISTRY_POOL_INDEX, Storage
 from cdk.manifest import FUNCTION_LAYERS
 from cloudoptim.adapters.aws.escalations import DETAIL_TYPE, SOURCE
+from cloudoptim.notifications.alerts import INTERRUPTIONS_SOURCE, POOL_ESCALATED
 from cloudoptim.onboarding import EVENT_BUS_NAME
 
 RULE_NAME = "pool-escalated"
@@ -116,3 +117,15 @@ class Escalations(Construct):
         grants.table_actions(fn, storage.hive_mind, ["dynamodb:DescribeTable", "dynamodb:Query"])
         grants.table_actions(fn, storage.idempotency, CLAIM_ACTIONS, ["INSTANCE#"])
         drain_and_replace.grant_start_execution(fn.role)
+        # each tenant with nodes in the pool is told: PutEvents on the default bus (notifications' rule), this
+        # source and detail-type only
+        default_bus = Stack.of(self).format_arn(service="events", resource="event-bus", resource_name="default")
+        fn.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["events:PutEvents"],
+                resources=[default_bus],
+                conditions={
+                    "StringEquals": {"events:source": INTERRUPTIONS_SOURCE, "events:detail-type": POOL_ESCALATED}
+                },
+            )
+        )

@@ -87,6 +87,11 @@ def write_secrets(fn: ContractFunction, pattern: str, actions: Sequence[str]) ->
     fn.role.add_to_policy(iam.PolicyStatement(actions=sorted(actions), resources=[arn]))
 
 
+def read_secrets(fn: ContractFunction, pattern: str, reason: str) -> None:
+    """GetSecretValue on CloudOptim's own secrets of one kind (`pattern` under cloudoptim/), `reason` for cdk-nag."""
+    _secrets(fn, pattern, reason)
+
+
 def _secrets(fn: ContractFunction, pattern: str, reason: str) -> None:
     arn = Stack.of(fn).format_arn(
         service="secretsmanager", resource="secret", resource_name=pattern, arn_format=ArnFormat.COLON_RESOURCE_NAME

@@ -12,7 +12,12 @@ from cdk.constructs.functions import ContractFunction
 
 
 def every(scope: Construct, name: str, function: ContractFunction, rate: Duration) -> events.Rule:
-    rule = events.Rule(scope, name, schedule=events.Schedule.rate(rate), description=f"CloudOptim {name}")
+    return at(scope, name, function, events.Schedule.rate(rate))
+
+
+def at(scope: Construct, name: str, function: ContractFunction, schedule: events.Schedule) -> events.Rule:
+    """The same on any schedule (a cron: the weekly summary goes out on Monday morning)."""
+    rule = events.Rule(scope, name, schedule=schedule, description=f"CloudOptim {name}")
     rule.add_target(targets.LambdaFunction(function.function, retry_attempts=2, max_event_age=Duration.hours(1)))
     name_logical_id(rule, name)
     return rule

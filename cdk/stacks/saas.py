@@ -18,6 +18,7 @@ from cdk.constructs.hibernation import Hibernation
 from cdk.constructs.interruptions import QUEUE_VISIBILITY_TIMEOUT, Interruptions
 from cdk.constructs.layers import Layers
 from cdk.constructs.models import Models
+from cdk.constructs.notifications import Notifications, grant_api
 from cdk.constructs.scraping import Scraping
 from cdk.constructs.storage import Storage
 from cdk.constructs.sweeps import Sweeps
@@ -132,11 +133,18 @@ class SaasStack(Stack):
             self, "AccountJobs", storage=storage, layers=layers, code=assets.functions, environment=environment,
             log_retention=retention,
         )  # fmt: skip
+        notifications = Notifications(
+            self, "Notifications", storage=storage, layers=layers, code=assets.functions, environment=environment,
+            log_retention=retention, execute_state_machine_arn=executions.state_machine.state_machine_arn,
+            sender=settings.notification_sender, allow_loopback=settings.local_endpoint_url is not None,
+        )  # fmt: skip
+        grant_api(api.function)
         scheduled = {
             "scrape_prices": scraping.scrape, "fill_price_gaps": scraping.fill, "hibernation_tick": hibernation.tick,
             "hibernation_step": hibernation.step, "discover_clusters": jobs.discover, "waste_scan": jobs.waste,
             "sweep_step": sweeps.step,
             "execute_step": executions.step,
+            "weekly_summary": notifications.weekly, "notify_event": notifications.alerts,
         }  # fmt: skip
         Alarms(
             self,
@@ -145,6 +153,7 @@ class SaasStack(Stack):
                 "InterruptionDLQ": intake.dead_letters,
                 "EventDeliveryDLQ": intake.delivery_dead_letters,
                 "EscalationDLQ": escalations.dead_letters,
+                "NotificationDLQ": notifications.dead_letters,
             },
             functions={
                 **{_pascal(name): fn.function for name, fn in interruptions.functions.items()},
@@ -182,6 +191,7 @@ class SaasStack(Stack):
             "ChangeModelArn": models.change_machine.state_machine_arn,
             "RetrainModelArn": models.retrain_machine.state_machine_arn,
             "EscalationQueueUrl": escalations.queue.queue_url,
+            "NotificationDLQUrl": notifications.dead_letters.queue_url,
         }
         functions = {
             **interruptions.functions, **models.functions, "api": api.function, "audit_checkpoint": api.checkpoint,

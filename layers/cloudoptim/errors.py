@@ -46,6 +46,11 @@ class ClaimInProgressError(CloudOptimError):
     """Another invocation holds the claim and may still finish: retry shortly, never treat it as a duplicate."""
 
 
+class DeliveryError(CloudOptimError):
+    """A notification could not be delivered (the webhook refused it, timed out or is not allowed): the event is
+    retried and, when retries run out, kept in the dead-letter queue."""
+
+
 class AccountTakenError(CloudOptimError):
     """The AWS account is already registered to another tenant."""
 

@@ -142,6 +142,7 @@ class ApiSettings(RegistrySettings, AuditSettings, PricesSettings):
     hive_mind_table: str | None = Field(
         None, alias="HIVE_MIND_TABLE"
     )  # GET /v1/hive-mind and shadow outcomes; unset: 503
+    notify_allow_loopback: bool = Field(False, alias="NOTIFY_ALLOW_LOOPBACK")  # local mode: a 127.0.0.1 webhook
 
     @property
     def keys_url(self) -> str:
@@ -206,3 +207,18 @@ class SweepStepSettings(RegistrySettings, AuditSettings, HiveMindSettings):
     snapshot_bucket: str = Field(alias="SNAPSHOT_BUCKET")
     sweep_state_machine_arn: str | None = Field(None, alias="SWEEP_STATE_MACHINE_ARN")
     execution_state_machine_arn: str | None = Field(None, alias="EXECUTION_STATE_MACHINE_ARN")
+
+
+class WeeklySummarySettings(RegistrySettings, AuditSettings, IdempotencySettings):
+    """weekly_summary: tenants and their documents (Registry), the audit log, the week's claims (Idempotency), the
+    verified SES sender."""
+
+    sender: str = Field(alias="NOTIFY_SENDER")
+
+
+class NotifyEventSettings(RegistrySettings, AuditSettings, IdempotencySettings):
+    """notify_event: notification settings (Registry), webhook URLs (Secrets Manager), alert claims (Idempotency);
+    `allow_loopback` only in local mode, where the receiver listens on 127.0.0.1."""
+
+    allow_loopback: bool = Field(False, alias="NOTIFY_ALLOW_LOOPBACK")
+    webhook_timeout_seconds: float = Field(5.0, gt=0, le=10, alias="NOTIFY_WEBHOOK_TIMEOUT_SECONDS")

@@ -36,6 +36,10 @@ BODIES: dict[tuple[str, str], Any] = {
     },
     ("/v1/clusters/{cluster_id}/hibernation/wake", "post"): {"hours": 2},
     ("/v1/settings/safe-mode", "put"): {"enabled": True},
+    ("/v1/notifications", "put"): {
+        "emails": ["finops@example.com"],
+        "webhook": {"kind": "slack", "url": "https://hooks.slack.com/services/T0/B0/secret"},
+    },
     ("/v1/users", "post"): {"email": "new@example.com", "role": "viewer"},
     ("/v1/users/{user_id}", "put"): {"role": "viewer"},
     ("/v1/clusters/{cluster_id}/sweeps", "post"): None,

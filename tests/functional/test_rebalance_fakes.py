@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from cloudoptim.interruptions.ports import NodeRecord
 from cloudoptim.interruptions.rebalance import RebalanceDeps, rebalance_pool
 from cloudoptim.tenancy.policy import ClusterPolicy
-from engines.interruption.hive import HivePool, new_record
+from engines.interruption.hive import Escalation, HivePool, new_record
 from tests.fakes.aws import FakeExecutions, FakeHiveMind, FakeIdempotency
 
 POOL = HivePool("eu-west-1", "euw1-az1", "m5.large")
@@ -81,6 +81,14 @@ def automatic(max_nodes: int | str = 10) -> ClusterPolicy:
 
 
 @dataclass
+class FakeAlerts:
+    told: list[tuple[str, str, list[str]]] = field(default_factory=list)
+
+    def escalated(self, tenant_id: str, level: Escalation, nodes: Sequence[NodeRecord]) -> None:
+        self.told.append((tenant_id, level.level, sorted(n.instance_id for n in nodes)))
+
+
+@dataclass
 class World:
     hive: FakeHiveMind = field(default_factory=FakeHiveMind)
     nodes: FakePoolNodes = field(default_factory=FakePoolNodes)
@@ -88,10 +96,11 @@ class World:
     idempotency: FakeIdempotency = field(default_factory=FakeIdempotency)
     executions: FakeExecutions = field(default_factory=FakeExecutions)
     recommendations: FakeRecommendations = field(default_factory=FakeRecommendations)
+    alerts: FakeAlerts = field(default_factory=FakeAlerts)
 
     def deps(self) -> RebalanceDeps:
         return RebalanceDeps(
-            self.hive, self.nodes, self.policies, self.idempotency, self.executions, self.recommendations
+            self.hive, self.nodes, self.policies, self.idempotency, self.executions, self.recommendations, self.alerts
         )
 
 
@@ -150,6 +159,20 @@ def test_a_node_no_discovery_saw_lately_is_left_out_not_replaced() -> None:
     result = rebalance_pool(POOL, w.deps(), NOW)
     assert started_instances(w) == ["i-d1", "i-d2", "i-d3"]
     assert result.stale == ("i-gone", "i-unknown")
+
+
+def test_every_tenant_with_nodes_in_a_confirmed_pool_is_told_once_per_run_with_its_own_nodes_only() -> None:
+    w = world()
+    rebalance_pool(POOL, w.deps(), NOW)
+    assert w.alerts.told == [
+        ("a", "CONFIRMED_RISKY", ["i-a1"]),
+        ("b", "CONFIRMED_RISKY", ["i-b1"]),
+        ("c", "CONFIRMED_RISKY", ["i-c1"]),
+        ("d", "CONFIRMED_RISKY", ["i-d1", "i-d2", "i-d3"]),  # not i-elsewhere: another pool
+    ]
+    quiet = world(interrupted=("a", "b"))  # UNCERTAIN: nobody is alerted
+    rebalance_pool(POOL, quiet.deps(), NOW)
+    assert quiet.alerts.told == []
 
 
 def test_a_node_already_being_drained_is_left_alone_and_counts_against_the_budget() -> None:

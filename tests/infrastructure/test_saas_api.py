@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.infrastructure.conftest import SynthesizedSaas
-from tests.infrastructure.test_saas_iam import EXTERNAL_IDS, KEYED_READ, TENANT_ROLE, TOKENS, XRAY, grants
+from tests.infrastructure.test_saas_iam import EXTERNAL_IDS, KEYED_READ, TENANT_ROLE, TOKENS, WEBHOOKS, XRAY, grants
 
 SECRET_WRITES = frozenset({"secretsmanager:CreateSecret", "secretsmanager:TagResource"})
 EXPECTED = {
@@ -35,6 +35,9 @@ EXPECTED = {
         ("ValidateModel", frozenset({"states:StartExecution"}), None),
         ("HiveMind", frozenset({"dynamodb:Query"}), None),
         ("HiveMind/index/*", frozenset({"dynamodb:Query"}), None),
+        # PUT /v1/notifications stores the webhook URL; a safe-mode switch is announced as cloudoptim.api only
+        (WEBHOOKS, SECRET_WRITES | {"secretsmanager:PutSecretValue", "secretsmanager:DeleteSecret"}, None),
+        ("DefaultBus", frozenset({"events:PutEvents"}), "events:source=cloudoptim.api"),
         (
             "UserPool",
             frozenset(

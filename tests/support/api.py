@@ -13,12 +13,14 @@ from cloudoptim.api.auth import JwtVerifier
 from cloudoptim.api.context import ApiDeps
 from cloudoptim.models.admin import ModelAdminDeps
 from cloudoptim.models.registry import RegistryDeps
+from cloudoptim.notifications.ports import NotificationsApi
 from cloudoptim.optimization.ports import OptimizationDeps
 from cloudoptim.tenancy.deps import SaasIdentity, TenancyDeps
 from localmode.issuer import AUDIENCE, LocalIssuer
 from localmode.signer import LocalSigner
 from tests.fakes.aws import FakeAudit, FakeBusPolicy, FakeExternalIds, FakeHiveMind, FakeRegistry, FakeRoleCheck
 from tests.fakes.models import FakeArtifacts, FakeInterruptions, FakeRegistryStore, FakeShadowLog, FakeValidations
+from tests.fakes.notifications import FakeWebhookSecrets, RecordingBus
 from tests.fakes.pricing import MemoryPriceTable
 from tests.fakes.tenancy import (
     FakeAccountProbe,
@@ -93,5 +95,6 @@ def api_world(state: Path) -> ApiWorld:
     )
     hive = FakeHiveMind()
     app = create_app(ApiDeps(tenancy=tenancy, optimization=optimization, verifier=verifier, clock=clock,
-                             prices=MemoryPriceTable(), models=models, hive=hive))  # fmt: skip
+                             prices=MemoryPriceTable(), models=models, hive=hive,
+                             notifications=NotificationsApi(FakeWebhookSecrets(), RecordingBus())))  # fmt: skip
     return ApiWorld(issuer, tenancy, optimization, clock, app, models, hive)

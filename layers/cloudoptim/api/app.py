@@ -22,6 +22,7 @@ from cloudoptim.api.routers import (
     hive,
     me,
     model_registry,
+    notifications,
     policies,
     prices,
     recommendations,
@@ -41,7 +42,7 @@ def create_app(deps: ApiDeps) -> FastAPI:
     app = FastAPI(title=TITLE, version="1.0.0", docs_url="/docs", redoc_url=None)
     app.state.deps = deps
     routers = (health, me, settings, accounts, clusters, policies, hibernation, users, audit, prices, waste,
-               recommendations, sweeps, savings, model_registry, hive)  # fmt: skip
+               recommendations, sweeps, savings, model_registry, hive, notifications)  # fmt: skip
     for module in routers:
         app.include_router(module.router)
     problems.install(app)

@@ -17,6 +17,7 @@ from cloudoptim.dashboard.site import SignIn
 from cloudoptim.errors import ConflictError, FieldError
 from cloudoptim.interruptions.hive_view import HiveWindow
 from cloudoptim.models.admin import ModelAdminDeps
+from cloudoptim.notifications.ports import NotificationsApi
 from cloudoptim.optimization.ports import OptimizationDeps
 from cloudoptim.pricing.ports import PriceTable
 from cloudoptim.tenancy.deps import TenancyDeps
@@ -43,6 +44,7 @@ class ApiDeps:
     hive: HiveWindow | None = None  # the HiveMind table (GET /v1/hive-mind)
     sign_in: SignIn = field(default_factory=SignIn)  # how the dashboard signs in (local token by default)
     models: ModelAdminDeps | None = None  # the model registry (platform operators' routes); None: not deployed
+    notifications: NotificationsApi | None = None  # webhook secrets and the bus alerts are announced on
 
     def now(self) -> int:
         return int(self.clock())

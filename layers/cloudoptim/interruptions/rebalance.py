@@ -68,6 +68,12 @@ class Recommendations(Protocol):
         ...
 
 
+class PoolAlerts(Protocol):
+    """Tells one tenant its nodes run in a pool the hive mind confirmed risky (notifications' webhook alert)."""
+
+    def escalated(self, tenant_id: str, level: Escalation, nodes: Sequence[NodeRecord]) -> None: ...
+
+
 @dataclass(frozen=True)
 class RebalanceDeps:
     hive: HiveMind
@@ -76,6 +82,7 @@ class RebalanceDeps:
     idempotency: Idempotency
     executions: Executions
     recommendations: Recommendations
+    alerts: PoolAlerts | None = None  # None: no tenant is told (the notifications stack is not deployed)
 
 
 @dataclass(frozen=True)
@@ -114,6 +121,9 @@ def rebalance_pool(
         elif instance in taken:  # not ours to act on after all: the guard goes back at once
             deps.idempotency.release(guards[instance], owner=owner)
     recommended = _recommend(level, decisions, deps, now)
+    if confirmed and deps.alerts is not None:  # every tenant with nodes there, the interrupted ones too
+        for tenant in sorted({n.tenant_id for n in found.values()}):
+            deps.alerts.escalated(tenant, level, [n for n in found.values() if n.tenant_id == tenant])
     stale = tuple(sorted(n.instance_id for n in listed if n.instance_id not in found))
     return RebalanceResult(level, decisions, tuple(started), recommended, stale)
 

@@ -19,6 +19,7 @@ from cloudoptim.adapters.aws.models import (
     S3Artifacts,
     SfnValidations,
 )
+from cloudoptim.adapters.aws.notifications import EventBridgeAlerts, SecretsWebhooks
 from cloudoptim.adapters.aws.secrets import SecretsExternalIds
 from cloudoptim.adapters.aws.stepfunctions import SfnExecutions, SfnWorkflows
 from cloudoptim.adapters.aws.sts import StsSessions
@@ -28,6 +29,7 @@ from cloudoptim.api.context import ApiDeps
 from cloudoptim.dashboard.site import SignIn
 from cloudoptim.models.admin import ModelAdminDeps
 from cloudoptim.models.registry import RegistryDeps
+from cloudoptim.notifications.ports import NotificationsApi
 from cloudoptim.onboarding import EVENT_BUS_NAME
 from cloudoptim.optimization.ports import OptimizationDeps
 from cloudoptim.settings import ApiSettings
@@ -100,5 +102,11 @@ def api_deps(settings: ApiSettings, tenancy_deps: TenancyDeps | None = None) -> 
     hive = None
     if settings.hive_mind_table:
         hive = DynamoHiveMind(tables.hive_mind_model(settings.hive_mind_table, settings.endpoint_url, settings.region))
+    notifications = NotificationsApi(
+        secrets=SecretsWebhooks(clients.client("secretsmanager", settings.region, settings.endpoint_url)),
+        bus=EventBridgeAlerts(clients.client("events", settings.region, settings.endpoint_url)),
+        allow_loopback=settings.notify_allow_loopback,
+    )
     return ApiDeps(tenancy=stores, optimization=optimization(settings, stores), verifier=verifier, clock=time.time,
-                   prices=prices, sign_in=sign_in, models=models(settings), hive=hive)  # fmt: skip
+                   prices=prices, sign_in=sign_in, models=models(settings), hive=hive,
+                   notifications=notifications)  # fmt: skip

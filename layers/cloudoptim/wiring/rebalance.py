@@ -3,6 +3,7 @@ recommendations (tenancy documents), the instances' guards and the DrainAndRepla
 
 from __future__ import annotations
 
+from cloudoptim.adapters.aws.notifications import EventBridgeAlerts, EventBridgePoolAlerts
 from cloudoptim.adapters.aws.stepfunctions import SfnExecutions
 from cloudoptim.adapters.rebalance_documents import DocumentPolicies, DocumentRecommendations
 from cloudoptim.interruptions.rebalance import RebalanceDeps
@@ -20,4 +21,5 @@ def rebalance_deps(settings: RebalanceSettings) -> RebalanceDeps:
         idempotency=stores.idempotency(settings),
         executions=SfnExecutions(stores.client(settings, "stepfunctions"), settings.state_machine_arn),
         recommendations=DocumentRecommendations(docs),
+        alerts=EventBridgePoolAlerts(EventBridgeAlerts(stores.client(settings, "events"))),
     )

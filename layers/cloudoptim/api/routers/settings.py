@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse, Response
 from cloudoptim.api.context import Caller, Deps, IdempotencyKey, IfMatch, idempotent, version_of, with_etag
 from cloudoptim.api.problems import responses
 from cloudoptim.api.schemas import SafeModeIn, Settings
+from cloudoptim.notifications.config import announce_safe_mode
 from cloudoptim.tenancy import tenants
 
 router = APIRouter(tags=["settings"])
@@ -30,6 +31,7 @@ def put_safe_mode(
 ) -> Response:
     def run() -> Response:
         document = tenants.set_safe_mode(wired.tenancy, principal, body.enabled, version_of(if_match), wired.now())
+        announce_safe_mode(wired.notifications, principal, document)
         return with_etag(Settings.of(document), document)
 
     return idempotent(body, key, principal, wired, "PUT /v1/settings/safe-mode", run)
