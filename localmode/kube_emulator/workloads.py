@@ -1,17 +1,22 @@
 """Workload controllers of the emulated cluster, with the scale semantics hibernation relies on.
 
 Deployments and StatefulSets keep `spec.replicas` pods (scaling down removes pods for good, newest or highest
-ordinal first; scaling up creates them from the template). An HPA keeps its target within [min, max] but does
-nothing to a target at zero replicas (Kubernetes disables autoscaling then). A KEDA ScaledObject holds its target
-at `autoscaling.keda.sh/paused-replicas` when set, does nothing when `autoscaling.keda.sh/paused` is "true", and
-otherwise scales a target up to its minReplicaCount, from zero too (which is why hibernation pauses it). CronJobs
-only carry their suspend flag. A seed with pods but no controller objects gets them derived from the pods'
-owners (ReplicaSet `web-5d8f` -> Deployment `web`), so the shipped OpenB cluster works unchanged.
+ordinal first; scaling up creates them from the template). A changed pod template is a new revision (a new
+ReplicaSet of a Deployment, a new `controller-revision-hash` of a StatefulSet) that the controllers roll out
+(localmode.kube_emulator.rollout); going back to an earlier template goes back to its revision, as Kubernetes does.
+An HPA keeps its target within [min, max] but does nothing to a target at zero replicas (Kubernetes disables
+autoscaling then). A KEDA ScaledObject holds its target at `autoscaling.keda.sh/paused-replicas` when set, does
+nothing when `autoscaling.keda.sh/paused` is "true", and otherwise scales a target up to its minReplicaCount, from
+zero too (which is why hibernation pauses it). CronJobs only carry their suspend flag. A seed with pods but no
+controller objects gets them derived from the pods' owners (ReplicaSet `web-5d8f` -> Deployment `web`), so the
+shipped OpenB cluster works unchanged.
 """
 
 from __future__ import annotations
 
 import copy
+import hashlib
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,6 +42,10 @@ class Workloads:
     hpas: dict[Key, Obj] = field(default_factory=dict)
     scaledobjects: dict[Key, Obj] = field(default_factory=dict)
     replicasets: dict[Key, str] = field(default_factory=dict)  # (namespace, ReplicaSet) -> its Deployment
+    # (kind, namespace, name) -> its current revision: a Deployment's ReplicaSet, a StatefulSet's revision label
+    revisions: dict[tuple[str, str, str], str] = field(default_factory=dict)
+    # (kind, namespace, name, template hash) -> the revision made for that template
+    by_template: dict[tuple[str, str, str, str], str] = field(default_factory=dict)
 
     def table(self, kind: str) -> dict[Key, Obj]:
         found: dict[Key, Obj] = getattr(self, KINDS[kind][1])
@@ -53,8 +62,47 @@ class Workloads:
         meta.setdefault("uid", f"emulated-{obj['kind'].lower()}-{meta['namespace']}-{meta['name']}")
         obj.setdefault("apiVersion", KINDS[obj["kind"]][0])
         self.table(obj["kind"])[(meta["namespace"], meta["name"])] = obj
-        if obj["kind"] == "Deployment":
-            self.replicasets[(meta["namespace"], f"{meta['name']}-{_hash(meta['name'])}")] = meta["name"]
+        if obj["kind"] in ("Deployment", "StatefulSet"):
+            labels = ((obj.get("spec") or {}).get("template") or {}).get("metadata", {}).get("labels") or {}
+            first = labels.get(REVISION_LABEL) if obj["kind"] == "StatefulSet" else None
+            self.adopt(obj, str(first or f"{meta['name']}-{_hash(meta['name'])}"))
+
+    def adopt(self, obj: Obj, revision: str) -> None:
+        """`revision` is the one `obj`'s current template runs as (the pods already there belong to it)."""
+        kind, meta = obj["kind"], obj["metadata"]
+        key = (kind, meta["namespace"], meta["name"])
+        self.revisions[key] = revision
+        self.by_template[(*key, template_hash(obj))] = revision
+        if kind == "Deployment":
+            self.replicasets[(meta["namespace"], revision)] = meta["name"]
+
+    def revision(self, obj: Obj) -> str:
+        """The revision of `obj`'s template now: a template not seen before gets a new one."""
+        kind, meta = obj["kind"], obj["metadata"]
+        key, digest = (kind, meta["namespace"], meta["name"]), template_hash(obj)
+        found = self.by_template.get((*key, digest))
+        if found is None:
+            found = f"{meta['name']}-{suffix(int(digest[:12], 16), 10)}"
+            self.by_template[(*key, digest)] = found
+            if kind == "Deployment":
+                self.replicasets[(meta["namespace"], found)] = meta["name"]
+        self.revisions[key] = found
+        return found
+
+
+REVISION_LABEL, TEMPLATE_HASH_LABEL = "controller-revision-hash", "pod-template-hash"
+
+
+def template_hash(obj: Obj) -> str:
+    template = (obj.get("spec") or {}).get("template") or {}
+    return hashlib.sha256(json.dumps(template, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def revision_of(pod: Obj, kind: str) -> str:
+    """The revision a pod of a Deployment (its ReplicaSet) or StatefulSet (its label) was made from."""
+    if kind == "Deployment":
+        return str((owner(pod) or {}).get("name", ""))
+    return str((pod["metadata"].get("labels") or {}).get(REVISION_LABEL, ""))
 
 
 def _hash(name: str) -> str:
@@ -62,9 +110,14 @@ def _hash(name: str) -> str:
 
 
 def _template(pod: Obj) -> Obj:
-    labels = {k: v for k, v in (pod["metadata"].get("labels") or {}).items() if k != "pod-template-hash"}
+    labels = {
+        k: v
+        for k, v in (pod["metadata"].get("labels") or {}).items()
+        if k not in (TEMPLATE_HASH_LABEL, "statefulset.kubernetes.io/pod-name", "apps.kubernetes.io/pod-index")
+    }
     spec = {k: copy.deepcopy(v) for k, v in (pod.get("spec") or {}).items() if k != "nodeName"}
-    return {"metadata": {"labels": labels}, "spec": spec}
+    annotations = dict(pod["metadata"].get("annotations") or {})
+    return {"metadata": {"labels": labels, **({"annotations": annotations} if annotations else {})}, "spec": spec}
 
 
 def derive(pods: dict[Key, Obj], workloads: Workloads) -> None:
@@ -88,7 +141,7 @@ def derive(pods: dict[Key, Obj], workloads: Workloads) -> None:
         }  # fmt: skip
         workloads.add(obj)
         if kind == "Deployment":
-            workloads.replicasets[(namespace, name)] = controller
+            workloads.adopt(obj, name)  # the seeded pods' ReplicaSet runs the template they were derived from
 
 
 def owned(pods: dict[Key, Obj], workloads: Workloads, kind: str, key: Key) -> list[Key]:
@@ -137,21 +190,29 @@ def _target(workloads: Workloads, namespace: str, reference: dict[str, Any]) -> 
     return workloads.table(kind).get((namespace, str(reference.get("name"))))
 
 
-def new_pod(obj: Obj, serial: int, ordinal: int | None = None) -> Obj:
-    """A pod of `obj`'s template, unscheduled: `<rs>-<suffix>` of a Deployment, `<name>-<ordinal>` of a StatefulSet."""
+def new_pod(obj: Obj, serial: int, ordinal: int | None = None, revision: str | None = None) -> Obj:
+    """A pod of `obj`'s template at `revision` (default: the Deployment's first ReplicaSet), unscheduled:
+    `<rs>-<suffix>` of a Deployment, `<name>-<ordinal>` of a StatefulSet."""
     meta, template = obj["metadata"], obj["spec"]["template"]
+    labels = dict(template.get("metadata", {}).get("labels") or {})
     if obj["kind"] == "Deployment":
-        rs = f"{meta['name']}-{_hash(meta['name'])}"
+        rs = revision or f"{meta['name']}-{_hash(meta['name'])}"
         reference = {"kind": "ReplicaSet", "name": rs, "uid": f"emulated-replicaset-{meta['namespace']}-{rs}"}
         name = f"{rs}-{suffix(serial)}"
+        labels[TEMPLATE_HASH_LABEL] = rs.rsplit("-", 1)[-1]
     else:
         name = f"{meta['name']}-{ordinal}"
         reference = {"kind": "StatefulSet", "name": meta["name"], "uid": str(meta["uid"])}
+        labels.update({"statefulset.kubernetes.io/pod-name": name, "apps.kubernetes.io/pod-index": str(ordinal)})
+        if revision:
+            labels[REVISION_LABEL] = revision
+    annotations = dict(template.get("metadata", {}).get("annotations") or {})
     return {
         "apiVersion": "v1",
         "kind": "Pod",
         "metadata": {
-            "name": name, "namespace": meta["namespace"], "labels": dict(template["metadata"].get("labels") or {}),
+            "name": name, "namespace": meta["namespace"], "labels": labels,
+            **({"annotations": annotations} if annotations else {}),
             "uid": f"emulated-{serial:012d}", "creationTimestamp": now_iso(),
             "ownerReferences": [{"apiVersion": "apps/v1", "controller": True, **reference}],
         },
@@ -167,7 +228,9 @@ def with_status(obj: Obj, pods: dict[Key, Obj], workloads: Workloads) -> Obj:
         key = (obj["metadata"]["namespace"], obj["metadata"]["name"])
         live = owned(pods, workloads, obj["kind"], key)
         ready = sum(1 for k in live if is_ready(pods[k]))
+        current = workloads.revision(obj)
+        updated = sum(1 for k in live if revision_of(pods[k], obj["kind"]) == current)
         generation = obj["metadata"].get("generation", 1)
         shown["status"] = {"replicas": len(live), "readyReplicas": ready, "availableReplicas": ready,
-                           "updatedReplicas": len(live), "observedGeneration": generation}  # fmt: skip
+                           "updatedReplicas": updated, "observedGeneration": generation}  # fmt: skip
     return shown
