@@ -9,6 +9,7 @@ sidecar the status of a container the kernel OOM-killed, so local mode has a con
 from __future__ import annotations
 
 import copy
+import hashlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -95,8 +96,11 @@ def with_oom_kill(seed: Mapping[str, Any], finished_at: str = "2025-04-30T03:12:
             continue
         statuses = []
         for container in containers:
-            status: dict[str, Any] = {"name": container["name"], "ready": True, "started": True,
-                                      "image": container.get("image", ""), "restartCount": 0,
+            image = str(container.get("image", ""))
+            digest = hashlib.sha256(image.encode()).hexdigest()
+            status: dict[str, Any] = {"name": container["name"], "ready": True, "started": True, "image": image,
+                                      "imageID": f"{image.split(':')[0]}@sha256:{digest}", "restartCount": 0,
+                                      "containerID": f"containerd://{digest[:32]}{len(statuses):032d}",
                                       "state": {"running": {"startedAt": finished_at}}}  # fmt: skip
             if container is victim:
                 status["restartCount"] = 1

@@ -38,3 +38,15 @@ def test_one_sidecar_of_the_shipped_seed_was_oom_killed_and_is_read_as_such() ->
 def test_a_seed_without_a_small_sidecar_is_left_without_an_oom_kill() -> None:
     seed = cluster(pod("shop", "web-6d4f8-00001", "node-a", {"app": "web"}))
     assert oom_kills(with_oom_kill(seed)["items"]) == []
+
+
+def test_the_statuses_are_what_the_official_client_deserialises() -> None:
+    from kubernetes.client import ApiClient, V1Pod
+
+    patched = with_oom_kill(load_seed())
+    [killed] = oom_kills(patched["items"])
+    raw = next(i for i in patched["items"] if i.get("kind") == "Pod" and i["metadata"]["name"] == killed["pod"])
+    client = ApiClient()
+    pod = client._ApiClient__deserialize(raw, V1Pod)  # what read/list calls do with the API's answer
+    [status] = [s for s in pod.status.container_statuses if s.name == "log-shipper"]
+    assert status.last_state.terminated.reason == "OOMKilled" and status.last_state.terminated.exit_code == 137
