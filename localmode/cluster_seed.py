@@ -94,7 +94,7 @@ def with_oom_kill(seed: Mapping[str, Any], finished_at: str = "2025-04-30T03:12:
         victim = next((c for c in containers[1:] if _memory_limit(c) <= OOM_LIMIT_BYTES), None)
         if owners[0].get("kind") != "ReplicaSet" or victim is None:
             continue
-        statuses = []
+        statuses: list[dict[str, Any]] = []
         for container in containers:
             image = str(container.get("image", ""))
             digest = hashlib.sha256(image.encode()).hexdigest()

@@ -41,12 +41,13 @@ def test_a_seed_without_a_small_sidecar_is_left_without_an_oom_kill() -> None:
 
 
 def test_the_statuses_are_what_the_official_client_deserialises() -> None:
-    from kubernetes.client import ApiClient, V1Pod
+    from kubernetes.client import V1Pod
 
     patched = with_oom_kill(load_seed())
     [killed] = oom_kills(patched["items"])
     raw = next(i for i in patched["items"] if i.get("kind") == "Pod" and i["metadata"]["name"] == killed["pod"])
-    client = ApiClient()
-    pod = client._ApiClient__deserialize(raw, V1Pod)  # what read/list calls do with the API's answer
-    [status] = [s for s in pod.status.container_statuses if s.name == "log-shipper"]
-    assert status.last_state.terminated.reason == "OOMKilled" and status.last_state.terminated.exit_code == 137
+    pod = V1Pod.model_validate(raw)  # what the client does with the API's answer to a read or list
+    assert pod.status is not None
+    [status] = [s for s in pod.status.container_statuses or [] if s.name == "log-shipper"]
+    terminated = status.last_state.terminated if status.last_state else None
+    assert terminated is not None and terminated.reason == "OOMKilled" and terminated.exit_code == 137
