@@ -201,15 +201,16 @@ class SweepDrill:
                 outcome.why.append(f"{id}: {status}: {'; '.join(reasons[-2:])}"[:500])
 
     def settle(self) -> int:
-        """Wait until every Deployment and StatefulSet runs its current template on Ready pods (the controllers'
-        rollouts done); returns how many workloads were still rolling when asked."""
+        """Wait until every Deployment, StatefulSet and DaemonSet runs its current template on Ready pods (the
+        controllers' rollouts done); returns how many workloads were still rolling when asked."""
         store = self.stack.kube.store
         deadline, rolling = self.clock() + self.timeout_seconds, -1
         while self.clock() < deadline:
             with store.operation():
                 state = store.state
                 now_rolling = sum(
-                    1 for table in (state.workloads.deployments, state.workloads.statefulsets)
+                    1 for table in (state.workloads.deployments, state.workloads.statefulsets,
+                                    state.workloads.daemonsets)
                     for obj in table.values() if not _rolled(with_status(obj, state.pods, state.workloads))
                 )  # fmt: skip
             rolling = now_rolling if rolling < 0 else rolling
@@ -246,5 +247,9 @@ def _kinds(deps: SweepDeps, tenant: str, ids: list[str]) -> dict[str, str]:
 
 
 def _rolled(shown: dict[str, Any]) -> bool:
-    status, replicas = shown.get("status") or {}, int(shown["spec"].get("replicas", 1))
+    status = shown.get("status") or {}
+    if shown["kind"] == "DaemonSet":
+        return bool(status.get("updatedNumberScheduled") == status.get("numberReady") == status.get(
+            "desiredNumberScheduled"))  # fmt: skip
+    replicas = int(shown["spec"].get("replicas", 1))
     return bool(status.get("updatedReplicas") == status.get("readyReplicas") == status.get("replicas") == replicas)

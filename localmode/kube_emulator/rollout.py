@@ -4,7 +4,8 @@ A Deployment rolls as its RollingUpdate strategy says (maxSurge / maxUnavailable
 up and unavailability down, as the controller does): the new ReplicaSet grows while all pods stay within replicas +
 maxSurge, and old pods go (unready ones first) only while replicas - maxUnavailable stay Ready; `Recreate` removes
 every old pod before any new one starts. A StatefulSet's RollingUpdate replaces one pod at a time from the highest
-ordinal (down to its partition), only once every pod is Ready; `OnDelete` waits for someone to delete them. New
+ordinal (down to its partition), only once every pod is Ready; `OnDelete` waits for someone to delete them. A
+DaemonSet replaces its pods node by node, at most maxUnavailable (default 1) of them not Ready at a time. New
 pods carry the template as it is now and are bound by the emulator's scheduler; a pod a controller removes while
 rolling is not an eviction (PodDisruptionBudgets govern evictions only), so it is counted apart (`pods_rolled`).
 """
@@ -31,6 +32,7 @@ class Controllers:
     workloads: Workloads
     create: Callable[[Obj, int | None, str], None]
     drop: Callable[[Key, bool], None]
+    place: Callable[[Obj, str, str], None]  # (DaemonSet, revision, node): its pod pinned to that node
 
 
 def surge_and_unavailable(obj: Obj, replicas: int) -> tuple[int, int]:
@@ -104,3 +106,19 @@ def statefulset(c: Controllers, key: Key, obj: Obj) -> None:
 def _ordinal(key: Key) -> int:
     tail = key[1].rsplit("-", 1)[-1]
     return int(tail) if tail.isdigit() else 0
+
+
+def daemonset(c: Controllers, key: Key, obj: Obj) -> None:
+    strategy = obj["spec"].get("updateStrategy") or {}
+    if strategy.get("type") == "OnDelete":
+        return
+    current = c.workloads.revision(obj)
+    live = [k for k in owned(c.pods, c.workloads, "DaemonSet", key) if c.pods[k]["spec"].get("nodeName")]
+    allowed = int((strategy.get("rollingUpdate") or {}).get("maxUnavailable") or 1)
+    room = allowed - sum(1 for k in live if not is_ready(c.pods[k]))
+    old = sorted((k for k in live if revision_of(c.pods[k], "DaemonSet") != current),
+                 key=lambda k: str(c.pods[k]["spec"]["nodeName"]))  # fmt: skip
+    for pod_key in old[: max(room, 0)]:
+        node = str(c.pods[pod_key]["spec"]["nodeName"])
+        c.drop(pod_key, True)
+        c.place(obj, current, node)  # the controller recreates the node's pod at the current revision

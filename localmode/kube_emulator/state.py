@@ -14,7 +14,7 @@ from typing import Literal
 from engines.cluster import budget
 from engines.cluster.model import Resources
 from localmode.kube_emulator.objects import Obj, is_ready, not_found, now_iso, set_ready
-from localmode.kube_emulator.rollout import Controllers, deployment, statefulset
+from localmode.kube_emulator.rollout import Controllers, daemonset, deployment, statefulset
 from localmode.kube_emulator.scheduling import (
     REPLACED_KINDS,
     choose_node,
@@ -25,7 +25,7 @@ from localmode.kube_emulator.scheduling import (
     requests_of,
 )
 from localmode.kube_emulator.selectors import budget_selector
-from localmode.kube_emulator.workloads import KINDS, Workloads, autoscale, new_pod
+from localmode.kube_emulator.workloads import KINDS, Workloads, autoscale, new_pod, pinned
 
 PodKey = tuple[str, str]
 Key = tuple[str, str, str]
@@ -104,17 +104,15 @@ class ClusterState:
         return self.serial
 
     def stamp_daemonsets(self, node_name: str) -> None:
-        for (namespace, _), template in self.daemonsets.items():
-            pod = replacement(template, self.next_serial())
-            pod["spec"]["nodeName"] = node_name
-            # The DaemonSet controller pins each pod to its node by name.
-            pin = {"matchFields": [{"key": "metadata.name", "operator": "In", "values": [node_name]}]}
-            required = {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [pin]}}
-            pod["spec"]["affinity"] = {**pod["spec"].get("affinity", {}), "nodeAffinity": required}
-            pod["status"] = {"phase": "Running", "conditions": []}
-            set_ready(pod, False, "ContainersNotReady")
-            self.pods[(namespace, pod["metadata"]["name"])] = pod
-            self.stamp(pod)
+        """A new node gets one pod of every DaemonSet: from its template as it is now (a pod of it, for one known
+        only from its pods' ownerReferences)."""
+        for obj in self.workloads.daemonsets.values():
+            self._place(obj, self.workloads.revision(obj), node_name)
+        for (namespace, name), template in self.daemonsets.items():
+            if (namespace, name) not in self.workloads.daemonsets:
+                pod = pinned(replacement(template, self.next_serial()), node_name)
+                self.pods[(namespace, pod["metadata"]["name"])] = pod
+                self.stamp(pod)
 
     def node(self, name: str) -> Obj:
         if name not in self.nodes:
@@ -187,14 +185,21 @@ class ClusterState:
         """Autoscalers move their targets; Deployments and StatefulSets get exactly spec.replicas pods, rolled to
         their template as it is now (localmode.kube_emulator.rollout)."""
         autoscale(self.workloads)
-        controllers = Controllers(self.pods, self.workloads, self._create, self._drop)
+        controllers = Controllers(self.pods, self.workloads, self._create, self._drop, self._place)
         for key, obj in list(self.workloads.deployments.items()):
             deployment(controllers, key, obj)
         for key, obj in list(self.workloads.statefulsets.items()):
             statefulset(controllers, key, obj)
+        for key, obj in list(self.workloads.daemonsets.items()):
+            daemonset(controllers, key, obj)
 
     def _create(self, obj: Obj, ordinal: int | None, revision: str) -> None:
         pod = new_pod(obj, self.next_serial(), ordinal, revision)
+        self.pods[(obj["metadata"]["namespace"], pod["metadata"]["name"])] = pod
+        self.stamp(pod)
+
+    def _place(self, obj: Obj, revision: str, node: str) -> None:
+        pod = pinned(new_pod(obj, self.next_serial(), None, revision), node)
         self.pods[(obj["metadata"]["namespace"], pod["metadata"]["name"])] = pod
         self.stamp(pod)
 

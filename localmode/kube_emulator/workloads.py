@@ -27,6 +27,7 @@ Key = tuple[str, str]
 KINDS = {
     "Deployment": ("apps/v1", "deployments"),
     "StatefulSet": ("apps/v1", "statefulsets"),
+    "DaemonSet": ("apps/v1", "daemonsets"),
     "CronJob": ("batch/v1", "cronjobs"),
     "HorizontalPodAutoscaler": ("autoscaling/v2", "hpas"),
     "ScaledObject": ("keda.sh/v1alpha1", "scaledobjects"),
@@ -38,6 +39,7 @@ PAUSED, PAUSED_REPLICAS = "autoscaling.keda.sh/paused", "autoscaling.keda.sh/pau
 class Workloads:
     deployments: dict[Key, Obj] = field(default_factory=dict)
     statefulsets: dict[Key, Obj] = field(default_factory=dict)
+    daemonsets: dict[Key, Obj] = field(default_factory=dict)
     cronjobs: dict[Key, Obj] = field(default_factory=dict)
     hpas: dict[Key, Obj] = field(default_factory=dict)
     scaledobjects: dict[Key, Obj] = field(default_factory=dict)
@@ -62,9 +64,9 @@ class Workloads:
         meta.setdefault("uid", f"emulated-{obj['kind'].lower()}-{meta['namespace']}-{meta['name']}")
         obj.setdefault("apiVersion", KINDS[obj["kind"]][0])
         self.table(obj["kind"])[(meta["namespace"], meta["name"])] = obj
-        if obj["kind"] in ("Deployment", "StatefulSet"):
+        if obj["kind"] in ROLLED:
             labels = ((obj.get("spec") or {}).get("template") or {}).get("metadata", {}).get("labels") or {}
-            first = labels.get(REVISION_LABEL) if obj["kind"] == "StatefulSet" else None
+            first = labels.get(REVISION_LABEL) if obj["kind"] != "Deployment" else None
             self.adopt(obj, str(first or f"{meta['name']}-{_hash(meta['name'])}"))
 
     def adopt(self, obj: Obj, revision: str) -> None:
@@ -91,6 +93,7 @@ class Workloads:
 
 
 REVISION_LABEL, TEMPLATE_HASH_LABEL = "controller-revision-hash", "pod-template-hash"
+ROLLED = ("Deployment", "StatefulSet", "DaemonSet")  # the controllers that keep pods of a template and roll it
 
 
 def template_hash(obj: Obj) -> str:
@@ -128,20 +131,48 @@ def derive(pods: dict[Key, Obj], workloads: Workloads) -> None:
         kind, name = reference.get("kind"), str(reference.get("name", ""))
         if kind == "ReplicaSet" and (namespace, name) not in workloads.replicasets:
             counts.setdefault(("Deployment", namespace, name), []).append(pod)
-        elif kind == "StatefulSet" and (namespace, name) not in workloads.statefulsets:
-            counts.setdefault(("StatefulSet", namespace, name), []).append(pod)
+        elif kind in ("StatefulSet", "DaemonSet") and (namespace, name) not in workloads.table(str(kind)):
+            counts.setdefault((str(kind), namespace, name), []).append(pod)
     for (kind, namespace, name), members in sorted(counts.items()):
         template = _template(members[0])
         controller = name.rsplit("-", 1)[0] if kind == "Deployment" else name
+        extra: Obj = {"replicas": len(members), **({"serviceName": controller} if kind == "StatefulSet" else {})}
+        if kind == "DaemonSet":
+            extra = {"updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1}}}
+            unpin(template["spec"])
         obj: Obj = {
             "kind": kind,
             "metadata": {"name": controller, "namespace": namespace, "labels": dict(template["metadata"]["labels"])},
-            "spec": {"replicas": len(members), "selector": {"matchLabels": dict(template["metadata"]["labels"])},
-                     "template": template, **({"serviceName": controller} if kind == "StatefulSet" else {})},
+            "spec": {"selector": {"matchLabels": dict(template["metadata"]["labels"])}, "template": template, **extra},
         }  # fmt: skip
         workloads.add(obj)
         if kind == "Deployment":
             workloads.adopt(obj, name)  # the seeded pods' ReplicaSet runs the template they were derived from
+        else:  # their controller labels every pod with its revision: an exported pod without it is of the first
+            for pod in members:
+                pod["metadata"].setdefault("labels", {}).setdefault(REVISION_LABEL, workloads.revisions[
+                    (kind, namespace, controller)])  # fmt: skip
+
+
+def unpin(spec: Obj) -> None:
+    """A DaemonSet's template without the per-node pin its controller adds to each pod (nodeAffinity on the name)."""
+    affinity = spec.get("affinity") or {}
+    terms = (((affinity.get("nodeAffinity") or {}).get("requiredDuringSchedulingIgnoredDuringExecution") or {})
+             .get("nodeSelectorTerms") or [])  # fmt: skip
+    if terms and all(f.get("key") == "metadata.name" for t in terms for f in t.get("matchFields") or []):
+        affinity.pop("nodeAffinity")
+        if not affinity:
+            spec.pop("affinity")
+
+
+def pinned(pod: Obj, node: str) -> Obj:
+    """A DaemonSet pod bound to its node, as the controller makes it (nodeName and the affinity on the name)."""
+    pod["spec"]["nodeName"] = node
+    pin = {"matchFields": [{"key": "metadata.name", "operator": "In", "values": [node]}]}
+    required = {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [pin]}}
+    pod["spec"]["affinity"] = {**(pod["spec"].get("affinity") or {}), "nodeAffinity": required}
+    pod["status"] = {"phase": "Running", "conditions": [{"type": "Ready", "status": "False"}]}
+    return pod
 
 
 def owned(pods: dict[Key, Obj], workloads: Workloads, kind: str, key: Key) -> list[Key]:
@@ -155,7 +186,7 @@ def owned(pods: dict[Key, Obj], workloads: Workloads, kind: str, key: Key) -> li
         if kind == "Deployment" and reference.get("kind") == "ReplicaSet":
             if workloads.replicasets.get((key[0], name)) == key[1]:
                 found.append(pod_key)
-        elif kind == "StatefulSet" and reference.get("kind") == "StatefulSet" and name == key[1]:
+        elif kind in ("StatefulSet", "DaemonSet") and reference.get("kind") == kind and name == key[1]:
             found.append(pod_key)
     if kind == "StatefulSet":
         return sorted(found, key=lambda k: int(k[1].rsplit("-", 1)[-1]) if k[1].rsplit("-", 1)[-1].isdigit() else 0)
@@ -192,7 +223,7 @@ def _target(workloads: Workloads, namespace: str, reference: dict[str, Any]) -> 
 
 def new_pod(obj: Obj, serial: int, ordinal: int | None = None, revision: str | None = None) -> Obj:
     """A pod of `obj`'s template at `revision` (default: the Deployment's first ReplicaSet), unscheduled:
-    `<rs>-<suffix>` of a Deployment, `<name>-<ordinal>` of a StatefulSet."""
+    `<rs>-<suffix>` of a Deployment, `<name>-<ordinal>` of a StatefulSet, `<name>-<suffix>` of a DaemonSet."""
     meta, template = obj["metadata"], obj["spec"]["template"]
     labels = dict(template.get("metadata", {}).get("labels") or {})
     if obj["kind"] == "Deployment":
@@ -200,6 +231,11 @@ def new_pod(obj: Obj, serial: int, ordinal: int | None = None, revision: str | N
         reference = {"kind": "ReplicaSet", "name": rs, "uid": f"emulated-replicaset-{meta['namespace']}-{rs}"}
         name = f"{rs}-{suffix(serial)}"
         labels[TEMPLATE_HASH_LABEL] = rs.rsplit("-", 1)[-1]
+    elif obj["kind"] == "DaemonSet":
+        name = f"{meta['name']}-{suffix(serial)}"
+        reference = {"kind": "DaemonSet", "name": meta["name"], "uid": str(meta["uid"])}
+        if revision:
+            labels[REVISION_LABEL] = revision
     else:
         name = f"{meta['name']}-{ordinal}"
         reference = {"kind": "StatefulSet", "name": meta["name"], "uid": str(meta["uid"])}
@@ -224,7 +260,7 @@ def new_pod(obj: Obj, serial: int, ordinal: int | None = None, revision: str | N
 def with_status(obj: Obj, pods: dict[Key, Obj], workloads: Workloads) -> Obj:
     """A copy with the status a controller would report (replicas and ready replicas counted now)."""
     shown = copy.deepcopy(obj)
-    if obj["kind"] in ("Deployment", "StatefulSet"):
+    if obj["kind"] in ROLLED:
         key = (obj["metadata"]["namespace"], obj["metadata"]["name"])
         live = owned(pods, workloads, obj["kind"], key)
         ready = sum(1 for k in live if is_ready(pods[k]))
@@ -233,4 +269,8 @@ def with_status(obj: Obj, pods: dict[Key, Obj], workloads: Workloads) -> Obj:
         generation = obj["metadata"].get("generation", 1)
         shown["status"] = {"replicas": len(live), "readyReplicas": ready, "availableReplicas": ready,
                            "updatedReplicas": updated, "observedGeneration": generation}  # fmt: skip
+        if obj["kind"] == "DaemonSet":
+            shown["status"] = {"desiredNumberScheduled": len(live), "currentNumberScheduled": len(live),
+                               "numberReady": ready, "numberAvailable": ready, "updatedNumberScheduled": updated,
+                               "numberMisscheduled": 0, "observedGeneration": generation}  # fmt: skip
     return shown

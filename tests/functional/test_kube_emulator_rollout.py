@@ -1,7 +1,8 @@
-"""The emulator's Deployment and StatefulSet controllers roll a patched pod template as Kubernetes does: within
-maxSurge / maxUnavailable (25% / 25% by default), a StatefulSet one pod at a time from the highest ordinal, each
-step waiting for readiness; new pods carry the new requests and are scheduled; a rollout is no PDB violation, and
-a pod evicted mid-rollout comes back with the template as it is now (what a drain after rightsizing relies on)."""
+"""The emulator's Deployment, StatefulSet and DaemonSet controllers roll a patched pod template as Kubernetes does:
+within maxSurge / maxUnavailable (25% / 25% by default), a StatefulSet one pod at a time from the highest ordinal, a
+DaemonSet node by node, each step waiting for readiness; new pods carry the new requests and are scheduled; a
+rollout is no PDB violation, and a pod evicted mid-rollout comes back with the template as it is now (what a drain
+after rightsizing relies on)."""
 
 from __future__ import annotations
 
@@ -38,6 +39,8 @@ def kube(clock: FakeClock) -> Iterator[KubeEmulator]:
     web = [pod("shop", f"web-6d4f8-{i:05d}", f"node-{i % 3}", {"app": "web"}) for i in range(8)]
     document = cluster(
         *(node(f"node-{i}", f"i-{i:017x}", cpu="16") for i in range(3)), *web, *_statefulset("db", 3),
+        *(pod("shop", f"agent-{i}", f"node-{i}", {"app": "agent"}, ("DaemonSet", "agent"), cpu="100m")
+          for i in range(3)),
         pdb("shop", "web", {"app": "web"}, min_available=8),  # no eviction may go: a rollout is not one
         pdb("shop", "db", {"app": "db"}, max_unavailable=2),
     )  # fmt: skip
@@ -119,3 +122,22 @@ def test_patching_the_template_back_returns_to_the_earlier_revision(kube: KubeEm
         pods = _pods(kube, "web-")
     assert {p["metadata"]["ownerReferences"][0]["name"] for p in pods} == first
     assert len(pods) == 8 and all(_cpu(p) == 500 and is_ready(p) for p in pods)
+
+
+def test_a_daemonset_rolls_node_by_node_and_new_nodes_get_the_new_template(
+    kube: KubeEmulator, clock: FakeClock
+) -> None:
+    _patch(kube, "DaemonSet", "agent", 0.05)
+    for _ in range(12):
+        pods = _pods(kube, "agent-")
+        assert sorted(p["spec"]["nodeName"] for p in pods) == ["node-0", "node-1", "node-2"]  # one per node
+        assert sum(1 for p in pods if not is_ready(p)) <= 1  # maxUnavailable 1
+        clock.advance(READY_SECONDS)
+    pods = _pods(kube, "agent-")
+    assert all(_cpu(p) == 50 and is_ready(p) for p in pods)
+    assert kube.stats().pods_rolled == 3 and kube.stats().pdb_violations == 0
+    kube.register_node("node-3", "i-00000000000000003", "eu-west-1a", "m5.xlarge", ready_after_seconds=0)
+    [fresh] = [p for p in _pods(kube, "agent-") if p["spec"]["nodeName"] == "node-3"]
+    assert _cpu(fresh) == 50
+    status = KubeExecution(kube.api_client()).workload("DaemonSet", "shop", "agent")
+    assert status is not None and status.replicas == 4  # desiredNumberScheduled: one per node
