@@ -13,7 +13,9 @@ from typing import Any
 
 import pytest
 
+from cloudoptim.adapters.day_zero import load_day_zero
 from cloudoptim.adapters.kube.quantity import cpu_millicores, memory_bytes
+from cloudoptim.adapters.node_prices import price_book
 from engines.cluster.model import Resources
 from localmode.hibernate_drill import pods_pending
 from localmode.kube_emulator.objects import allocatable_for, is_ready
@@ -23,7 +25,24 @@ from tests.e2e.support import execution_deps, registered_as_the_api_does, run_re
 
 GROUP = "general-on-demand"
 CAPACITY, NODE_GROUP = "eks.amazonaws.com/capacityType", "eks.amazonaws.com/nodegroup"
-SMALLER = ("r6a.large", "r6a.xlarge", "r6a.2xlarge", "r6a.4xlarge", "m5a.4xlarge", "r6a.8xlarge", "m5a.8xlarge")
+# instance types a node may be rightsized to: the cheapest one (Day-Zero On-Demand price) its pods fit on is chosen
+TYPES = (
+    "r6a.large",
+    "r6a.xlarge",
+    "r6a.2xlarge",
+    "r6a.4xlarge",
+    "m5a.4xlarge",
+    "r6a.8xlarge",
+    "m5a.8xlarge",
+    "r6a.12xlarge",
+    "m5a.12xlarge",
+    "c5a.16xlarge",
+    "r6a.16xlarge",
+    "m5a.16xlarge",
+    "m5a.24xlarge",
+    "r6a.24xlarge",
+    "c5a.24xlarge",
+)
 
 
 @pytest.fixture(scope="module")
@@ -54,14 +73,28 @@ def _load(stack: LocalStack) -> tuple[dict[str, Resources], dict[str, list[dict[
 
 
 def _on_demand(stack: LocalStack, taken: set[str]) -> list[str]:
-    """Seeded On-Demand nodes of the group, free of kube-system pods, that no earlier test here used."""
+    """On-Demand nodes in the group's Auto Scaling group (the drills before may have replaced others), schedulable,
+    running workload pods but no kube-system one, that no earlier test here used."""
     _, pods = _load(stack)
+    asg = f"eks-{GROUP}-{stack.tenant.cluster if stack.tenant else ''}"
+    found = stack.aws.client("autoscaling").describe_auto_scaling_groups(AutoScalingGroupNames=[asg])
+    members = {i["InstanceId"] for g in found["AutoScalingGroups"] for i in g.get("Instances", [])}
     return sorted(
         name for name, n in _nodes(stack).items()
-        if n["metadata"]["labels"].get(NODE_GROUP) == GROUP and n["metadata"]["labels"].get(CAPACITY) == "ON_DEMAND"
+        if n["metadata"]["labels"].get(CAPACITY) == "ON_DEMAND" and not n["spec"].get("unschedulable")
+        and str(n["spec"].get("providerID", "")).rsplit("/", 1)[-1] in members and is_ready(n)
         and name not in taken and pods.get(name) and not any(p["metadata"]["namespace"] == "kube-system"
                                                              for p in pods[name])
     )  # fmt: skip
+
+
+def _targets(stack: LocalStack, used: dict[str, Resources], leaving: str) -> str:
+    """The Ready, schedulable node with the most free CPU, other than the one leaving."""
+    nodes = _nodes(stack)
+    ready = [
+        n for n, node in nodes.items() if n != leaving and is_ready(node) and not node["spec"].get("unschedulable")
+    ]
+    return max(ready, key=lambda n: (allocatable_of(nodes[n]) - used.get(n, Resources())).cpu_m)
 
 
 def _moves(pods: list[dict[str, Any]], to: str) -> list[dict[str, str]]:
@@ -91,16 +124,36 @@ def _settled(stack: LocalStack) -> None:
 USED: set[str] = set()
 
 
+# first: a drain that moves the OOM-killed pod replaces it, and its replacement has no OOM kill to remediate
+def test_oom_remediation_raises_the_memory_of_the_oom_killed_container(stack: LocalStack) -> None:
+    killed = [(p, s["name"]) for p in stack.kube.store.list_pods() for s in p["status"].get("containerStatuses") or []
+              if ((s.get("lastState") or {}).get("terminated") or {}).get("reason") == "OOMKilled"]  # fmt: skip
+    assert killed, "local mode seeds one OOM-killed container (localmode.cluster_seed.with_oom_kill)"
+    pod, container = killed[0]
+    namespace = pod["metadata"]["namespace"]
+    name = pod["metadata"]["ownerReferences"][0]["name"].rsplit("-", 1)[0]
+    spec = next(c for c in pod["spec"]["containers"] if c["name"] == container)
+    limit = memory_bytes(spec["resources"]["limits"]["memory"])
+    bump = max(limit + 100 * 2**20, int(limit * 1.2))
+    patch = {"type": "patch_requests", "namespace": namespace, "owner_kind": "Deployment", "owner_name": name,
+             "container": container, "cpu_request_cores": None, "memory_request_bytes": bump,
+             "memory_limit_bytes": bump}  # fmt: skip
+    done = run_recommendation(stack, execution_deps(stack), "local.e2e.105", "oom", [patch], 0.0)
+    assert done["execution"]["status"] == "succeeded", done["execution"]
+    pods = _rolled(stack, namespace, name, container, lambda r: memory_bytes(r["requests"]["memory"]) == bump
+                   and memory_bytes(r["limits"]["memory"]) == bump)  # fmt: skip
+    assert pod["metadata"]["name"] not in {p["metadata"]["name"] for p in pods}  # the killed pod was replaced
+
+
 def test_consolidation_removes_a_node_through_its_auto_scaling_group(stack: LocalStack) -> None:
     used, pods = _load(stack)
     nodes = _nodes(stack)
-    candidates = _on_demand(stack, USED)
-    target = max(candidates, key=lambda n: (allocatable_of(nodes[n]) - used[n]).cpu_m)
-    free = allocatable_of(nodes[target]) - used[target]
-    gone = min((n for n in candidates if n != target), key=lambda n: (used[n] - Resources()).cpu_m)
+    gone = min(_on_demand(stack, USED), key=lambda n: used[n].cpu_m)
+    target = _targets(stack, used, gone)
+    free = allocatable_of(nodes[target]) - used.get(target, Resources())
     moving = sum((requests_of(p) for p in pods[gone]), Resources())
     assert moving.fits_in(free), "the shipped cluster has an On-Demand node whose pods fit on another"
-    USED.update({gone, target})
+    USED.add(gone)
     asg, violations = f"eks-{GROUP}-{stack.tenant.cluster if stack.tenant else ''}", stack.kube.stats().pdb_violations
     desired = _desired(stack, asg)
     action = {"type": "delete", "nodes": [gone], "launches": [], "moves": _moves(pods[gone], target)}
@@ -118,18 +171,21 @@ def _replace(stack: LocalStack, id: str, kind: str, capacity: str, smaller: bool
     nodes = _nodes(stack)
     daemons = sum((requests_of(p) for p in stack.kube.store.list_pods() if owner_kind(p) == "DaemonSet"
                    and p["spec"].get("nodeName") == next(iter(nodes))), Resources())  # fmt: skip
+    book = price_book(load_day_zero(), stack.aws.region)
     for name in _on_demand(stack, USED):
         labels = nodes[name]["metadata"]["labels"]
+        now, zone = labels["node.kubernetes.io/instance-type"], labels["topology.kubernetes.io/zone"]
         need = sum((requests_of(p) for p in pods[name]), Resources()) + daemons
-        kinds = [t for t in SMALLER if t != labels["node.kubernetes.io/instance-type"]] if smaller else [
-            labels["node.kubernetes.io/instance-type"]]  # fmt: skip
-        fitting = [t for t in kinds if need.fits_in(allocatable_of({"status": {"allocatable": allocatable_for(t)}}))]
-        if fitting and (not smaller or allocatable_of(nodes[name]).cpu_m > need.cpu_m * 2):
+        priced = {t: book.price(t, zone, "on-demand") for t in (TYPES if smaller else (now,))}
+        fitting = sorted((price, t) for t, price in priced.items() if price is not None and need.fits_in(
+            allocatable_of({"status": {"allocatable": allocatable_for(t)}})))  # fmt: skip
+        cheaper = [t for price, t in fitting if not smaller or price < (book.price(now, zone, "on-demand") or 0)]
+        if cheaper:
             break
     else:
-        raise AssertionError("no On-Demand node to replace in the shipped cluster")
+        raise AssertionError(f"no On-Demand node to replace among {_on_demand(stack, USED)}")
     USED.add(name)
-    launch = {"instance_type": fitting[0], "availability_zone": labels["topology.kubernetes.io/zone"],
+    launch = {"instance_type": cheaper[0], "availability_zone": zone,
               "capacity_type": capacity, "price_per_hour": 0.1}  # fmt: skip
     action = {"type": "replace", "nodes": [name], "launches": [launch], "moves": _moves(pods[name], "new:0")}
     violations = stack.kube.stats().pdb_violations
@@ -142,10 +198,10 @@ def _replace(stack: LocalStack, id: str, kind: str, capacity: str, smaller: bool
     return _nodes(stack)[new]
 
 
-def test_node_rightsizing_launches_a_smaller_node_first_then_removes_the_old_one(stack: LocalStack) -> None:
+def test_node_rightsizing_launches_a_cheaper_node_first_then_removes_the_old_one(stack: LocalStack) -> None:
     node = _replace(stack, "local.e2e.102", "node_rightsizing", "on-demand", smaller=True)
     assert node["metadata"]["labels"][CAPACITY] == "ON_DEMAND"
-    assert node["metadata"]["labels"]["node.kubernetes.io/instance-type"] in SMALLER and is_ready(node)
+    assert node["metadata"]["labels"]["node.kubernetes.io/instance-type"] in TYPES and is_ready(node)
 
 
 def test_a_spot_move_replaces_an_on_demand_node_by_its_spot_twin(stack: LocalStack) -> None:
@@ -194,23 +250,3 @@ def test_workload_rightsizing_patches_the_owner_and_the_emulator_rolls_its_pods(
     assert not before & {p["metadata"]["name"] for p in pods}  # every pod replaced, none patched in place
     assert stack.kube.stats().pods_rolled >= rolled + len(pods)
     assert stack.kube.stats().pdb_violations == violations  # a rollout is no eviction
-
-
-def test_oom_remediation_raises_the_memory_of_the_oom_killed_container(stack: LocalStack) -> None:
-    killed = [(p, s["name"]) for p in stack.kube.store.list_pods() for s in p["status"].get("containerStatuses") or []
-              if ((s.get("lastState") or {}).get("terminated") or {}).get("reason") == "OOMKilled"]  # fmt: skip
-    assert killed, "local mode seeds one OOM-killed container (localmode.cluster_seed.with_oom_kill)"
-    pod, container = killed[0]
-    namespace = pod["metadata"]["namespace"]
-    name = pod["metadata"]["ownerReferences"][0]["name"].rsplit("-", 1)[0]
-    spec = next(c for c in pod["spec"]["containers"] if c["name"] == container)
-    limit = memory_bytes(spec["resources"]["limits"]["memory"])
-    bump = max(limit + 100 * 2**20, int(limit * 1.2))
-    patch = {"type": "patch_requests", "namespace": namespace, "owner_kind": "Deployment", "owner_name": name,
-             "container": container, "cpu_request_cores": None, "memory_request_bytes": bump,
-             "memory_limit_bytes": bump}  # fmt: skip
-    done = run_recommendation(stack, execution_deps(stack), "local.e2e.105", "oom", [patch], 0.0)
-    assert done["execution"]["status"] == "succeeded", done["execution"]
-    pods = _rolled(stack, namespace, name, container, lambda r: memory_bytes(r["requests"]["memory"]) == bump
-                   and memory_bytes(r["limits"]["memory"]) == bump)  # fmt: skip
-    assert pod["metadata"]["name"] not in {p["metadata"]["name"] for p in pods}  # the killed pod was replaced
