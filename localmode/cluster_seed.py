@@ -2,15 +2,19 @@
 
 The seed is a Kubernetes List (or a `{"nodes": [...], ...}` object); nodes carry the well-known EKS /
 Karpenter labels. `with_provider_ids` rewrites each node's `spec.providerID` to the moto instance that
-stands for it, so EC2, the registry and the Kubernetes API agree on every instance id.
+stands for it, so EC2, the registry and the Kubernetes API agree on every instance id. `with_oom_kill` gives one
+sidecar the status of a container the kernel OOM-killed, so local mode has a container to remediate.
 """
 
 from __future__ import annotations
 
 import copy
+import hashlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from cloudoptim.adapters.kube.quantity import parse_quantity
 
 ZONE_LABELS = ("topology.kubernetes.io/zone", "failure-domain.beta.kubernetes.io/zone")
 TYPE_LABELS = ("node.kubernetes.io/instance-type", "beta.kubernetes.io/instance-type")
@@ -70,3 +74,46 @@ def with_provider_ids(seed: Mapping[str, Any], instance_of: Mapping[str, str], z
         if name in instance_of:
             obj.setdefault("spec", {})["providerID"] = provider_id(zone_of[name], instance_of[name])
     return patched
+
+
+OOM_LIMIT_BYTES = 256 * 2**20  # a sidecar this small is what a burst of logs or traces OOM-kills in practice
+
+
+def with_oom_kill(seed: Mapping[str, Any], finished_at: str = "2025-04-30T03:12:07Z") -> Any:
+    """A copy of the seed where one container was OOM-killed once, as the kubelet reports it: restarted (running
+    again, Ready), `lastState.terminated` with reason OOMKilled and exit code 137 (SIGKILL). The container is the
+    first small-memory sidecar of a Deployment's pod (name order), so local mode's sweeps see OOM remediation."""
+    patched = copy.deepcopy(dict(seed))
+    pods = sorted(
+        (i for i in patched.get("items") or [] if isinstance(i, dict) and i.get("kind") == "Pod"),
+        key=lambda p: (p["metadata"].get("namespace", ""), p["metadata"]["name"]),
+    )
+    for pod in pods:
+        owners = pod["metadata"].get("ownerReferences") or [{}]
+        containers = (pod.get("spec") or {}).get("containers") or []
+        victim = next((c for c in containers[1:] if _memory_limit(c) <= OOM_LIMIT_BYTES), None)
+        if owners[0].get("kind") != "ReplicaSet" or victim is None:
+            continue
+        statuses: list[dict[str, Any]] = []
+        for container in containers:
+            image = str(container.get("image", ""))
+            digest = hashlib.sha256(image.encode()).hexdigest()
+            status: dict[str, Any] = {"name": container["name"], "ready": True, "started": True, "image": image,
+                                      "imageID": f"{image.split(':')[0]}@sha256:{digest}", "restartCount": 0,
+                                      "containerID": f"containerd://{digest[:32]}{len(statuses):032d}",
+                                      "state": {"running": {"startedAt": finished_at}}}  # fmt: skip
+            if container is victim:
+                status["restartCount"] = 1
+                status["lastState"] = {"terminated": {"reason": "OOMKilled", "exitCode": 137,
+                                                      "finishedAt": finished_at}}  # fmt: skip
+            statuses.append(status)
+        pod.setdefault("status", {})["containerStatuses"] = statuses
+        return patched
+    return patched
+
+
+def _memory_limit(container: Mapping[str, Any]) -> int:
+    limit = ((container.get("resources") or {}).get("limits") or {}).get("memory")
+    if limit is None:
+        return 2**62
+    return int(parse_quantity(str(limit), f"container {container.get('name')} memory limit"))

@@ -68,9 +68,21 @@ class NodeGroupController:
             Tags=[{"Key": k, "Value": v, "PropagateAtLaunch": False} for k, v in
                   {**CONSOLIDATE_OPT_IN, "eks:nodegroup-name": name, "eks:cluster-name": self.tenant.cluster}.items()],
         )  # fmt: skip
-        ids = [i for i, n in self.tenant.instances.items() if n.node_group == name]
+        running = {i["InstanceId"] for r in self.aws.client("ec2").describe_instances(
+            Filters=[{"Name": "instance-state-name", "Values": ["pending", "running"]}])["Reservations"]
+            for i in r["Instances"]}  # fmt: skip
+        ids = [i for i, n in self.tenant.instances.items() if n.node_group == name and i in running]
         for start in range(0, len(ids), 20):  # AttachInstances takes at most 20
             asg.attach_instances(AutoScalingGroupName=asg_name, InstanceIds=ids[start : start + 20])
+
+    def add_auto_scaling_group(self, name: str) -> str:
+        """The group's Auto Scaling group, on a stack started without them, holding its running seeded instances
+        (idempotent); returns the group's name."""
+        asg_name = f"eks-{name}-{self.tenant.cluster}"
+        asg = self.aws.client("autoscaling")
+        if not asg.describe_auto_scaling_groups(AutoScalingGroupNames=[asg_name])["AutoScalingGroups"]:
+            self._auto_scaling_group(name, sum(1 for n in self.tenant.instances.values() if n.node_group == name))
+        return asg_name
 
     def left_group(self, instance_id: str) -> None:
         """An instance terminated out of its Auto Scaling group: its Node leaves the cluster (the cloud controller's

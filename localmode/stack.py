@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from localmode.aws import LocalAws
-from localmode.cluster_seed import SeedNode
+from localmode.cluster_seed import SeedNode, with_oom_kill
 from localmode.deploy import DeployedStack, deploy
 from localmode.kubelet import KubeletBridge, LaunchedNode
 from localmode.models import activate_shipped_model
@@ -141,7 +141,7 @@ class LocalStack:
         )
         publish_advisor(self.aws)
         self.model_id = activate_shipped_model(self.aws, self.deployed, int(time.time()))
-        seed = self.seed if self.seed is not None else load_seed()
+        seed = self.seed if self.seed is not None else with_oom_kill(load_seed())
         self.tenant = prepare_tenant(self.aws, seed, self.settings.tenant_id, self.settings.cluster)
         # https like every real cluster: endpoints must be (ClusterAccess), and the client pins this CA
         self.certificate = self_signed(Path(tempfile.mkdtemp(prefix="cloudoptim-kube-tls-")))

@@ -14,6 +14,7 @@ from typing import Literal
 from engines.cluster import budget
 from engines.cluster.model import Resources
 from localmode.kube_emulator.objects import Obj, is_ready, not_found, now_iso, set_ready
+from localmode.kube_emulator.rollout import Controllers, daemonset, deployment, statefulset
 from localmode.kube_emulator.scheduling import (
     REPLACED_KINDS,
     choose_node,
@@ -24,9 +25,10 @@ from localmode.kube_emulator.scheduling import (
     requests_of,
 )
 from localmode.kube_emulator.selectors import budget_selector
-from localmode.kube_emulator.workloads import KINDS, Workloads, autoscale, new_pod, owned
+from localmode.kube_emulator.workloads import KINDS, Workloads, autoscale, new_pod, pinned
 
 PodKey = tuple[str, str]
+Key = tuple[str, str, str]
 Removal = Literal["eviction", "delete", "node-deletion"]
 
 
@@ -42,6 +44,7 @@ class EmulatorStats:
     pdb_violations_by_node_deletion: int = 0
     pods_recreated: int = 0
     pods_scheduled: int = 0
+    pods_rolled: int = 0  # old pods a Deployment or StatefulSet rollout replaced (not evictions: no budget applies)
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)
@@ -101,17 +104,15 @@ class ClusterState:
         return self.serial
 
     def stamp_daemonsets(self, node_name: str) -> None:
-        for (namespace, _), template in self.daemonsets.items():
-            pod = replacement(template, self.next_serial())
-            pod["spec"]["nodeName"] = node_name
-            # The DaemonSet controller pins each pod to its node by name.
-            pin = {"matchFields": [{"key": "metadata.name", "operator": "In", "values": [node_name]}]}
-            required = {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [pin]}}
-            pod["spec"]["affinity"] = {**pod["spec"].get("affinity", {}), "nodeAffinity": required}
-            pod["status"] = {"phase": "Running", "conditions": []}
-            set_ready(pod, False, "ContainersNotReady")
-            self.pods[(namespace, pod["metadata"]["name"])] = pod
-            self.stamp(pod)
+        """A new node gets one pod of every DaemonSet: from its template as it is now (a pod of it, for one known
+        only from its pods' ownerReferences)."""
+        for obj in self.workloads.daemonsets.values():
+            self._place(obj, self.workloads.revision(obj), node_name)
+        for (namespace, name), template in self.daemonsets.items():
+            if (namespace, name) not in self.workloads.daemonsets:
+                pod = pinned(replacement(template, self.next_serial()), node_name)
+                self.pods[(namespace, pod["metadata"]["name"])] = pod
+                self.stamp(pod)
 
     def node(self, name: str) -> Obj:
         if name not in self.nodes:
@@ -137,7 +138,11 @@ class ClusterState:
                 self.stats.pdb_violations += 1
                 field_name = f"pdb_violations_by_{cause.replace('-', '_')}"
                 setattr(self.stats, field_name, getattr(self.stats, field_name) + 1)
-        if owner_kind(pod) in REPLACED_KINDS and not is_terminal(pod):
+        if self.controller_of(pod) is not None and not is_terminal(pod):
+            self.stats.pods_recreated += 1
+            self.reconcile()  # its Deployment or StatefulSet makes the replacement from the template as it is now
+            self.schedule()
+        elif owner_kind(pod) in REPLACED_KINDS and not is_terminal(pod):
             fresh = replacement(pod, self.next_serial())
             self.stamp(fresh)
             self.pods[(key[0], fresh["metadata"]["name"])] = fresh
@@ -166,26 +171,43 @@ class ClusterState:
         }
         return pdb
 
+    def controller_of(self, pod: Obj) -> Key | None:
+        """The (kind, namespace, name) of the Deployment or StatefulSet object that owns `pod`, if one exists."""
+        reference, namespace = owner(pod) or {}, str(pod["metadata"].get("namespace", "default"))
+        name = str(reference.get("name", ""))
+        if reference.get("kind") == "ReplicaSet" and (namespace, name) in self.workloads.replicasets:
+            return ("Deployment", namespace, self.workloads.replicasets[(namespace, name)])
+        if reference.get("kind") == "StatefulSet" and (namespace, name) in self.workloads.statefulsets:
+            return ("StatefulSet", namespace, name)
+        return None
+
     def reconcile(self) -> None:
-        """Autoscalers move their targets; Deployments and StatefulSets get exactly spec.replicas pods."""
+        """Autoscalers move their targets; Deployments and StatefulSets get exactly spec.replicas pods, rolled to
+        their template as it is now (localmode.kube_emulator.rollout)."""
         autoscale(self.workloads)
-        for kind in ("Deployment", "StatefulSet"):
-            for key, obj in self.workloads.table(kind).items():
-                live = owned(self.pods, self.workloads, kind, key)
-                wanted = int(obj["spec"].get("replicas", 1))
-                for pod_key in live[wanted:]:  # scaled down: gone for good, no replacement
-                    self.pods.pop(pod_key, None)
-                    self.pod_ready_at.pop(pod_key, None)
-                taken = {k[1] for k in live}
-                for ordinal in range(wanted):
-                    if len(live) >= wanted:
-                        break
-                    pod = new_pod(obj, self.next_serial(), ordinal)
-                    if pod["metadata"]["name"] in taken:
-                        continue
-                    self.pods[(key[0], pod["metadata"]["name"])] = pod
-                    self.stamp(pod)
-                    live.append((key[0], pod["metadata"]["name"]))
+        controllers = Controllers(self.pods, self.workloads, self._create, self._drop, self._place)
+        for key, obj in list(self.workloads.deployments.items()):
+            deployment(controllers, key, obj)
+        for key, obj in list(self.workloads.statefulsets.items()):
+            statefulset(controllers, key, obj)
+        for key, obj in list(self.workloads.daemonsets.items()):
+            daemonset(controllers, key, obj)
+
+    def _create(self, obj: Obj, ordinal: int | None, revision: str) -> None:
+        pod = new_pod(obj, self.next_serial(), ordinal, revision)
+        self.pods[(obj["metadata"]["namespace"], pod["metadata"]["name"])] = pod
+        self.stamp(pod)
+
+    def _place(self, obj: Obj, revision: str, node: str) -> None:
+        pod = pinned(new_pod(obj, self.next_serial(), None, revision), node)
+        self.pods[(obj["metadata"]["namespace"], pod["metadata"]["name"])] = pod
+        self.stamp(pod)
+
+    def _drop(self, key: PodKey, rolled: bool) -> None:
+        if key in self.pods:
+            self.pods.pop(key)
+            self.pod_ready_at.pop(key, None)
+            self.stats.pods_rolled += int(rolled)
 
     def tick(self) -> None:
         now = self.clock()
@@ -195,12 +217,17 @@ class ClusterState:
                 set_ready(self.nodes[name], True, "KubeletReady")
                 del self.node_ready_at[name]
         self.schedule()
+        turned = 0
         for key, due in list(self.pod_ready_at.items()):
             pod = self.pods.get(key)
             node = self.nodes.get(pod["spec"].get("nodeName", "")) if pod else None
             if pod is not None and node is not None and due <= now and is_ready(node):
                 set_ready(pod, True, "PodReady")
                 del self.pod_ready_at[key]
+                turned += 1
+        if turned:  # the controllers see the pods that just turned Ready (a rollout's next step) in the same pass
+            self.reconcile()
+            self.schedule()
 
     def schedule(self) -> None:
         """Bind pending pods (oldest first) and start the clock on pods waiting to become Ready."""

@@ -1,4 +1,4 @@
-"""The emulator's workload routes: Deployments and StatefulSets (with their scale subresource), CronJobs,
+"""The emulator's workload routes: Deployments and StatefulSets (with their scale subresource), DaemonSets, CronJobs,
 HorizontalPodAutoscalers (autoscaling/v2) and KEDA ScaledObjects: list, get, create, patch."""
 
 from __future__ import annotations
@@ -14,12 +14,13 @@ from localmode.kube_emulator.workloads import KINDS, with_status
 PLURALS = {
     "deployments": "Deployment",
     "statefulsets": "StatefulSet",
+    "daemonsets": "DaemonSet",
     "cronjobs": "CronJob",
     "horizontalpodautoscalers": "HorizontalPodAutoscaler",
     "scaledobjects": "ScaledObject",
 }
 _BASE = r"/apis/(?:apps/v1|batch/v1|autoscaling/v2|keda\.sh/v1alpha1)(?:/namespaces/(?P<namespace>[^/]+))?"
-_PLURAL = r"(?P<plural>deployments|statefulsets|cronjobs|horizontalpodautoscalers|scaledobjects)"
+_PLURAL = r"(?P<plural>deployments|statefulsets|daemonsets|cronjobs|horizontalpodautoscalers|scaledobjects)"
 
 
 def _kind(path: dict[str, str]) -> str:

@@ -23,7 +23,9 @@ FORMULA = (
     "recommendations, of each one's exclusive saving (workload rightsizing, then consolidation and node "
     "rightsizing on the new requests, then Spot; each counted once, so projected <= current); realised = the sum, "
     "over executions that succeeded and were not rolled back, of the price of the nodes removed less the price "
-    "of the nodes launched, measured after the execution. $/month = $/h x 730."
+    "of the nodes launched, measured after the execution, each node dollar once: a consolidation or node "
+    "rightsizing credits first the workload rightsizing whose freed requests it removed (what those patches' "
+    "guards priced), the rest to itself. $/month = $/h x 730."
 )
 
 

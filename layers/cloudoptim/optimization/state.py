@@ -1,6 +1,7 @@
 """Per cluster, what the sweep knows now (`cluster_state` document): the latest discovery and sweep, the current
-cost, and the savings realised so far by kind. Ids are `<cluster>.<UTC stamp>` (a '.' never occurs in an EKS
-cluster name), so one cluster's sweeps and recommendations are a prefix of the tenant's."""
+cost, the savings realised so far by kind and the workload patches' claims no node change has realised yet. Ids
+are `<cluster>.<UTC stamp>` (a '.' never occurs in an EKS cluster name), so one cluster's sweeps and
+recommendations are a prefix of the tenant's."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 
 from cloudoptim.errors import ConflictError, PreconditionFailedError
 from cloudoptim.tenancy.ports import Document, Documents
+from engines.execution.credit import credit
 
 CLUSTER_STATE = "cluster_state"
 RETRIES = 5
@@ -36,12 +38,14 @@ def update_state(documents: Documents, tenant: str, cluster: str, now: int, **ch
 
 
 def add_realised(documents: Documents, tenant: str, cluster: str, kind: str, saving: float, now: int) -> Document:
+    """Credit a kept execution's measured saving to the cluster's ledger, each node dollar once
+    (engines.execution.credit: a workload patch's value is claimed until a node change realises it)."""
     for _ in range(RETRIES):
         current = documents.get(tenant, CLUSTER_STATE, cluster)
-        realised = dict((current.body if current else {}).get("realised", {}))
-        realised[kind] = round(float(realised.get(kind, 0.0)) + saving, 6)
+        body = current.body if current else {}
+        credited = credit(dict(body.get("realised", {})), dict(body.get("claimed", {})), kind, saving)
         try:
-            return update_state(documents, tenant, cluster, now, realised=realised)
+            return update_state(documents, tenant, cluster, now, realised=credited.realised, claimed=credited.claims)
         except ConflictError:
             continue
     raise ConflictError(f"cluster state of {cluster}: could not add a realised saving")

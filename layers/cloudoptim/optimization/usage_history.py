@@ -6,10 +6,13 @@ to happen, and hourly peaks keep a fortnight of 200 containers to a few hundred 
 >>> h = merge(h, [UsageSample("ns", "p", "c", 0.2, 300)], now=7_300)
 >>> h["containers"]["ns/p/c"]
 [[7200, 0.5, 300]]
+>>> merge(h, [UsageSample("ns", "p", "c", 0.1, 50)], now=3_700)["containers"]["ns/p/c"]
+[[3600, 0.1, 50], [7200, 0.5, 300]]
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -27,10 +30,11 @@ def merge(history: Mapping[str, Any] | None, samples: Iterable[UsageSample], now
     hour = now - now % HOUR
     for sample in samples:
         rows = containers.setdefault(f"{sample.namespace}/{sample.pod}/{sample.container}", [])
-        if rows and rows[-1][0] == hour:
-            rows[-1] = [hour, max(rows[-1][1], sample.cpu_cores), max(rows[-1][2], sample.memory_bytes)]
-        elif not rows or rows[-1][0] < hour:
-            rows.append([hour, sample.cpu_cores, sample.memory_bytes])
+        at = bisect_left([row[0] for row in rows], hour)
+        if at < len(rows) and rows[at][0] == hour:
+            rows[at] = [hour, max(rows[at][1], sample.cpu_cores), max(rows[at][2], sample.memory_bytes)]
+        else:  # a late sample (a retried or back-filled hour) lands in its own hour, in order
+            rows.insert(at, [hour, sample.cpu_cores, sample.memory_bytes])
     oldest = now - WINDOW_SECONDS
     kept = {key: [r for r in rows if r[0] >= oldest] for key, rows in containers.items()}
     return {"window_seconds": WINDOW_SECONDS, "updated_at": now, "containers": {k: v for k, v in kept.items() if v}}

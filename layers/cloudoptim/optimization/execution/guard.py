@@ -1,6 +1,7 @@
 """The savings guard, after every execution: measure what was saved from the cluster as it is now, keep it if it
 reaches the policy's share of the projection (default 0.5), else roll back what can be and say so. Realised
-savings of kept executions go to the cluster's ledger (optimization.state.add_realised)."""
+savings of kept executions go to the cluster's ledger (optimization.state.add_realised), each node dollar once: a
+workload patch's priced freed requests are claimed there until a node change realises them."""
 
 from __future__ import annotations
 
