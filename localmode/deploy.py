@@ -81,7 +81,7 @@ def deploy(aws: LocalAws, template: Mapping[str, Any], stack_name: str = "CloudO
         raise LocalDeployError(f"stack {stack_name} ended in {status}")
     physical = {
         r["LogicalResourceId"]: r["PhysicalResourceId"]
-        for r in cfn.describe_stackresources_of(StackName=stack_name)["StackResources"]
+        for r in cfn.describe_stack_resources(StackName=stack_name)["StackResources"]
         if r.get("PhysicalResourceId")  # moto skips QueuePolicy and CDK metadata
     }
     _apply_ttl(aws, template, physical)
