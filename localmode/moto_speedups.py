@@ -8,7 +8,9 @@ The folder listing and the host -> backend answer never change while the process
 thread-safe, and the parsed program is read-only during evaluation (executions keep their state in their
 own `Environment`), so all four are cached. Finally botocore's loader caches service models per session,
 and the handlers build a fresh session per assumed role (as they should in Lambda), so every launch
-re-read and re-parsed the multi-megabyte EC2 model: the loader's file reads are shared process-wide.
+re-read and re-parsed the multi-megabyte EC2 model: the loader's file reads are shared process-wide. The
+interpreter also parsed every JSONPath (`$.replacement`, ...) with jsonpath_ng's PLY parser on every state of every
+execution (a sixth of a drill's CPU): the parsed expressions are read-only, so they are cached per path string.
 """
 
 from __future__ import annotations
@@ -20,8 +22,10 @@ from typing import Any
 from botocore.loaders import Loader
 from moto import backends
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+from moto.stepfunctions.parser.asl.component.common.path import result_path
 from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
 from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+from moto.stepfunctions.parser.asl.utils import json_path
 from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 
 _CLIENT_FACTORY = "boto_client_for"  # imported by name into lambda_eval_utils, so patched there
@@ -69,9 +73,23 @@ def _share_loader_cache() -> Callable[[], None]:
     return restore
 
 
+def _cache_json_paths() -> Callable[[], None]:
+    modules = (json_path, result_path)
+    originals = [(module, module.parse) for module in modules]
+    for module, parse in originals:
+        module.parse = functools.lru_cache(maxsize=1024)(parse)  # type: ignore[attr-defined]
+
+    def restore() -> None:
+        for module, parse in originals:
+            module.parse = parse  # type: ignore[attr-defined]
+
+    return restore
+
+
 def install() -> Callable[[], None]:
     """Apply the caches; returns the function that removes them."""
     restore_loader = _share_loader_cache()
+    restore_paths = _cache_json_paths()
     original_modules = backends.list_of_moto_modules
     original_lookup = DomainDispatcherApplication.get_backend_for_host
     original_client = getattr(lambda_eval_utils, _CLIENT_FACTORY)
@@ -99,6 +117,7 @@ def install() -> Callable[[], None]:
 
     def restore() -> None:
         restore_loader()
+        restore_paths()
         backends.list_of_moto_modules = original_modules
         DomainDispatcherApplication.get_backend_for_host = original_lookup  # type: ignore[method-assign]
         setattr(lambda_eval_utils, _CLIENT_FACTORY, original_client)
