@@ -88,7 +88,7 @@ def choose(state: DrainState, deps: ChooseDeps, now: int) -> Replacement:
     """The replacement for the interrupted node; never the interrupted pool, nor a pool the hive mind excludes for
     this tenant (its own flags, or three customers confirming it risky); other flags add risk."""
     offerings, at = deps.market.offerings(state.region, now)
-    seen = deps.hive.in_region(state.region, now)
+    seen = deps.hive.recent_in_region(state.region, now)
     hive = verdicts_for(state.tenant_id, seen.flags, now, records=seen.records)
     request = ReplacementRequest(
         region=state.region,
