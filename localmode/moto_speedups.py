@@ -15,12 +15,16 @@ execution (a sixth of a drill's CPU): the parsed expressions are read-only, so t
 
 from __future__ import annotations
 
+import copy
 import functools
 from collections.abc import Callable
 from typing import Any
 
 from botocore.loaders import Loader
 from moto import backends
+from moto.dynamodb import models as dynamodb_models
+from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.models.table import Table
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 from moto.stepfunctions.parser.asl.component.common.path import result_path
 from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
@@ -86,10 +90,66 @@ def _cache_json_paths() -> Callable[[], None]:
     return restore
 
 
+class _TablesNotCopied:
+    """Stands for the `copy` module inside moto.dynamodb.models: a Table "backup" is the table itself (so the
+    original rollback restores nothing), every other deep copy is real. `_backed_up_items` does the rollback."""
+
+    def deepcopy(self, value: Any, memo: Any = None) -> Any:
+        return value if isinstance(value, Table) else copy.deepcopy(value, memo)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(copy, name)
+
+
+def _transaction_keys(backend: DynamoDBBackend, items: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
+    keys = []
+    for entry in items:
+        op_type, op = next(iter(entry.items()))
+        table = backend.tables.get(op.get("TableName"))
+        if table is None:
+            continue
+        source = op.get("Item") if op_type == "Put" else op.get("Key")
+        names = [table.hash_key_attr, *([table.range_key_attr] if table.range_key_attr else [])]
+        if isinstance(source, dict) and all(n in source for n in names):
+            keys.append((table.name, {n: source[n] for n in names}))
+    return keys
+
+
+def _backed_up_items(original: Callable[..., None]) -> Callable[..., None]:
+    def transact_write_items(backend: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> None:
+        backups = [
+            (t, key, copy.deepcopy(backend.get_item(t, key))) for t, key in _transaction_keys(backend, transact_items)
+        ]
+        try:
+            original(backend, transact_items)
+        except Exception:
+            for table_name, key, item in reversed(backups):
+                if item is None:
+                    backend.delete_item(table_name, key)
+                else:
+                    backend.put_item(table_name, item.to_json()["Attributes"])
+            raise
+
+    return transact_write_items
+
+
+def _cheap_transactions() -> Callable[[], None]:
+    original, module_copy = DynamoDBBackend.transact_write_items, getattr(dynamodb_models, "copy")  # noqa: B009
+    DynamoDBBackend.transact_write_items = _backed_up_items(original)  # type: ignore[method-assign]
+    setattr(dynamodb_models, "copy", _TablesNotCopied())  # noqa: B010
+
+    def restore() -> None:
+        DynamoDBBackend.transact_write_items = original  # type: ignore[method-assign]
+        setattr(dynamodb_models, "copy", module_copy)  # noqa: B010
+
+    return restore
+
+
 def install() -> Callable[[], None]:
     """Apply the caches; returns the function that removes them."""
     restore_loader = _share_loader_cache()
     restore_paths = _cache_json_paths()
+    restore_transactions = _cheap_transactions()
     original_modules = backends.list_of_moto_modules
     original_lookup = DomainDispatcherApplication.get_backend_for_host
     original_client = getattr(lambda_eval_utils, _CLIENT_FACTORY)
@@ -118,6 +178,7 @@ def install() -> Callable[[], None]:
     def restore() -> None:
         restore_loader()
         restore_paths()
+        restore_transactions()
         backends.list_of_moto_modules = original_modules
         DomainDispatcherApplication.get_backend_for_host = original_lookup  # type: ignore[method-assign]
         setattr(lambda_eval_utils, _CLIENT_FACTORY, original_client)
