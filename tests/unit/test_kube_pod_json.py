@@ -1,4 +1,4 @@
-"""A drain reads pods as JSON (no V1Pod models): the same PodRef as through the official client's models."""
+"""A drain reads pods and nodes as JSON (no V1Pod, V1Node models): the same values as through the official models."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from kubernetes.client import ApiClient
 
-from cloudoptim.adapters.kube.api import _pod, pod_from_json
+from cloudoptim.adapters.kube.api import _node, _pod, node_from_json, pod_from_json
 from cloudoptim.interruptions.kube import MIRROR_ANNOTATION
 
 FULL: dict[str, Any] = {
@@ -37,3 +37,17 @@ def test_the_json_reading_sees_what_a_drain_decides_on() -> None:
         "ReplicaSet", "web", True, True, True, True,
     )  # fmt: skip
     assert pod_from_json(BARE).namespace == "default" and pod_from_json(BARE).phase == "Pending"
+
+
+NODE: dict[str, Any] = {
+    "metadata": {"name": "node-a", "labels": {"eks.amazonaws.com/capacityType": "SPOT"}},
+    "spec": {"providerID": "aws:///eu-west-1a/i-0abc", "unschedulable": True},
+    "status": {"conditions": [{"type": "MemoryPressure", "status": "False"}, {"type": "Ready", "status": "True"}]},
+}
+
+
+@pytest.mark.parametrize("item", [NODE, {"metadata": {"name": "bare"}}], ids=["every-field", "bare"])
+def test_a_node_read_as_json_is_the_node_read_through_the_models(item: dict[str, Any]) -> None:
+    model = ApiClient()._ApiClient__deserialize(item, "V1Node")  # type: ignore[attr-defined]
+    assert node_from_json(item) == _node(model)
+    assert node_from_json(NODE).instance_id == "i-0abc" and node_from_json(NODE).ready

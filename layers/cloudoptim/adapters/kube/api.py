@@ -37,11 +37,14 @@ class KubeApiAdapter:
         self._core = CoreV1Api(api_client)
         self._policy = PolicyV1Api(api_client)
         self._timeout = request_timeout
+        # Nodes and pods are read as JSON, not as the client's models: building V1Node and V1Pod objects was most of
+        # a Kubernetes step's CPU, and a drain reads a few fields of each.
+        self._raw: dict[str, Any] = {"_request_timeout": request_timeout, "_preload_content": False}
 
     def get_node(self, name: str) -> NodeStatus | None:
         with translated(f"get node {name}"):
             try:
-                return _node(self._core.read_node(name, _request_timeout=self._timeout))
+                return node_from_json(_json(self._core.read_node(name, **self._raw)))
             except ApiException as exc:
                 if exc.status == 404:
                     return None
@@ -56,12 +59,10 @@ class KubeApiAdapter:
 
     def cordon(self, name: str) -> NodeStatus:
         with translated(f"cordon node {name}"):
-            patched = self._core.patch_node(name, {"spec": {"unschedulable": True}}, _request_timeout=self._timeout)
-        return _node(patched)
+            patched = _json(self._core.patch_node(name, {"spec": {"unschedulable": True}}, **self._raw))
+        return node_from_json(patched)
 
     def pods_on_node(self, name: str) -> list[PodRef]:
-        # Read as JSON, not as V1Pod models: building every pod's full model was most of an eviction round's CPU,
-        # and a drain reads ten fields of each.
         items = self._all_json(self._core.list_pod_for_all_namespaces, f"list pods on {name}", f"spec.nodeName={name}")
         return [pod_from_json(item) for item in items]
 
@@ -104,11 +105,7 @@ class KubeApiAdapter:
                     kwargs["field_selector"] = field_selector
                 if token:
                     kwargs["_continue"] = token
-                answer = list_call(**kwargs)
-                try:
-                    page = json.loads(answer.data or b"{}")
-                finally:
-                    answer.release_conn()
+                page = _json(list_call(**kwargs))
                 items.extend(page.get("items") or [])
                 token = (page.get("metadata") or {}).get("continue") or None
                 if not token:
@@ -168,6 +165,27 @@ def _node(item: Any) -> NodeStatus:
         unschedulable=bool(spec.unschedulable) if spec else False,
         labels=dict(item.metadata.labels or {}),
         provider_id=spec.provider_id if spec else None,
+    )
+
+
+def _json(answer: Any) -> dict[str, Any]:
+    """The body of an unparsed answer (`_preload_content=False`); the connection goes back to the pool."""
+    try:
+        found = json.loads(answer.data or b"{}")
+    finally:
+        answer.release_conn()
+    return found if isinstance(found, dict) else {}
+
+
+def node_from_json(item: dict[str, Any]) -> NodeStatus:
+    """The same NodeStatus as `_node`, from the API's JSON."""
+    meta, spec, status = item.get("metadata") or {}, item.get("spec") or {}, item.get("status") or {}
+    return NodeStatus(
+        name=str(meta.get("name")),
+        ready=any(c.get("type") == "Ready" and c.get("status") == "True" for c in status.get("conditions") or []),
+        unschedulable=bool(spec.get("unschedulable")),
+        labels=dict(meta.get("labels") or {}),
+        provider_id=spec.get("providerID"),
     )
 
 
