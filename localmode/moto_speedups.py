@@ -22,10 +22,12 @@ from typing import Any
 
 from botocore.loaders import Loader
 from moto import backends
+from moto.core.utils import unix_time
 from moto.dynamodb import models as dynamodb_models
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.table import Table
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+from moto.sqs.models import Message, SQSBackend
 from moto.stepfunctions.parser.asl.component.common.path import result_path
 from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
 from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
@@ -145,11 +147,27 @@ def _cheap_transactions() -> Callable[[], None]:
     return restore
 
 
+def _retention_alone() -> Callable[[], None]:
+    original = SQSBackend.is_message_valid_based_on_retention_period
+
+    def is_message_valid_based_on_retention_period(backend: SQSBackend, queue_name: str, message: Message) -> bool:
+        retention = int(getattr(backend.get_queue(queue_name), "message_retention_period"))  # noqa: B009
+        return bool(retention + float(message.sent_timestamp or 0) / 1000 > unix_time())
+
+    SQSBackend.is_message_valid_based_on_retention_period = is_message_valid_based_on_retention_period  # type: ignore[method-assign,assignment]
+
+    def restore() -> None:
+        SQSBackend.is_message_valid_based_on_retention_period = original  # type: ignore[method-assign]
+
+    return restore
+
+
 def install() -> Callable[[], None]:
     """Apply the caches; returns the function that removes them."""
     restore_loader = _share_loader_cache()
     restore_paths = _cache_json_paths()
     restore_transactions = _cheap_transactions()
+    restore_retention = _retention_alone()
     original_modules = backends.list_of_moto_modules
     original_lookup = DomainDispatcherApplication.get_backend_for_host
     original_client = getattr(lambda_eval_utils, _CLIENT_FACTORY)
@@ -179,6 +197,7 @@ def install() -> Callable[[], None]:
         restore_loader()
         restore_paths()
         restore_transactions()
+        restore_retention()
         backends.list_of_moto_modules = original_modules
         DomainDispatcherApplication.get_backend_for_host = original_lookup  # type: ignore[method-assign]
         setattr(lambda_eval_utils, _CLIENT_FACTORY, original_client)

@@ -74,9 +74,7 @@ class KubeApiAdapter:
         with translated(f"evict pod {namespace}/{name}"):
             try:
                 # the answer is a bare Status: read, never parsed into models (a round's costliest part), released
-                answer = self._core.create_namespaced_pod_eviction(
-                    name, namespace, body, _request_timeout=self._timeout, _preload_content=False
-                )
+                answer: Any = self._core.create_namespaced_pod_eviction(name, namespace, body, **self._raw)
                 answer.read()
                 answer.release_conn()
             except ApiException as exc:
