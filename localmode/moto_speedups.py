@@ -147,6 +147,32 @@ def _cheap_transactions() -> Callable[[], None]:
     return restore
 
 
+def _partition_queries() -> Callable[[], None]:
+    original = Table.query
+
+    def query(table: Table, hash_key: Any, range_comparison: Any, range_objs: Any, *args: Any, **kwargs: Any) -> Any:
+        index_name = kwargs.get("index_name") if len(args) < 5 else args[4]
+        conditions = kwargs.get("range_key_conditions") or []
+        if index_name is not None or hash_key is None or not table.range_key_attr or len(conditions) > 1:
+            return original(table, hash_key, range_comparison, range_objs, *args, **kwargs)
+        partition = list(table.items[hash_key].values()) if hash_key in table.items else []
+        if conditions:  # the same test moto applies afterwards, applied first
+            name, comparison, values = conditions[0]
+            partition = [i for i in partition if i.attrs.get(name) and i.attrs[name].compare(comparison, values)]
+        table.all_items = lambda: partition  # type: ignore[method-assign]  # under moto_threads' lock: this call only
+        try:
+            return original(table, hash_key, range_comparison, range_objs, *args, **kwargs)
+        finally:
+            del table.all_items
+
+    Table.query = query  # type: ignore[method-assign,assignment]
+
+    def restore() -> None:
+        Table.query = original  # type: ignore[method-assign]
+
+    return restore
+
+
 def _retention_alone() -> Callable[[], None]:
     original = SQSBackend.is_message_valid_based_on_retention_period
 
@@ -168,6 +194,7 @@ def install() -> Callable[[], None]:
     restore_paths = _cache_json_paths()
     restore_transactions = _cheap_transactions()
     restore_retention = _retention_alone()
+    restore_queries = _partition_queries()
     original_modules = backends.list_of_moto_modules
     original_lookup = DomainDispatcherApplication.get_backend_for_host
     original_client = getattr(lambda_eval_utils, _CLIENT_FACTORY)
@@ -198,6 +225,7 @@ def install() -> Callable[[], None]:
         restore_paths()
         restore_transactions()
         restore_retention()
+        restore_queries()
         backends.list_of_moto_modules = original_modules
         DomainDispatcherApplication.get_backend_for_host = original_lookup  # type: ignore[method-assign]
         setattr(lambda_eval_utils, _CLIENT_FACTORY, original_client)
