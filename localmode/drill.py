@@ -77,6 +77,7 @@ class DrillRun:
     hostile_sent: int = 0
     faults: FaultInjector = field(default_factory=FaultInjector)
     _outcomes_before: int = 0
+    _existing: set[str] = field(default_factory=set)  # executions listed before the drill: never its own
 
     def run(self) -> dict[str, Any]:
         assert self.stack.deployed is not None
@@ -85,6 +86,7 @@ class DrillRun:
             s.events, s.duplicates, s.seed, s.rebalance_share, fault_fraction=s.faults, hostile=s.hostile
         )
         self._outcomes_before = self.stack.aws.journal.count("record_outcome")
+        self._existing = {str(e["name"]) for e in self._executions()}
         baseline = _Baseline(self.stack.kube.stats().as_dict(), self.stack.live.replacements, self._flags())
         began = self.clock()
         reclaimer = Reclaimer(self.stack.aws, self.stack.kube)
@@ -216,7 +218,8 @@ class DrillRun:
             finished = len(mine) == len(wanted) and all(s in TERMINAL for s in mine.values())
             if (finished and self._queue_empty()) or self.clock() > deadline:
                 self.timeline.started_at = {k: v for k, v in started.items() if k in wanted}
-                return {name: s for name, s in status.items() if started.get(name, 0.0) >= began - 1.0}
+                return {name: s for name, s in status.items()
+                        if started.get(name, 0.0) >= began - 1.0 and name not in self._existing}  # fmt: skip
             time.sleep(0.5)
 
     def _queue_empty(self) -> bool:
