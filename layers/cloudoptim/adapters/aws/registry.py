@@ -86,15 +86,10 @@ class DynamoRegistry:
             raise dynamo_error(exc, f"Registry put INSTANCE#{node.instance_id}") from exc
 
     def tenant(self, tenant_id: str) -> TenantRecord:
-        pk = f"TENANT#{tenant_id}"
-        try:  # the tenant and the API's settings document in one round trip (every notice reads both)
-            found = {i.sk: i for i in self._model.batch_get([(pk, "META"), (pk, "SETTINGS#current")])}
-        except PynamoDBException as exc:
-            raise dynamo_error(exc, f"Registry get {pk}") from exc
-        item = found.get("META")
+        item = self._get(f"TENANT#{tenant_id}", "META")
         if item is None:
             raise RecordNotFoundError(f"tenant {tenant_id!r} is not registered")
-        settings = found.get("SETTINGS#current")
+        settings = self._get(f"TENANT#{tenant_id}", "SETTINGS#current")  # the API's settings document
         safe = bool(json.loads(settings.doc).get("safe_mode")) if settings is not None and settings.doc else False
         return TenantRecord(
             tenant_id=tenant_id,
