@@ -1,4 +1,4 @@
-"""`cloudoptim local drill|up`: the whole product on this machine (moto + a Kubernetes emulator)."""
+"""`cloudoptim local drill|rehearsal|up`: the whole product on this machine (moto + a Kubernetes emulator)."""
 
 from __future__ import annotations
 
@@ -50,6 +50,18 @@ def add_commands(areas: Any) -> None:
     drill.add_argument("--format", choices=FORMATS, default="json")
     _stack_options(drill)
     drill.set_defaults(run=run_drill)
+    rehearsal = commands.add_parser(
+        "rehearsal", help="mass interruption of one pool across tenants through ingest (executions started, not run)"
+    )
+    rehearsal.add_argument("--notices", type=int, default=1000, help="notices to send, duplicates included")
+    rehearsal.add_argument("--tenants", type=int, default=10, help="tenants whose nodes share the pool (default 10)")
+    rehearsal.add_argument("--window-seconds", type=float, default=120.0, help="send them all within (default 120)")
+    rehearsal.add_argument("--duplicates", type=float, default=0.05, help="share re-delivered (default 0.05)")
+    rehearsal.add_argument("--throttled", type=float, default=0.05, help="share with DynamoDB writes throttled")
+    rehearsal.add_argument("--seed", type=int, default=7)
+    rehearsal.add_argument("--format", choices=FORMATS, default="json")
+    _stack_options(rehearsal)
+    rehearsal.set_defaults(run=run_rehearsal)
     hibernate = commands.add_parser(
         "hibernate-drill", help="put the emulated cluster to sleep and wake it; report what came back"
     )
@@ -158,6 +170,26 @@ def run_drill(args: argparse.Namespace) -> str:
         try:
             stack.start()
             report = drill(stack, settings)
+        finally:
+            stack.stop()
+    return json.dumps(report, indent=2)
+
+
+def run_rehearsal(args: argparse.Namespace) -> str:
+    from localmode.rehearsal import RehearsalSettings
+    from localmode.rehearsal import run_rehearsal as rehearse
+
+    if args.notices < 1 or args.tenants < 1 or args.window_seconds <= 0:
+        raise InvalidArgumentError("--notices >= 1, --tenants >= 1 and --window-seconds > 0")
+    if not 0 <= args.duplicates < 1 or not 0 <= args.throttled <= 1:
+        raise InvalidArgumentError("0 <= --duplicates < 1 and 0 <= --throttled <= 1")
+    settings = RehearsalSettings(args.notices, args.tenants, args.window_seconds, args.duplicates, args.throttled,
+                                 args.seed)  # fmt: skip
+    with _stdout_to_stderr():
+        stack = _stack(args, metrics=args.verbose)
+        try:
+            stack.start()
+            report = rehearse(stack, settings)
         finally:
             stack.stop()
     return json.dumps(report, indent=2)

@@ -10,6 +10,9 @@ Four kinds, keyed by the instance a notice is about (chosen before the notice is
   timeout, then the runtime reports Sandbox.Timedout; the whole batch comes back after the visibility timeout).
 Process failures are `SimulatedFailure`s (BaseException): no cleanup code of the handler runs, as when a process
 dies. The throttle is a real DynamoDB error response, through botocore's and pynamodb's own retry and error paths.
+The rehearsal (localmode.rehearsal) also throttles *writes*, keyed by event id (`plan_write_throttle`): every
+DynamoDB write whose request names the event (its claim, its hive-mind record) is answered
+ProvisionedThroughputExceeded or ThrottlingException the planned number of times, and each answer is counted.
 """
 
 from __future__ import annotations
@@ -34,6 +37,15 @@ from localmode.lambda_runner import LambdaCrash, LambdaTimeout
 FAULT_KINDS = ("ingest-crash", "task-crash", "dynamodb-throttle", "lambda-timeout")
 CRASHING_TASKS = ("launch_replacement", "evict_pods")
 THROTTLES = 6  # pynamodb/botocore retry a throttle 3 times: the first invocation fails, the retry gets through
+WRITE_TARGETS = frozenset(
+    f"DynamoDB_20120810.{op}" for op in ("PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems")
+)
+_THROTTLING = json.dumps(
+    {
+        "__type": "com.amazonaws.dynamodb.v20120810#ThrottlingException",
+        "message": "Rate of requests exceeds the allowed throughput.",
+    }
+).encode()
 _THROTTLED = json.dumps(
     {
         "__type": "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException",
@@ -49,6 +61,8 @@ class FaultInjector:
     planned: dict[str, str] = field(default_factory=dict)  # instance id -> kind
     fired: Counter[str] = field(default_factory=Counter)
     _throttles_left: dict[str, int] = field(default_factory=dict)
+    write_throttles_left: dict[str, int] = field(default_factory=dict)  # event id -> throttled writes still to give
+    throttled_writes: Counter[str] = field(default_factory=Counter)  # event id -> throttled write answers given
     _done: set[str] = field(default_factory=set)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -57,6 +71,10 @@ class FaultInjector:
             self.planned[instance_id] = kind
             if kind == "dynamodb-throttle":
                 self._throttles_left[instance_id] = THROTTLES
+
+    def plan_write_throttle(self, event_id: str, times: int) -> None:
+        with self._lock:
+            self.write_throttles_left[event_id] = times
 
     @property
     def injected(self) -> int:
@@ -97,9 +115,12 @@ class FaultInjector:
     def before_send(self, request: AWSPreparedRequest, **_: Any) -> AWSResponse | None:
         """A botocore `before-send` hook: DynamoDB answers ProvisionedThroughputExceeded to the planned reads."""
         target = request.headers.get("X-Amz-Target") or b""
-        if (target.decode() if isinstance(target, bytes) else str(target)) != "DynamoDB_20120810.GetItem":
-            return None
+        operation = target.decode() if isinstance(target, bytes) else str(target)
         body = request.body.decode() if isinstance(request.body, bytes) else str(request.body or "")
+        if operation in WRITE_TARGETS and self.write_throttles_left:
+            return self._throttle_write(str(request.url), body)
+        if operation != "DynamoDB_20120810.GetItem":
+            return None
         with self._lock:
             instance_id = next(
                 (i for i, left in self._throttles_left.items() if left and f"INSTANCE#{i}" in body), None
@@ -112,6 +133,17 @@ class FaultInjector:
                 self.fired["dynamodb-throttle"] += 1
         headers = {"Content-Type": "application/x-amz-json-1.0", "x-amzn-RequestId": "throttled"}
         return AWSResponse(str(request.url), 400, headers, MockRawResponse(_THROTTLED))
+
+    def _throttle_write(self, url: str, body: str) -> AWSResponse | None:
+        with self._lock:
+            event_id = next((e for e, left in self.write_throttles_left.items() if left and e in body), None)
+            if event_id is None:
+                return None
+            self.write_throttles_left[event_id] -= 1
+            self.throttled_writes[event_id] += 1
+            answer = _THROTTLED if self.throttled_writes[event_id] % 2 else _THROTTLING  # both codes DynamoDB uses
+        headers = {"Content-Type": "application/x-amz-json-1.0", "x-amzn-RequestId": "throttled"}
+        return AWSResponse(url, 400, headers, MockRawResponse(answer))
 
     def install(self, aws: Any, clients: Sequence[Any] = ()) -> Callable[[], None]:
         """Hook the Lambda runner, the idempotency adapter, every botocore session from now on and the given

@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from localmode import cpu as emulator_cpu
 from localmode.environ import environment_overlay
 
 Handler = Callable[[Any, Any], Any]
@@ -60,6 +61,12 @@ class Invocation:
     event: Any
     result: Any
     cpu_seconds: float = 0.0  # this thread's CPU time, moto's in-process work for the handler's calls included
+    emulator_seconds: float = 0.0  # of which inside the in-process AWS emulator (localmode.cpu): not product work
+
+    @property
+    def product_seconds(self) -> float:
+        """The handler's own CPU: its code, the SDKs and clients it calls, their TLS and JSON; not moto's."""
+        return max(0.0, self.cpu_seconds - self.emulator_seconds)
 
 
 @dataclass
@@ -155,6 +162,31 @@ class HandlerLoader:
             return self._loaded[handler_path]
 
 
+@dataclass
+class ColdStarts:
+    """Each function's first invocation runs alone. In Lambda every concurrent invocation has a container of its
+    own; here they share one module, whose composition root (`functools.cache`) is not safe to race: a burst of
+    first calls would each build it (load the shipped prices, the model) while holding the GIL in turn, a cost no
+    Lambda pays more than once per container. Later invocations never wait."""
+
+    _warm: set[str] = field(default_factory=set)
+    _locks: dict[str, threading.Lock] = field(default_factory=dict)
+    _guard: threading.Lock = field(default_factory=threading.Lock)
+
+    def run(self, key: str, call: Callable[[], tuple[str, bool, Any]]) -> tuple[str, bool, Any]:
+        if key in self._warm:
+            return call()
+        with self._guard:
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
+            if key not in self._warm:
+                try:
+                    return call()
+                finally:
+                    self._warm.add(key)
+        return call()
+
+
 def run_handler(
     handler_path: str,
     event: Any,
@@ -208,6 +240,7 @@ def make_invoke_patch(
     """
 
     loader = HandlerLoader()
+    cold = ColdStarts()
 
     def _invoke_lambda(function: Any, event: Any = None) -> tuple[str, bool, str]:
         payload = _decode_event(event)
@@ -217,6 +250,7 @@ def make_invoke_patch(
             "AWS_LAMBDA_FUNCTION_NAME": function.function_name,
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(function.memory_size),
         }
+        saved_emulation = emulator_cpu.swap(0.0)
         started, cpu = time.time(), time.thread_time()
         context = LambdaContext(
             function_name=function.function_name,
@@ -234,9 +268,12 @@ def make_invoke_patch(
         except SimulatedFailure as failure:
             body, errored, result = _error_payload(failure.error_type, str(failure)), True, None
         else:
-            body, errored, result = run_handler(function.handler, payload, context, environment, loader)
+            body, errored, result = cold.run(
+                function.handler, lambda: run_handler(function.handler, payload, context, environment, loader)
+            )
         ended, cpu = time.time(), time.thread_time() - cpu
-        journal.add(Invocation(name, function.function_name, started, ended, errored, payload, result, cpu))
+        emulated = emulator_cpu.swap(saved_emulation)
+        journal.add(Invocation(name, function.function_name, started, ended, errored, payload, result, cpu, emulated))
         logs = f"invoked {function.handler} in {int((ended - started) * 1000)} ms" + (" (error)" if errored else "")
         return body, errored, logs
 

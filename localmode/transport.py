@@ -20,6 +20,7 @@ from moto.core.botocore_stubber import MockRawResponse
 from moto.core.models import botocore_stubber
 
 from cloudoptim.adapters.aws.clients import shared_session
+from localmode.cpu import emulating
 
 SCOPE = re.compile(r"Credential=[^/]+/\d{8}/([a-z0-9-]+)/([a-z0-9-]+)/aws4_request")
 
@@ -41,7 +42,8 @@ class InProcessTransport:
         region, service = scope.groups()
         request.url = f"https://{service}.{region}.amazonaws.com{url[len(prefix) :]}"
         try:
-            answer = botocore_stubber.process_request(request)
+            with emulating():  # moto's work, not the caller's (localmode.cpu)
+                answer = botocore_stubber.process_request(request)
         finally:
             request.url = url
         if answer is None:

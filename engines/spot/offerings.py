@@ -97,6 +97,9 @@ class Offerings:
 
     items: tuple[Offering, ...]
     rejected: tuple[Rejection, ...] = field(default=())
+    # Answers of `compatible` by requirements: the offerings never change, so neither do they. A price snapshot's
+    # offerings serve every choice until the next snapshot, and most choices ask for a shape asked before.
+    _compatible: dict[Requirements, Offerings] = field(default_factory=dict, compare=False, repr=False, hash=False)
 
     def __iter__(self) -> Iterator[Offering]:
         return iter(self.items)
@@ -106,6 +109,14 @@ class Offerings:
 
     def compatible(self, requirements: Requirements) -> Offerings:
         """Offerings whose type meets the requirements; the others move to `rejected` with the reason."""
+        found = self._compatible.get(requirements)
+        if found is None:
+            if len(self._compatible) >= 64:  # bounded: a long-lived snapshot asked for many shapes
+                self._compatible.clear()
+            found = self._compatible.setdefault(requirements, self._meeting(requirements))
+        return found
+
+    def _meeting(self, requirements: Requirements) -> Offerings:
         kept: list[Offering] = []
         rejected = list(self.rejected)
         for offering in self.items:

@@ -15,7 +15,7 @@ injected
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -171,11 +171,35 @@ class FakeHiveMind(_Faulty):
         hours = {k: h for k, h in self.hours.items() if HivePool.parse(k).region == region}
         return RegionHive(tuple(self.active_flags(region, now)), records, hours)
 
+    def evidence_in_region(self, region: str, now: int) -> RegionHive:
+        self._check("evidence_in_region")
+        return self.in_region(region, now)
+
     def window(self, region: str, now: int) -> RegionHive:
         self._check("window")
         found = self.in_region(region, now)
         since = now - ESCALATION_WINDOW_SECONDS
         return RegionHive(found.flags, tuple(r for r in found.records if r.flagged_at > since))
+
+    def _customers(self, records: Iterable[Flag], now: int) -> tuple[Flag, ...]:
+        """Latest record per (pool, customer), kept the escalation window (the adapter's CUSTOMER# items)."""
+        latest: dict[tuple[HivePool, str], Flag] = {}
+        for r in records:
+            key = (r.pool, r.tenant_id)
+            if key not in latest or latest[key].flagged_at <= r.flagged_at:
+                latest[key] = r
+        window = (Flag(f.pool, f.tenant_id, f.flagged_at, f.flagged_at + ESCALATION_WINDOW_SECONDS)
+                  for f in latest.values())  # fmt: skip
+        return active_flags(window, now)
+
+    def customers_for_pool(self, pool: HivePool, now: int) -> Sequence[Flag]:
+        self._check("customers_for_pool")
+        return self._customers((r for r in self.recorded.values() if r.pool == pool), now)
+
+    def recent_in_region(self, region: str, now: int) -> RegionHive:
+        self._check("recent_in_region")
+        customers = self._customers((r for r in self.recorded.values() if r.pool.region == region), now)
+        return RegionHive(tuple(self.active_flags(region, now)), customers)
 
 
 @dataclass

@@ -111,10 +111,13 @@ def test_ingest_starts_once_and_flags_with_ttl(deployed: Deployed) -> None:
     event = spot_warning(at=now)
     assert ingest_fn.handler(sqs_batch(event, event), None) == {"batchItemFailures": []}
     assert started() == [event["id"]]
-    flag, record = sorted(tables.hive_mind_model("HiveMind").scan(), key=lambda i: i.tenant_id.startswith("RECORD#"))
+    items = sorted(tables.hive_mind_model("HiveMind").scan(), key=lambda i: i.tenant_id)
+    customer, record, flag = items
     assert (flag.pool, flag.expires_at, flag.kind) == (POOL.key, now + 1800, "interruption")
     # one record for the delivered twice notice, kept a week for the feedback
     assert (record.tenant_id, record.expires_at) == (f"RECORD#{TENANT}#{event['id']}", now + 7 * 86400)
+    # and the customer's latest interruption in the pool, kept the escalation window: what escalation reads
+    assert (customer.tenant_id, customer.expires_at, customer.flagged_at) == (f"CUSTOMER#{TENANT}", now + 3600, now)
     claims = {c.id: c.status for c in tables.idempotency_model("Idempotency").scan()}
     instance = event["detail"]["instance-id"]
     assert claims == {
@@ -137,7 +140,7 @@ def test_unknown_instance_is_located_in_the_customer_account_and_flagged(deploye
                                  MaxCount=1)["Instances"][0]["InstanceId"]  # fmt: skip
     ingest_fn.handler(sqs_batch(spot_warning(instance=instance, at=int(time.time()))), None)
     assert started() == []
-    [flag] = [i for i in tables.hive_mind_model("HiveMind").scan() if not i.tenant_id.startswith("RECORD#")]
+    [flag] = [i for i in tables.hive_mind_model("HiveMind").scan() if "#" not in i.tenant_id]  # not RECORD#, CUSTOMER#
     # the account resolves to its tenant with one keyed read; the flag counts that customer once
     assert (flag.pool, flag.tenant_id) == ("us-east-1#use1-az2#c5.large", TENANT)
 
@@ -201,3 +204,18 @@ def test_a_session_policy_holds_only_its_purposes_actions() -> None:
     assert launch == [{"Effect": "Allow", "Action": ["ec2:RunInstances", "ec2:CreateTags", "iam:PassRole"],
                        "Resource": "*"}]  # fmt: skip
     assert json.loads(session_policy("cluster"))["Statement"][0]["Action"] == ["sts:GetCallerIdentity"]
+
+
+def test_escalation_reads_one_item_per_customer_however_many_interruptions(deployed: Deployed) -> None:
+    hive, now = DynamoHiveMind(tables.hive_mind_model("HiveMind")), int(time.time())
+    for i in range(40):  # a mass interruption of one customer's nodes in one pool
+        hive.record(new_record(POOL, TENANT, now - 600 + i), f"e-{i}")
+    hive.record(new_record(POOL, "globex", now - 100), "g-1")
+    hive.record(new_record(POOL, "globex", now - 3000), "g-late")  # an older notice delivered late
+    customers = sorted(hive.customers_for_pool(POOL, now), key=lambda f: f.tenant_id)
+    assert [(c.tenant_id, c.flagged_at) for c in customers] == [(TENANT, now - 600 + 39), ("globex", now - 100)]
+    assert len(hive.records_for_pool(POOL, now)) == 42  # every record is still kept as evidence
+    recent = hive.recent_in_region(POOL.region, now)
+    assert len(recent.records) == 2 and not recent.flags  # the week of records is not read
+    assert hive.escalation(POOL, now).level == "UNCERTAIN"
+    assert not hive.customers_for_pool(POOL, now + 3600)  # the window passed

@@ -16,7 +16,7 @@ from moto import mock_aws
 from cloudoptim.adapters.aws import tables
 from cloudoptim.adapters.aws.documents import DynamoDocuments, document_model
 from cloudoptim.adapters.aws.escalations import DETAIL_TYPE, SOURCE, EventBridgeEscalations
-from cloudoptim.adapters.aws.hive_mind import DynamoHiveMind
+from cloudoptim.adapters.aws.hive_mind import CachedEvidenceHiveMind, DynamoHiveMind
 from cloudoptim.adapters.aws.registry import DynamoRegistry
 from cloudoptim.interruptions.ports import NodeRecord
 from cloudoptim.settings import RebalanceSettings
@@ -157,3 +157,17 @@ def test_pool_hours_are_counted_once_per_run_and_read_with_the_region_never_as_f
     assert seen.hours == {POOL.key: 5.0}
     assert seen.flags == () and len(seen.records) == 1  # the counter is neither
     assert hive.flags_for_pool(POOL, now) == [] and len(hive.window(REGION, now).records) == 1
+    recent = hive.recent_in_region(REGION, now)  # the choice's verdicts: flags and customers, no counter, no record
+    assert recent.flags == () and [c.tenant_id for c in recent.records] == ["a"] and recent.hours == {}
+
+
+def test_the_choice_reads_its_evidence_once_per_ttl_and_its_verdicts_every_time(aws: str) -> None:
+    hive, now = CachedEvidenceHiveMind(tables.hive_mind_model("HiveMind"), ttl_seconds=300), int(time.time())
+    hive.add_hours(POOL, 3.0, "t/prod/1", now)
+    assert hive.evidence_in_region(REGION, now).hours == {POOL.key: 3.0}
+    hive.add_hours(POOL, 4.0, "t/prod/2", now)
+    hive.record(new_record(POOL, "a", now - 5), "e1")
+    assert hive.evidence_in_region(REGION, now + 299).hours == {POOL.key: 3.0}  # within the TTL: as read
+    assert [c.tenant_id for c in hive.recent_in_region(REGION, now + 299).records] == ["a"]  # fresh every time
+    later = hive.evidence_in_region(REGION, now + 300)
+    assert later.hours == {POOL.key: 7.0} and len(later.records) == 1

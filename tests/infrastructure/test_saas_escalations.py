@@ -59,8 +59,11 @@ def test_rebalance_pool_gets_exactly_its_grants(saas: SynthesizedSaas) -> None:
         ("DrainAndReplace", frozenset({"states:StartExecution"}), None),
         ("EscalationQueue", sqs, None),
         # each tenant with nodes in the pool is told, through notifications' rule on the default bus
-        ("DefaultBus", frozenset({"events:PutEvents"}),
-         "events:detail-type=CloudOptim Pool Escalated,events:source=cloudoptim.interruptions"),
+        (
+            "DefaultBus",
+            frozenset({"events:PutEvents"}),
+            "events:detail-type=CloudOptim Pool Escalated,events:source=cloudoptim.interruptions",
+        ),
     }
 
 

@@ -66,3 +66,40 @@ def test_a_hostile_message_that_started_an_execution_is_counted() -> None:
     counted = summarise(_facts(statuses={"a": "SUCCEEDED", "b": "SUCCEEDED", "h1": "SUCCEEDED"},
                                hostile_ids={"h1", "h2"}, hostile_sent=3))  # fmt: skip
     assert (counted["hostile_sent"], counted["hostile_started"], counted["executions_started"]) == (3, 1, 3)
+
+
+def test_cpu_per_notice_counts_the_handlers_not_the_emulator_answering_them() -> None:
+    from localmode.drill_report import cpu_ms_by_function, cpu_ms_per_notice, emulator_cpu_ms_per_notice
+    from localmode.lambda_runner import Invocation
+
+    def ran(function: str, started: float, cpu: float, emulated: float) -> Invocation:
+        return Invocation(function, function, started, started + 1, False, {}, {}, cpu, emulated)
+
+    records = [ran("ingest", 10, 0.030, 0.020), ran("evict_pods", 11, 0.050, 0.010), ran("ingest", 1, 9.0, 0.0)]
+    assert cpu_ms_per_notice(records, since=5, notices=2) == 25.0  # (10 + 40) ms over 2 notices; before 5: not counted
+    assert emulator_cpu_ms_per_notice(records, since=5, notices=2) == 15.0
+    assert cpu_ms_by_function(records, since=5, notices=2) == {"evict_pods": 20.0, "ingest": 5.0}
+    assert cpu_ms_per_notice(records, since=5, notices=0) is None
+
+
+def test_emulation_inside_an_invocation_is_counted_apart_and_nesting_stays_the_callers() -> None:
+    import time
+
+    from localmode import cpu
+
+    def burn(seconds: float) -> None:
+        end = time.thread_time() + seconds
+        while time.thread_time() < end:
+            pass
+
+    saved = cpu.swap(0.0)
+    try:
+        with cpu.emulating():
+            burn(0.02)
+            inner = cpu.swap(0.0)  # a Lambda invoked inside the emulator (SQS poller -> Invoke) counts its own
+            with cpu.emulating():
+                burn(0.01)
+            assert 0.009 <= cpu.swap(inner) < 0.02
+        assert cpu.emulator_seconds() >= 0.03  # the whole block, nested handler included, is the caller's emulation
+    finally:
+        cpu.swap(saved)

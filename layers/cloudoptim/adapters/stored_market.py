@@ -1,6 +1,10 @@
 """The Spot market the engines read in AWS: the scraped Prices table (newest price and recent changes per pool, the
 On-Demand list, the Spot Advisor), over the shipped Day-Zero data for whatever the table does not hold yet. Cached
-per region for a few minutes: the table changes hourly."""
+per region for a few minutes: the table changes hourly.
+
+Offerings (every pool's price statistics: the costliest part of a choice) are built once per price snapshot: kept
+with the loaded region under its version (every pool's newest price and its time, the On-Demand and Advisor list
+times), carried over a reload that finds the same version, dropped as soon as the version changes."""
 
 from __future__ import annotations
 
@@ -16,6 +20,8 @@ from engines.pricing.freshness import PriceAge, PriceSource
 from engines.spot.model import AdvisorEntry, Catalog, OnDemandPrices, PoolKey, PriceHistory, PriceSeries, SpotAdvisor
 from engines.spot.offerings import Offerings, build_offerings
 
+Version = tuple[object, ...]
+
 
 @dataclass(frozen=True)
 class _Region:
@@ -24,6 +30,8 @@ class _Region:
     advisor: SpotAdvisor
     scraped: bool
     loaded_at: float
+    version: Version = ()
+    offerings: dict[int, Offerings] = field(default_factory=dict, compare=False)  # at -> offerings, this version
 
 
 @dataclass
@@ -43,6 +51,7 @@ class StoredMarket:
         if cached is not None and self.clock() - cached.loaded_at < self.ttl_seconds:
             return cached
         pools = self.table.spot(region)
+        prices_seen = hash(tuple(sorted((key, p.at, p.price) for key, p in pools.items())))
         if pools:
             series = {
                 PoolKey(t, z): PriceSeries.from_points(p.history or ((p.at, p.price),)) for (z, t), p in pools.items()
@@ -59,8 +68,10 @@ class StoredMarket:
         if advised is not None:
             entries.update({(region, t): AdvisorEntry(int(r), int(s)) for t, (r, s) in advised.entries.items()})
         snapshot = "scraped" if advised is not None else self.data.advisor.snapshot
+        version: Version = (prices_seen, listed.at if listed else None, advised.at if advised else None)
+        kept = cached.offerings if cached is not None and cached.version == version else {}
         loaded = _Region(history, OnDemandPrices(prices, self.data.on_demand.sources), SpotAdvisor(entries, snapshot),
-                         bool(pools), self.clock())  # fmt: skip
+                         bool(pools), self.clock(), version, kept)  # fmt: skip
         self._regions[region] = loaded
         return loaded
 
@@ -71,7 +82,11 @@ class StoredMarket:
         if newest is None:
             return DayZeroMarket(self.data).offerings(region, now)
         at = min(now, newest)
-        return build_offerings(loaded.history, self.catalog, loaded.on_demand, loaded.advisor, at), at
+        if at not in loaded.offerings:
+            if len(loaded.offerings) >= 4:  # `now` before the newest price (tests, replays): keep a few
+                loaded.offerings.clear()
+            loaded.offerings[at] = build_offerings(loaded.history, self.catalog, loaded.on_demand, loaded.advisor, at)
+        return loaded.offerings[at], at
 
     def price_age(self, region: str, now: int) -> PriceAge:
         loaded = self._region(region)

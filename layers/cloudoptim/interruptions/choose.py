@@ -90,7 +90,7 @@ def choose(state: DrainState, deps: ChooseDeps, now: int) -> Replacement:
     """The replacement for the interrupted node; never the interrupted pool, nor a pool the hive mind excludes for
     this tenant (its own flags, or three customers confirming it risky); other flags add risk."""
     offerings, at = deps.market.offerings(state.region, now)
-    seen = deps.hive.in_region(state.region, now)
+    seen = deps.hive.recent_in_region(state.region, now)
     hive = verdicts_for(state.tenant_id, seen.flags, now, records=seen.records)
     request = ReplacementRequest(
         region=state.region,
@@ -101,7 +101,8 @@ def choose(state: DrainState, deps: ChooseDeps, now: int) -> Replacement:
         zones=_zones(node_group(deps.registry, state), state),
     )
     active = deps.models.active(state.region, at, now)
-    feedback = region_feedback(seen.hours, seen.records)  # S7: the pools' recorded interruptions, evidence-weighted
+    evidence = deps.hive.evidence_in_region(state.region, now)
+    feedback = region_feedback(evidence.hours, evidence.records)  # S7: recorded interruptions, evidence-weighted
     strategy = with_feedback(_strategy(active), feedback)
     choice = choose_replacement(request, offerings, deps.market.catalog, hive, strategy, at)
     try:  # the candidate scores beside the active model, is stored, and never decides: nor may its failure

@@ -219,7 +219,7 @@ def _flag(
     deps.hive.flag(new_flag(pool, tenant_id, event_time, policy.hive_mind_ttl_seconds), received.event_id,
                    decided.kind or "")  # fmt: skip
     deps.hive.record(new_record(pool, tenant_id, event_time), received.event_id)
-    level = escalation(deps.hive.records_for_pool(pool, now), pool, now)
+    level = escalation(deps.hive.customers_for_pool(pool, now), pool, now)  # one item per customer
     if level.level == "CONFIRMED_RISKY" and deps.escalations is not None:
         # handed over, not done here: ingest claims, resolves, flags and starts, and nothing more
         deps.escalations.confirmed(level)

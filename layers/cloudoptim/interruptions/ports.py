@@ -105,7 +105,22 @@ class HiveMind(Protocol):
     def records_for_pool(self, pool: HivePool, now: int) -> Sequence[Flag]: ...
     def active_flags(self, region: str, now: int) -> Sequence[Flag]: ...
     def in_region(self, region: str, now: int) -> RegionHive:
-        """A region's live flags and records in one read (what a replacement choice weighs)."""
+        """A region's live flags and records in one read."""
+        ...
+
+    def customers_for_pool(self, pool: HivePool, now: int) -> Sequence[Flag]:
+        """Each customer's latest interruption in the pool within the escalation window (one per customer: a read
+        bounded by customers, not interruptions; what ingest escalates on)."""
+        ...
+
+    def recent_in_region(self, region: str, now: int) -> RegionHive:
+        """Live flags, and as `records` each customer's latest interruption per pool in the window (what a
+        replacement choice weighs; the same verdicts as the records, read in size of customers)."""
+        ...
+
+    def evidence_in_region(self, region: str, now: int) -> RegionHive:
+        """S7's evidence: the region's interruption records of the week and the instance-hours observed over the
+        same span (`hours`); may be a few minutes old (it moves slowly, and it is the large read)."""
         ...
 
 

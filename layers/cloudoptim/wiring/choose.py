@@ -23,7 +23,7 @@ def choose_deps(settings: ChooseSettings) -> ChooseDeps:
         )
     return ChooseDeps(
         registry=stores.registry(settings),
-        hive=stores.hive_mind(settings),
+        hive=stores.choice_hive_mind(settings),
         market=market(settings, data),
         models=models,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from cloudoptim.adapters.kube.connector import ClusterConnector
+from cloudoptim.adapters.recent_registry import RecentRegistry
 from cloudoptim.interruptions.drain import KubeDeps
 from cloudoptim.settings import KubeTaskSettings
 from cloudoptim.wiring import stores
@@ -10,4 +11,5 @@ from cloudoptim.wiring import stores
 
 def kube_deps(settings: KubeTaskSettings) -> KubeDeps:
     connector = ClusterConnector(stores.sessions(settings), settings.endpoint_url)
-    return KubeDeps(registry=stores.registry(settings), kube=connector)
+    # the tenant and cluster records every step reads again, kept a minute per warm container (RecentRegistry)
+    return KubeDeps(registry=RecentRegistry(stores.registry(settings)), kube=connector)

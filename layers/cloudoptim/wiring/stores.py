@@ -9,7 +9,7 @@ from cloudoptim.adapters.aws import clients, tables
 from cloudoptim.adapters.aws.audit import DynamoAuditLog
 from cloudoptim.adapters.aws.ec2 import CustomerEc2, Ec2PoolLocator
 from cloudoptim.adapters.aws.escalations import EventBridgeEscalations
-from cloudoptim.adapters.aws.hive_mind import DynamoHiveMind
+from cloudoptim.adapters.aws.hive_mind import CachedEvidenceHiveMind, DynamoHiveMind
 from cloudoptim.adapters.aws.idempotency import DynamoIdempotency
 from cloudoptim.adapters.aws.models import DynamoRegistryState, DynamoShadowLog, S3Artifacts
 from cloudoptim.adapters.aws.registry import DynamoRegistry
@@ -39,6 +39,13 @@ def registry(settings: RegistrySettings) -> DynamoRegistry:
 
 def hive_mind(settings: HiveMindSettings) -> DynamoHiveMind:
     return DynamoHiveMind(tables.hive_mind_model(settings.hive_mind_table, settings.endpoint_url, settings.region))
+
+
+def choice_hive_mind(settings: HiveMindSettings) -> CachedEvidenceHiveMind:
+    """The replacement choice's: S7 evidence cached per warm container (EVIDENCE_TTL_SECONDS)."""
+    return CachedEvidenceHiveMind(
+        tables.hive_mind_model(settings.hive_mind_table, settings.endpoint_url, settings.region)
+    )
 
 
 def audit(settings: AuditSettings) -> DynamoAuditLog:

@@ -5,6 +5,9 @@ Flags: one item per (pool, tenant), sort key the tenant. Records: one item per i
 `RECORD#<tenant>#<event id>` (tenant ids hold no `#`), in the same partition so one Query reads a pool's escalation.
 Hours: one counter per pool and day, sort key `HOURS#<day epoch>`, the instance-hours discovery observed there (S7
 feedback's evidence), with the runs already counted; in `ByRegion` too, so a choice's one Query reads them.
+Customers: one item per (pool, tenant), sort key `CUSTOMER#<tenant>`, the tenant's latest interruption there, kept
+for the escalation window: what ingest and the choices read, so their reads grow with the customers in a pool, not
+with its interruptions (a mass interruption writes thousands of records into one pool; docs/capacity.md).
 """
 
 from __future__ import annotations
@@ -27,8 +30,21 @@ from engines.interruption.hive import (
 )
 
 RECORD_PREFIX = "RECORD#"
+CUSTOMER_PREFIX = "CUSTOMER#"
 HOURS_PREFIX = "HOURS#"
 DAY = 86400
+# Flags live 30 minutes and customer items the 60-minute window; records a week. A region's recent read asks the
+# ByRegion index for items expiring within a day: flags and customers, never the week of records (bounded reads).
+RECENT_HORIZON_SECONDS = 86400
+# S7 evidence (a week of records and instance-hours) moves slowly: a warm container reads it once per 5 minutes.
+EVIDENCE_TTL_SECONDS = 300
+
+
+def _kind(sort_key: str) -> str:
+    for prefix, kind in ((RECORD_PREFIX, "record"), (CUSTOMER_PREFIX, "customer"), (HOURS_PREFIX, "hours")):
+        if sort_key.startswith(prefix):
+            return kind
+    return "flag"
 
 
 class DynamoHiveMind:
@@ -64,21 +80,54 @@ class DynamoHiveMind:
             item.save()  # a redelivered notice rewrites its own record: still one
         except PynamoDBException as exc:
             raise dynamo_error(exc, f"HiveMind put record {record.pool.key}") from exc
+        self._customer(record, event_id)
 
-    def _split(self, items: Iterable[HiveMindItem], now: int, records: bool) -> list[Flag]:
+    def _customer(self, record: Flag, event_id: str) -> None:
+        """The tenant's latest interruption in the pool; an older notice arriving late leaves a newer one alone."""
+        model = self._model
+        item = model(record.pool.key, f"{CUSTOMER_PREFIX}{record.tenant_id}", region=record.pool.region,
+                     expires_at=record.flagged_at + ESCALATION_WINDOW_SECONDS, flagged_at=record.flagged_at,
+                     event_id=event_id, kind="customer")  # fmt: skip
+        try:
+            item.save(condition=model.pool.does_not_exist() | (model.flagged_at <= record.flagged_at))
+        except PynamoDBException as exc:
+            if not is_condition_failure(exc):  # a newer interruption of this customer is already there
+                raise dynamo_error(exc, f"HiveMind put customer {record.pool.key}") from exc
+
+    def _split(self, items: Iterable[HiveMindItem], now: int, records: bool | str) -> list[Flag]:
+        wanted = records if isinstance(records, str) else "record" if records else "flag"
         found = []
         for i in items:
-            if i.tenant_id.startswith(HOURS_PREFIX):  # a counter, neither a flag nor a record
+            kind = _kind(i.tenant_id)
+            if kind != wanted:
                 continue
-            is_record = i.tenant_id.startswith(RECORD_PREFIX)
-            if is_record != records:
-                continue
-            tenant = i.tenant_id.split("#")[1] if is_record else i.tenant_id
+            tenant = i.tenant_id.split("#")[1] if kind != "flag" else i.tenant_id
             found.append(Flag(HivePool.parse(i.pool), tenant, int(i.flagged_at), int(i.expires_at)))
         return list(active_flags(found, now))
 
     def _flags(self, items: Iterable[HiveMindItem], now: int) -> list[Flag]:
         return self._split(items, now, records=False)
+
+    def customers_for_pool(self, pool: HivePool, now: int) -> list[Flag]:
+        """Each customer's latest interruption in `pool` within the escalation window: one item per customer."""
+        model = self._model
+        condition = model.tenant_id.startswith(CUSTOMER_PREFIX)
+        try:
+            items = model.query(pool.key, condition, filter_condition=model.expires_at > now)
+            return self._split(items, now, "customer")
+        except PynamoDBException as exc:
+            raise dynamo_error(exc, f"HiveMind query customers {pool.key}") from exc
+
+    def recent_in_region(self, region: str, now: int) -> RegionHive:
+        """A region's live flags and, as `records`, each customer's latest interruption per pool in the window: one
+        Query of the ByRegion index bounded to items expiring within RECENT_HORIZON_SECONDS (never the records)."""
+        model = self._model
+        horizon = model.expires_at.between(now + 1, now + RECENT_HORIZON_SECONDS)
+        try:
+            items = list(model.by_region.query(region, horizon))
+        except PynamoDBException as exc:
+            raise dynamo_error(exc, f"HiveMind query recent {region}") from exc
+        return RegionHive(tuple(self._split(items, now, False)), tuple(self._split(items, now, "customer")))
 
     def records_for_pool(self, pool: HivePool, now: int) -> list[Flag]:
         model = self._model
@@ -113,6 +162,10 @@ class DynamoHiveMind:
             if i.tenant_id.startswith(HOURS_PREFIX) and i.hours and int(i.flagged_at) > now - RECORD_TTL_SECONDS:
                 hours[i.pool] = hours.get(i.pool, 0.0) + float(i.hours)
         return RegionHive(tuple(self._split(items, now, False)), tuple(self._split(items, now, True)), hours)
+
+    def evidence_in_region(self, region: str, now: int) -> RegionHive:
+        """S7's evidence: the region's records of the week and the instance-hours observed over them."""
+        return self.in_region(region, now)
 
     def add_hours(self, pool: HivePool, hours: float, run: str, now: int) -> bool:
         """Add `hours` to the pool's counter of the day, once per `run` (a retried discovery adds nothing); the
@@ -150,3 +203,22 @@ class DynamoHiveMind:
     def escalation(self, pool: HivePool, now: int) -> Escalation:
         """S6 escalation of a pool from its interruption records of the last 60 minutes."""
         return escalation(self.records_for_pool(pool, now), pool, now)
+
+
+class CachedEvidenceHiveMind(DynamoHiveMind):
+    """The replacement choice's hive mind: its S7 evidence read once per EVIDENCE_TTL_SECONDS per region and warm
+    container (a week of a region's records is the one read a mass interruption makes large); flags, customers and
+    escalations are read fresh every time."""
+
+    def __init__(self, model: type[HiveMindItem], ttl_seconds: int = EVIDENCE_TTL_SECONDS) -> None:
+        super().__init__(model)
+        self._ttl = ttl_seconds
+        self._evidence: dict[str, tuple[int, RegionHive]] = {}
+
+    def evidence_in_region(self, region: str, now: int) -> RegionHive:
+        cached = self._evidence.get(region)
+        if cached is not None and 0 <= now - cached[0] < self._ttl:
+            return cached[1]
+        found = super().evidence_in_region(region, now)
+        self._evidence[region] = (now, found)
+        return found

@@ -1,5 +1,10 @@
 """A session per tenant, region and purpose from the tenant's role, cached until shortly before it expires.
 
+The cache lives as long as the warm Lambda container. Its key holds the tenant id *and* the role ARN (a tenant's
+second account has a role of its own), so a tenant's cache never serves another tenant or account; an entry is
+replaced REFRESH_MARGIN_SECONDS before its credentials expire (never used expired), a failed AssumeRole caches
+nothing, and `forget` drops a tenant's sessions when a call says its credentials no longer work.
+
 Each AssumeRole carries the tenant's ExternalId (read from Secrets Manager, where only the assume-role path may
 look), a session tag naming the tenant (the customer's trust policy requires it) and a session policy holding only
 the purpose's actions (cloudoptim.tenancy.actions): the session can do no more than what its caller needs, whatever
@@ -42,10 +47,10 @@ class StsSessions:
         self._external_ids = external_ids
         self._sts = sts_client or client("sts", endpoint_url=endpoint_url)
         self._clock = clock
-        self._cache: dict[tuple[str, str, str], tuple[TenantSession, float]] = {}
+        self._cache: dict[tuple[str, str, str, str], tuple[TenantSession, float]] = {}
 
     def session(self, tenant: TenantRecord, region: str, purpose: Purpose) -> TenantSession:
-        key = (tenant.tenant_id, region, purpose)
+        key = (tenant.tenant_id, tenant.role_arn, region, purpose)
         cached = self._cache.get(key)
         if cached is not None and cached[1] - REFRESH_MARGIN_SECONDS > self._clock():
             return cached[0]
@@ -65,6 +70,11 @@ class StsSessions:
         expires = creds["Expiration"].timestamp() if hasattr(creds["Expiration"], "timestamp") else 0.0
         self._cache[key] = (session, expires)
         return session
+
+    def forget(self, tenant_id: str) -> None:
+        """Drop every cached session (and its clients) of a tenant: the next call assumes the role again."""
+        for key in [k for k in list(self._cache) if k[0] == tenant_id]:
+            self._cache.pop(key, None)
 
     def verify(self, tenant: TenantRecord) -> None:
         """`RoleCheck`: the role can be assumed with the tenant's ExternalId (registration proves the template)."""

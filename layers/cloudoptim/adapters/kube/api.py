@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -36,11 +37,14 @@ class KubeApiAdapter:
         self._core = CoreV1Api(api_client)
         self._policy = PolicyV1Api(api_client)
         self._timeout = request_timeout
+        # Nodes and pods are read as JSON, not as the client's models: building V1Node and V1Pod objects was most of
+        # a Kubernetes step's CPU, and a drain reads a few fields of each.
+        self._raw: dict[str, Any] = {"_request_timeout": request_timeout, "_preload_content": False}
 
     def get_node(self, name: str) -> NodeStatus | None:
         with translated(f"get node {name}"):
             try:
-                return _node(self._core.read_node(name, _request_timeout=self._timeout))
+                return node_from_json(_json(self._core.read_node(name, **self._raw)))
             except ApiException as exc:
                 if exc.status == 404:
                     return None
@@ -55,12 +59,12 @@ class KubeApiAdapter:
 
     def cordon(self, name: str) -> NodeStatus:
         with translated(f"cordon node {name}"):
-            patched = self._core.patch_node(name, {"spec": {"unschedulable": True}}, _request_timeout=self._timeout)
-        return _node(patched)
+            patched = _json(self._core.patch_node(name, {"spec": {"unschedulable": True}}, **self._raw))
+        return node_from_json(patched)
 
     def pods_on_node(self, name: str) -> list[PodRef]:
-        items = self._all(self._core.list_pod_for_all_namespaces, f"list pods on {name}", f"spec.nodeName={name}")
-        return [_pod(item) for item in items]
+        items = self._all_json(self._core.list_pod_for_all_namespaces, f"list pods on {name}", f"spec.nodeName={name}")
+        return [pod_from_json(item) for item in items]
 
     def evict(self, namespace: str, name: str, grace_seconds: int | None = None) -> EvictionOutcome:
         body = V1Eviction(
@@ -69,7 +73,10 @@ class KubeApiAdapter:
         )
         with translated(f"evict pod {namespace}/{name}"):
             try:
-                self._core.create_namespaced_pod_eviction(name, namespace, body, _request_timeout=self._timeout)
+                # the answer is a bare Status: read, never parsed into models (a round's costliest part), released
+                answer: Any = self._core.create_namespaced_pod_eviction(name, namespace, body, **self._raw)
+                answer.read()
+                answer.release_conn()
             except ApiException as exc:
                 refusal = budget_refusal(exc)
                 if refusal is not None:
@@ -84,6 +91,23 @@ class KubeApiAdapter:
     def pdbs(self) -> list[BudgetStatus]:
         items = self._all(self._policy.list_pod_disruption_budget_for_all_namespaces, "list pod disruption budgets")
         return [_budget(item) for item in items]
+
+    def _all_json(self, list_call: Callable[..., Any], what: str, field_selector: str | None = None) -> list[Any]:
+        """Every item of a paged List as plain JSON (the raw response, never deserialized into models)."""
+        items: list[Any] = []
+        token: str | None = None
+        with translated(what):
+            while True:
+                kwargs: dict[str, Any] = {"limit": _PAGE, "_request_timeout": self._timeout, "_preload_content": False}
+                if field_selector:
+                    kwargs["field_selector"] = field_selector
+                if token:
+                    kwargs["_continue"] = token
+                page = _json(list_call(**kwargs))
+                items.extend(page.get("items") or [])
+                token = (page.get("metadata") or {}).get("continue") or None
+                if not token:
+                    return items
 
     def _all(self, list_call: Callable[..., Any], what: str, field_selector: str | None = None) -> list[Any]:
         items: list[Any] = []
@@ -139,6 +163,46 @@ def _node(item: Any) -> NodeStatus:
         unschedulable=bool(spec.unschedulable) if spec else False,
         labels=dict(item.metadata.labels or {}),
         provider_id=spec.provider_id if spec else None,
+    )
+
+
+def _json(answer: Any) -> dict[str, Any]:
+    """The body of an unparsed answer (`_preload_content=False`); the connection goes back to the pool."""
+    try:
+        found = json.loads(answer.data or b"{}")
+    finally:
+        answer.release_conn()
+    return found if isinstance(found, dict) else {}
+
+
+def node_from_json(item: dict[str, Any]) -> NodeStatus:
+    """The same NodeStatus as `_node`, from the API's JSON."""
+    meta, spec, status = item.get("metadata") or {}, item.get("spec") or {}, item.get("status") or {}
+    return NodeStatus(
+        name=str(meta.get("name")),
+        ready=any(c.get("type") == "Ready" and c.get("status") == "True" for c in status.get("conditions") or []),
+        unschedulable=bool(spec.get("unschedulable")),
+        labels=dict(meta.get("labels") or {}),
+        provider_id=spec.get("providerID"),
+    )
+
+
+def pod_from_json(item: dict[str, Any]) -> PodRef:
+    """The same PodRef as `_pod`, from the API's JSON."""
+    meta, spec, status = item.get("metadata") or {}, item.get("spec") or {}, item.get("status") or {}
+    owners = meta.get("ownerReferences") or []
+    owner = next((o for o in owners if o.get("controller")), owners[0] if owners else None)
+    return PodRef(
+        namespace=str(meta.get("namespace") or "default"),
+        name=str(meta.get("name")),
+        node_name=spec.get("nodeName"),
+        owner_kind=owner.get("kind") if owner else None,
+        owner_name=owner.get("name") if owner else None,
+        phase=str(status.get("phase") or "Pending"),
+        ready=any(c.get("type") == "Ready" and c.get("status") == "True" for c in status.get("conditions") or []),
+        mirror=MIRROR_ANNOTATION in (meta.get("annotations") or {}),
+        local_storage=any(v.get("emptyDir") is not None for v in spec.get("volumes") or []),
+        deleting=meta.get("deletionTimestamp") is not None,
     )
 
 
