@@ -7,6 +7,7 @@ import json
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 
@@ -22,7 +23,7 @@ PAGES = {
     "audit": "Audit",
     "settings": "Settings",
 }
-HIVE_MIND = "/v1/hive-mind"  # built elsewhere: until it is merged the page shows its unavailable state
+HIVE_MIND = "/v1/hive-mind"
 
 
 def test_the_navigation_bar_reaches_every_page(signed_in: Callable[[str], Session]) -> None:
@@ -82,29 +83,49 @@ def test_overview_shows_the_savings_of_the_api_to_the_cent(signed_in: Callable[[
 def test_hive_mind_without_the_route_says_it_is_unavailable(signed_in: Callable[[str], Session]) -> None:
     session = signed_in("viewer")
     session.expected_failures.add(HIVE_MIND)
+    session.page.route("**/v1/hive-mind*", lambda route: route.fulfill(status=404, body="{}"))
     session.open("hive-mind")
     assert session.page.locator("[data-state=unavailable]").is_visible()
     assert session.failed_calls == [f"404 {HIVE_MIND}"]
 
 
-def test_hive_mind_lists_flagged_pools_by_region_and_zone(signed_in: Callable[[str], Session]) -> None:
+def test_hive_mind_with_no_interruption_says_so(signed_in: Callable[[str], Session]) -> None:
+    session = signed_in("viewer")  # the app's hive mind is wired and holds nothing
+    session.open("hive-mind")
+    assert session.page.locator("[data-state=empty]").is_visible()
+    assert session.unexpected() == []
+
+
+def _pool(pool: str, level: str, customers: int, yours: bool) -> dict[str, object]:
+    region, az_id, instance_type = pool.split("#")
+    return {"pool": pool, "region": region, "az_id": az_id, "instance_type": instance_type, "level": level,
+            "expires_at": "2026-06-01T00:00:00Z",
+            "evidence": {"customers": customers, "interruptions": customers + 1, "flags": 1, "window_minutes": 60},
+            "risk_bump": 0.2 if customers >= 3 else 0.1, "excluded_for_you": yours, "your_risk_bump": 0.0,
+            "yours": yours, "reason": f"{customers} customer(s) interrupted here in the last 60 minutes"}  # fmt: skip
+
+
+def test_hive_mind_lists_flagged_pools_by_region_and_zone_over_every_page(
+    signed_in: Callable[[str], Session],
+) -> None:
     session = signed_in("viewer")
-    pools = [
-        {"pool": "m5.large/eu-west-1a", "region": "eu-west-1", "availability_zone": "eu-west-1a",
-         "instance_type": "m5.large", "level": "high", "expires_at": "2026-06-01T00:00:00Z",
-         "evidence": {"tenants": 3, "interruptions_24h": 11}},
-        {"pool": "c6i.xlarge/us-east-1b", "region": "us-east-1", "availability_zone": "us-east-1b",
-         "instance_type": "c6i.xlarge", "level": "elevated", "expires_at": "2026-06-01T06:00:00Z", "evidence": {}},
-    ]  # fmt: skip
-    body = json.dumps({"pools": pools})
-    session.page.route("**/v1/hive-mind", lambda route: route.fulfill(body=body, content_type="application/json"))
+    pages = {
+        None: {"items": [_pool("eu-west-1#euw1-az2#m5.large", "CONFIRMED_RISKY", 3, True)], "next_cursor": "p2"},
+        "p2": {"items": [_pool("us-east-1#use1-az4#c6i.xlarge", "UNCERTAIN", 2, False)], "next_cursor": None},
+    }
+
+    def answer(route: Any) -> None:
+        cursor = parse_qs(urlparse(route.request.url).query).get("cursor", [None])[0]
+        route.fulfill(body=json.dumps(pages[cursor]), content_type="application/json")
+
+    session.page.route("**/v1/hive-mind*", answer)
     session.open("hive-mind")
     assert session.page.get_by_role("heading", level=2).all_inner_texts() == ["eu-west-1", "us-east-1"]
-    row = session.page.locator("tr[data-pool='m5.large/eu-west-1a']")
-    assert row.locator("td").all_inner_texts()[:5] == ["eu-west-1a", "m5.large/eu-west-1a", "m5.large", "high",
-                                                        "2026-06-01 00:00:00 UTC"]  # fmt: skip
-    row.get_by_text("2 item(s)").click()
-    assert "interruptions 24h" in row.inner_text()
+    row = session.page.locator("tr[data-pool='eu-west-1#euw1-az2#m5.large']")
+    cells = ["euw1-az2", "eu-west-1#euw1-az2#m5.large", "m5.large", "CONFIRMED RISKY", "2026-06-01 00:00:00 UTC", "yes"]
+    assert row.locator("td").all_inner_texts()[:6] == cells
+    row.get_by_text("3 customer(s), 4 interruption(s)").click()
+    assert "excluded for you" in row.inner_text()
     assert session.axe() == []
     assert session.unexpected() == []
 
