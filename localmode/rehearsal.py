@@ -226,8 +226,9 @@ class Rehearsal:
         deliveries: dict[str, int] = {}
         for record in journal:
             for message in record.event.get("Records", []) if isinstance(record.event, dict) else []:
-                event_id = str(json.loads(message.get("body", "{}")).get("id"))
-                deliveries[event_id] = deliveries.get(event_id, 0) + 1
+                event_id = _event_id(message.get("body", ""))  # the shared stack's queue saw other drills' too
+                if event_id in wanted:
+                    deliveries[event_id] = deliveries.get(event_id, 0) + 1
         hive = self._hive()
         level = DynamoHiveMind(self._hive_model()).escalation(
             HivePool.parse(hive_key(self.stack.aws.region)), int(time.time())
@@ -279,3 +280,12 @@ class Rehearsal:
 
 def run_rehearsal(stack: LocalStack, settings: RehearsalSettings) -> dict[str, Any]:
     return Rehearsal(stack, settings).run()
+
+
+def _event_id(body: str) -> str | None:
+    """The notice's id, or None for a body that is not a notice (a hostile message an earlier drill sent)."""
+    try:
+        event = json.loads(body)
+    except ValueError:
+        return None
+    return str(event["id"]) if isinstance(event, dict) and "id" in event else None
