@@ -103,7 +103,8 @@ class Rehearsal:
         plan = {index: (SDK_ABSORBED if n % 2 else THROTTLES) for n, index in enumerate(throttled)}
         original_start = Execution.start
         Execution.start = _started_not_run  # type: ignore[method-assign,assignment]
-        restore = self.faults.install(self.stack.aws)
+        earlier = {str(e["name"]) for e in self._executions()}  # a shared stack's earlier drills: not ours to count
+        restore = self.faults.install(self.stack.aws, self._table_clients())
         began = time.time()
         try:
             self._send(instances, plan, rng, began)
@@ -111,7 +112,17 @@ class Rehearsal:
         finally:
             restore()
             Execution.start = original_start  # type: ignore[method-assign]
-        return self._report(statuses, began, time.time() - began)
+        ours = {name: status for name, status in statuses.items() if name not in earlier}
+        return self._report(ours, began, time.time() - began)
+
+    def _table_clients(self) -> list[Any]:
+        """The botocore clients pynamodb already made for the tables ingest writes (one per table and process): on
+        a stack an earlier drill warmed, the throttling hook must reach them too, not only clients made from now."""
+        assert self.stack.deployed is not None
+        aws, names = self.stack.aws, self.stack.deployed.tables
+        models = (tables.idempotency_model(names["IDEMPOTENCY_TABLE"], aws.endpoint_url, aws.region),
+                  tables.hive_mind_model(names["HIVE_MIND_TABLE"], aws.endpoint_url, aws.region))  # fmt: skip
+        return [model._get_connection().connection.client for model in models]
 
     def _register(self, rng: random.Random) -> list[tuple[str, TenantRecord]]:
         """T tenants, each its own account, and N - duplicates instances of theirs in one pool."""
@@ -286,6 +297,6 @@ def _event_id(body: str) -> str | None:
     """The notice's id, or None for a body that is not a notice (a hostile message an earlier drill sent)."""
     try:
         event = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # malformed, or nested past the parser's depth
         return None
     return str(event["id"]) if isinstance(event, dict) and "id" in event else None
