@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from cloudoptim.hibernation.ports import NodeCount
 from cloudoptim.tenancy.ports import Json
 from engines.hibernation.plan import Change, Inventory, Kind, NodeGroupSize, Workload
-from tests.fakes.aws import _Faulty
+from tests.fakes.faulty import _Faulty
 
 
 @dataclass

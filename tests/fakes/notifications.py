@@ -9,7 +9,7 @@ from typing import Any
 
 from cloudoptim.errors import RecordNotFoundError
 from cloudoptim.notifications.templates import Email
-from tests.fakes.aws import _Faulty
+from tests.fakes.faulty import _Faulty
 
 
 @dataclass

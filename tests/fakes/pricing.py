@@ -17,7 +17,7 @@ from cloudoptim.pricing.ports import (
     SpotPoint,
 )
 from cloudoptim.pricing.scrape import day_of
-from tests.fakes.aws import _Faulty
+from tests.fakes.faulty import _Faulty
 
 
 @dataclass

@@ -15,7 +15,7 @@ from cloudoptim.discovery.ports import DiscoveryDeps, NodeInfo
 from cloudoptim.interruptions.choose import ChooseDeps
 from engines.interruption.hive import HivePool, new_record
 from functions.choose_replacement import handler as choose_fn
-from tests.fakes.aws import FakeHiveMind
+from tests.fakes.hive import FakeHiveMind
 from tests.fakes.tenancy import MemoryDocuments
 from tests.functional.test_drain_fakes import NOW, state
 from tests.support.pipeline import World, world

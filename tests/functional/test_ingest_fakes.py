@@ -14,7 +14,7 @@ from cloudoptim.errors import AccessDeniedError, TransientAwsError
 from cloudoptim.interruptions.batch import ingest_message
 from engines.interruption.hive import HivePool, new_flag, new_record
 from functions.ingest.handler import Root, handle
-from tests.fakes.aws import FakeEscalations
+from tests.fakes.hive import FakeEscalations
 from tests.support.pipeline import (
     INSTANCE,
     POLICY,

@@ -9,7 +9,8 @@ from cloudoptim.interruptions.ports import NodeRecord
 from cloudoptim.interruptions.rebalance import RebalanceDeps, rebalance_pool
 from cloudoptim.tenancy.policy import ClusterPolicy
 from engines.interruption.hive import Escalation, HivePool, new_record
-from tests.fakes.aws import FakeExecutions, FakeHiveMind, FakeIdempotency
+from tests.fakes.aws import FakeExecutions, FakeIdempotency
+from tests.fakes.hive import FakeHiveMind
 
 POOL = HivePool("eu-west-1", "euw1-az1", "m5.large")
 NOW = 1_764_470_000

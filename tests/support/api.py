@@ -18,7 +18,8 @@ from cloudoptim.optimization.ports import OptimizationDeps
 from cloudoptim.tenancy.deps import SaasIdentity, TenancyDeps
 from localmode.issuer import AUDIENCE, LocalIssuer
 from localmode.signer import LocalSigner
-from tests.fakes.aws import FakeAudit, FakeBusPolicy, FakeExternalIds, FakeHiveMind, FakeRegistry, FakeRoleCheck
+from tests.fakes.aws import FakeAudit, FakeBusPolicy, FakeExternalIds, FakeRegistry, FakeRoleCheck
+from tests.fakes.hive import FakeHiveMind
 from tests.fakes.models import FakeArtifacts, FakeInterruptions, FakeRegistryStore, FakeShadowLog, FakeValidations
 from tests.fakes.notifications import FakeWebhookSecrets, RecordingBus
 from tests.fakes.pricing import MemoryPriceTable

@@ -17,13 +17,13 @@ from tests.fakes.aws import (
     FakeAudit,
     FakeCloud,
     FakeExecutions,
-    FakeHiveMind,
     FakeIdempotency,
     FakeKubeConnector,
     FakePoolLocator,
     FakeRedelivery,
     FakeRegistry,
 )
+from tests.fakes.hive import FakeHiveMind
 from tests.fakes.kube import FakeKube
 
 REGION = "us-east-1"
