@@ -8,7 +8,7 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -165,14 +165,7 @@ def run_drill(args: argparse.Namespace) -> str:
         hostile=args.hostile,
         event_age_seconds=args.event_age,
     )
-    with _stdout_to_stderr():
-        stack = _stack(args, metrics=args.verbose)
-        try:
-            stack.start()
-            report = drill(stack, settings)
-        finally:
-            stack.stop()
-    return json.dumps(report, indent=2)
+    return _on_stack(args, lambda stack: drill(stack, settings))
 
 
 def run_rehearsal(args: argparse.Namespace) -> str:
@@ -185,40 +178,19 @@ def run_rehearsal(args: argparse.Namespace) -> str:
         raise InvalidArgumentError("0 <= --duplicates < 1 and 0 <= --throttled <= 1")
     settings = RehearsalSettings(args.notices, args.tenants, args.window_seconds, args.duplicates, args.throttled,
                                  args.seed)  # fmt: skip
-    with _stdout_to_stderr():
-        stack = _stack(args, metrics=args.verbose)
-        try:
-            stack.start()
-            report = rehearse(stack, settings)
-        finally:
-            stack.stop()
-    return json.dumps(report, indent=2)
+    return _on_stack(args, lambda stack: rehearse(stack, settings))
 
 
 def run_hibernate_drill(args: argparse.Namespace) -> str:
     from localmode.hibernate_drill import run_hibernate_drill as drill
 
-    with _stdout_to_stderr():
-        stack = _stack(args, metrics=args.verbose)
-        try:
-            stack.start()
-            report = drill(stack)
-        finally:
-            stack.stop()
-    return json.dumps(report, indent=2)
+    return _on_stack(args, drill)
 
 
 def run_escalation_drill(args: argparse.Namespace) -> str:
     from localmode.escalation_drill import run_escalation_drill as drill
 
-    with _stdout_to_stderr():
-        stack = _stack(args, metrics=args.verbose)
-        try:
-            stack.start()
-            report = drill(stack)
-        finally:
-            stack.stop()
-    return json.dumps(report, indent=2)
+    return _on_stack(args, drill)
 
 
 def run_sweep(args: argparse.Namespace) -> str:
@@ -226,25 +198,28 @@ def run_sweep(args: argparse.Namespace) -> str:
 
     if not 100 <= args.hours <= 336:
         raise InvalidArgumentError("--hours: 100 to 336 (rightsizing needs 100 samples; the window is 14 days)")
-    with _stdout_to_stderr():
-        stack = _stack(args, metrics=args.verbose, tenant="demo", groups=True)
-        try:
-            stack.start()
-            report = SweepDrill(stack, approve=args.approve, hours=args.hours).run()
-        finally:
-            stack.stop()
-    return json.dumps(report, indent=2)
+    return _on_stack(
+        args, lambda stack: SweepDrill(stack, approve=args.approve, hours=args.hours).run(), tenant="demo", groups=True
+    )
 
 
 def run_notify(args: argparse.Namespace) -> str:
     from localmode.notify import NotifyDrill
 
     home = Path(os.environ.get("CLOUDOPTIM_HOME") or Path.home() / ".cloudoptim")
+    return _on_stack(
+        args, lambda stack: NotifyDrill(stack, home, approve=args.approve).run(), tenant="demo", groups=True
+    )
+
+
+def _on_stack(args: argparse.Namespace, job: Callable[[Any], dict[str, Any]], **options: Any) -> str:
+    """Start the local stack (`_stack` options), run one job on it, stop it whatever happens; the job's report as
+    JSON. The stack's own output goes to stderr, so stdout holds the report only."""
     with _stdout_to_stderr():
-        stack = _stack(args, metrics=args.verbose, tenant="demo", groups=True)
+        stack = _stack(args, metrics=args.verbose, **options)
         try:
             stack.start()
-            report = NotifyDrill(stack, home, approve=args.approve).run()
+            report = job(stack)
         finally:
             stack.stop()
     return json.dumps(report, indent=2)
