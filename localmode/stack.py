@@ -231,6 +231,10 @@ class LocalStack:
         }
 
     def _discovered(self, node: LaunchedNode) -> None:
-        """A joined instance becomes a drill target. Its `INSTANCE#<id>` item was written by LaunchReplacement."""
+        """A joined instance CloudOptim launched becomes a drill target: its `INSTANCE#<id>` item was written by the
+        launch (LaunchReplacement, or an Execute workflow's launch step). One an Auto Scaling group launched is known
+        to the registry only after the next discovery, so a notice for it would rightly start nothing yet."""
+        if REPLACES_TAG not in node.tags:
+            return
         joined = SeedNode(node.node_name, node.zone, node.instance_type, node.capacity_type, self._group_name(node))
-        self.live.add(node.instance_id, joined, replacement=REPLACES_TAG in node.tags)
+        self.live.add(node.instance_id, joined, replacement=True)

@@ -8,6 +8,7 @@ no subnet) and how much risk other customers' flags add to the rest.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -69,7 +70,12 @@ class ReplacementChoice:
 def zone_id(offering: Offering) -> str | None:
     if offering.az_id:
         return offering.az_id
-    return offering.availability_zone if _AZ_ID_RE.match(offering.availability_zone) else None
+    return offering.availability_zone if _is_az_id(offering.availability_zone) else None
+
+
+@functools.lru_cache(maxsize=512)
+def _is_az_id(zone: str) -> bool:  # a region has a handful of zones; every choice asks for each offering
+    return _AZ_ID_RE.match(zone) is not None
 
 
 def shape_of(instance: InstanceType) -> Requirements:
@@ -93,6 +99,7 @@ def _exclusions(
 ) -> dict[PoolKey, Exclusion]:
     verdicts = _here(request, hive)
     excluded: dict[PoolKey, Exclusion] = {}
+    outside: dict[tuple[str, str | None], bool] = {}  # (zone, AZ ID) -> no subnet there: a few zones, many offerings
     for o in offerings:
         oid = zone_id(o)
         same_zone = (oid is not None and oid == request.az_id) or o.availability_zone == request.availability_zone
@@ -101,8 +108,13 @@ def _exclusions(
             excluded[o.key] = Exclusion(RejectionCode.INTERRUPTED_POOL, "the interrupted pool itself")
         elif verdict is not None and verdict.exclude:
             excluded[o.key] = Exclusion(RejectionCode.HIVE_MIND_FLAGGED, f"excluded by the hive mind: {verdict.reason}")
-        elif request.zones and not any(z.holds(o) for z in request.zones):
-            excluded[o.key] = Exclusion(RejectionCode.NO_SUBNET_IN_ZONE, "the node group has no subnet in this zone")
+        elif request.zones:
+            where = (o.availability_zone, oid)
+            if where not in outside:
+                outside[where] = not any(z.holds(o) for z in request.zones)
+            if outside[where]:
+                why = "the node group has no subnet in this zone"
+                excluded[o.key] = Exclusion(RejectionCode.NO_SUBNET_IN_ZONE, why)
     return excluded
 
 

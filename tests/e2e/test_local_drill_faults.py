@@ -15,12 +15,23 @@ from localmode.stack import LocalStack
 
 @pytest.fixture
 def slow_pods(local_stack: LocalStack) -> Iterator[LocalStack]:
-    """Evicted pods take a minute to be Ready elsewhere: longer than a late notice leaves to drain."""
-    local_stack.kube.store.set_pod_ready_seconds(60.0)
+    """Evicted pods take a minute to be Ready elsewhere: longer than a late notice leaves to drain. And every workload
+    namespace gets a budget allowing no disruption at all, so whichever nodes the drill interrupts (the cluster's
+    shape depends on the tests before), a drain with pods to move cannot finish before the reclaim."""
+    store = local_stack.kube.store
+    namespaces = sorted({p["metadata"]["namespace"] for p in store.list_pods()} - {"kube-system"})
+    budgets = [(ns, "drill-no-disruption") for ns in namespaces]
+    for ns, name in budgets:
+        store.create_pdb(ns, {"kind": "PodDisruptionBudget", "apiVersion": "policy/v1", "metadata": {"name": name},
+                              "spec": {"selector": {}, "maxUnavailable": 0}})  # fmt: skip
+    store.set_pod_ready_seconds(60.0)
     try:
         yield local_stack
     finally:
-        local_stack.kube.store.set_pod_ready_seconds(local_stack.settings.pod_ready_seconds)
+        store.set_pod_ready_seconds(local_stack.settings.pod_ready_seconds)
+        with store.operation():
+            for key in budgets:
+                store.state.pdbs.pop(key, None)
 
 
 def test_faults_and_hostile_messages_lose_no_notice_and_start_nothing_hostile(local_stack: LocalStack) -> None:
@@ -37,8 +48,9 @@ def test_faults_and_hostile_messages_lose_no_notice_and_start_nothing_hostile(lo
 
 
 def test_drains_out_of_time_are_incomplete_not_successes_and_their_budget_breaches_count(slow_pods: LocalStack) -> None:
-    # Warnings delivered 100 s late leave 20 s to drain; budget-guarded pods cannot be evicted again until their
-    # replacements are Ready (60 s), so drains give up, and the Spot reclaim then takes those pods with the node.
+    # Warnings delivered 100 s late leave 20 s to drain; budget-guarded pods cannot be evicted (their replacements
+    # are Ready after 60 s, and the fixture's budgets allow no disruption), so drains give up, and the Spot reclaim
+    # then takes those pods with the node: each a budget breach, counted.
     settings = DrillSettings(events=6, duplicates=0.0, seed=5, rebalance_share=0.0, event_age_seconds=100.0)
     report = DrillRun(slow_pods, settings).run()
 

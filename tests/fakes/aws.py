@@ -167,6 +167,12 @@ class FakeIdempotency(_Faulty):
         _, expiry, _, owner = self.claims[key]
         self.claims[key] = ("COMPLETED", expiry, 0, owner)
 
+    def complete_all(self, keys: Sequence[str]) -> None:
+        self._check("complete")  # all or none, as the transaction
+        for key in keys:
+            _, expiry, _, owner = self.claims[key]
+            self.claims[key] = ("COMPLETED", expiry, 0, owner)
+
     def release(self, key: str, owner: str | None = None) -> None:
         self._check("release")
         held = self.claims.get(key)

@@ -35,7 +35,8 @@ class World:
         self.fleet = FakeFleet(self.kube)
         self.registry = FakeRegistry()
         self.registry.add_tenant(TenantRecord(TENANT, "111122223333", "arn:aws:iam::111122223333:role/x"))
-        group = NodeGroup("web", "lt-1", subnets={"eu-west-1a": "subnet-a"}, capacity_type="on-demand")
+        group = NodeGroup("web", "lt-1", subnets={"eu-west-1a": "subnet-a"}, capacity_type="on-demand",
+                      az_ids={"eu-west-1a": "euw1-az3"})
         self.registry.add_cluster(ClusterRecord(TENANT, CLUSTER, "https://k", "", {}, {"web": group}))
         self.documents.create(TENANT, "cluster", CLUSTER, {"name": CLUSTER, "region": "eu-west-1"}, NOW)
         self.deps = ExecutionDeps(self.documents, self.audit, self.workflows, self.registry, self.kube, self.cloud,
@@ -125,6 +126,9 @@ def test_a_replace_launches_first_and_a_karpenter_node_goes_through_its_nodeclai
     assert "kp-1" not in world.kube.nodes and not world.kube.nodeclaims
     assert world.kube.pods["shop/api-0"].node in world.kube.nodes
     assert world.execution(id)["recommendation"]["realised_savings_per_hour"] == pytest.approx(0.096)
+    # the new node is registered at once: its own Spot notice before the next discovery starts a workflow
+    [new] = world.registry.nodes.values()  # the only node registered: the launched one
+    assert (new.node_group, new.az_id, new.capacity_type) == ("web", "euw1-az3", "on-demand")
 
 
 def test_a_stale_plan_is_superseded_and_a_new_sweep_asked_for(world: World) -> None:

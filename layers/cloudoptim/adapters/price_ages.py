@@ -11,12 +11,19 @@ from engines.spot.model import OnDemandPrices, PriceHistory
 _DATE = re.compile(r"(\d{4}-\d{2}-\d{2})")
 
 
-def spot_age(history: PriceHistory | None, at: int, now: int, source: PriceSource) -> PriceAge:
-    """The newest Spot price at or before `at` (the decision moment), aged at `now`."""
+def spot_age(
+    history: PriceHistory | None, at: int, now: int, source: PriceSource, last_time: int | None = None
+) -> PriceAge:
+    """The newest Spot price at or before `at` (the decision moment), aged at `now`. `last_time`, the history's
+    newest price time when the caller keeps it, spares scanning every pool in the usual case: all prices before `at`."""
     newest = None
     if history is not None:
-        known = [int(s.times[s.times <= at][-1]) for s in history.series.values() if len(s) and s.times[0] <= at]
-        newest = max(known) if known else None
+        last = history.last_time() if last_time is None else last_time
+        if last is not None and last <= at:
+            newest = last
+        else:
+            known = [int(s.times[s.times <= at][-1]) for s in history.series.values() if len(s) and s.times[0] <= at]
+            newest = max(known) if known else None
     return price_age("Spot", newest, now, source)
 
 

@@ -31,6 +31,7 @@ class _Region:
     scraped: bool
     loaded_at: float
     version: Version = ()
+    newest: int | None = None  # the history's newest price time (every choice asks; scanning pools costs)
     offerings: dict[int, Offerings] = field(default_factory=dict, compare=False)  # at -> offerings, this version
 
 
@@ -71,14 +72,14 @@ class StoredMarket:
         version: Version = (prices_seen, listed.at if listed else None, advised.at if advised else None)
         kept = cached.offerings if cached is not None and cached.version == version else {}
         loaded = _Region(history, OnDemandPrices(prices, self.data.on_demand.sources), SpotAdvisor(entries, snapshot),
-                         bool(pools), self.clock(), version, kept)  # fmt: skip
+                         bool(pools), self.clock(), version, history.last_time(), kept)  # fmt: skip
         self._regions[region] = loaded
         return loaded
 
     def offerings(self, region: str, now: int) -> tuple[Offerings, int]:
         """Offerings at `now`, or at the newest known price when the data is older than `now`."""
         loaded = self._region(region)
-        newest = loaded.history.last_time()
+        newest = loaded.newest
         if newest is None:
             return DayZeroMarket(self.data).offerings(region, now)
         at = min(now, newest)
@@ -91,4 +92,4 @@ class StoredMarket:
     def price_age(self, region: str, now: int) -> PriceAge:
         loaded = self._region(region)
         source = PriceSource.SCRAPED if loaded.scraped else PriceSource.SHIPPED
-        return spot_age(loaded.history, now, now, source)
+        return spot_age(loaded.history, now, now, source, loaded.newest)

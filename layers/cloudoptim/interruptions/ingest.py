@@ -88,21 +88,24 @@ def ingest_notice(received: ReceivedNotice, key: str, deps: IngestDeps, policy: 
     if claim is Claim.IN_PROGRESS:
         raise ClaimInProgressError(f"event {key} is being handled by another invocation: retry shortly")
     try:
-        result = _handle(received, key, decided, deps, policy, now)
+        result, guards = _handle(received, key, decided, deps, policy, now)
     except Exception:
         deps.idempotency.release(key, owner=key)
         raise
-    deps.idempotency.complete(key)
+    # the guards are held until they expire, or until the workflow's failure path releases them; one write with the
+    # event's own claim (a failure here leaves both in progress: the retry takes them over once their window passed)
+    deps.idempotency.complete_all([*guards, key])
     return result
 
 
 def _handle(
     received: ReceivedNotice, key: str, decided: Classification, deps: IngestDeps, policy: IngestPolicy, now: int
-) -> IngestResult:
+) -> tuple[IngestResult, list[str]]:
+    """The notice's outcome, and the guards it took (to complete with the event's claim)."""
     notice = received.notice
     node = deps.registry.node_for_instance(notice.instance_id)
     if node is None:
-        return _unknown(received, key, decided, deps, policy, now)
+        return _unknown(received, key, decided, deps, policy, now), []
     tenant = deps.registry.tenant(node.tenant_id)
     # another of the tenant's accounts: its own ACCOUNT# item must name this tenant (one keyed read)
     other = received.account and received.account != tenant.account_id
@@ -110,14 +113,14 @@ def _handle(
         tenant = tenant.for_account(received.account or "", (node.region,))
     why = origin_refusal(received, tenant, node.region)
     if why is not None:  # the claim is completed: a redelivery of the same forgery is a duplicate
-        return IngestResult("rejected", key, notice.instance_id, decided.kind, reasons=(why,))
+        return IngestResult("rejected", key, notice.instance_id, decided.kind, reasons=(why,)), []
     pool = HivePool(node.region, node.az_id, node.instance_type) if node.az_id else None
     level = _flag(pool, node.tenant_id, received, decided, deps, policy, now) if pool else None
     guard, claims = _guard(decided, node.instance_id, key, deps, policy, now)
     if guard is None:
         why = f"a workflow for {node.instance_id} already replaces it: nothing more to start"
         return IngestResult("duplicate", key, notice.instance_id, decided.kind, None, pool.key if pool else None, level,
-                            (*decided.reasons, why))  # fmt: skip
+                            (*decided.reasons, why)), []  # fmt: skip
     name = execution_name(key)
     payload = _execution_input(received, decided, node, policy).model_copy(
         update={"replacement_under_way": guard, "claims": tuple(claims), "claim_owner": key,
@@ -129,15 +132,14 @@ def _handle(
         for claim in claims:  # the redelivery must find the instance free again
             deps.idempotency.release(claim, owner=key)
         raise
-    for claim in claims:  # held until they expire, or until the workflow's failure path releases them
-        deps.idempotency.complete(claim)
     reasons = decided.reasons + (() if pool else ("registry item has no az_id: pool not flagged",))
     if guard:
         reasons += ("an earlier workflow launches the replacement: this one cordons and drains now",)
     if tenant.safe_mode:
         reasons += ("the tenant's safe mode is on: the workflow decides and records, and changes nothing",)
     status: Status = "started" if started == "started" else "duplicate"
-    return IngestResult(status, key, notice.instance_id, decided.kind, name, pool.key if pool else None, level, reasons)
+    return IngestResult(status, key, notice.instance_id, decided.kind, name, pool.key if pool else None, level,
+                        reasons), claims  # fmt: skip
 
 
 def _unknown(

@@ -10,6 +10,9 @@ EC2/Health notices (source `aws.ec2`/`aws.health`), and this source is `cloudopt
 from __future__ import annotations
 
 import json
+import threading
+import time
+from collections.abc import Callable
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -47,14 +50,37 @@ def escalation_detail(escalation: Escalation) -> dict[str, Any]:
     }  # fmt: skip
 
 
-class EventBridgeEscalations:
-    """`Escalations` (cloudoptim.interruptions.ports) as one PutEvents on the SaaS bus."""
+REPEAT_SECONDS = 300
 
-    def __init__(self, client: Any, bus_name: str) -> None:
+
+class EventBridgeEscalations:
+    """`Escalations` (cloudoptim.interruptions.ports) as one PutEvents on the SaaS bus.
+
+    Every notice in a confirmed pool reports the level again; this container puts the event once per pool and
+    customer count within `repeat_seconds` (a new customer's evidence goes out at once). Other containers may repeat
+    it, and a repeat after the window lets rebalancing see nodes that joined the pool since: the consumers are
+    idempotent, so the memo only saves the PutEvents and a rebalance run per notice, never decides anything."""
+
+    def __init__(
+        self, client: Any, bus_name: str, repeat_seconds: float = REPEAT_SECONDS, clock: Callable[[], float] = time.time
+    ) -> None:
         self._events = client
         self._bus = bus_name
+        self._repeat, self._clock = repeat_seconds, clock
+        self._sent: dict[tuple[str, int], float] = {}
+        self._lock = threading.Lock()
 
     def confirmed(self, escalation: Escalation) -> None:
+        key, now = (escalation.pool.key, escalation.customers), self._clock()
+        with self._lock:
+            if now - self._sent.get(key, float("-inf")) < self._repeat:
+                return
+        self._put(escalation)
+        with self._lock:  # only once it went out: a failed put is retried with the notice
+            self._sent = {k: t for k, t in self._sent.items() if now - t < self._repeat}
+            self._sent[key] = now
+
+    def _put(self, escalation: Escalation) -> None:
         entry = {
             "EventBusName": self._bus,
             "Source": SOURCE,

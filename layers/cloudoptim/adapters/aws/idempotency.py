@@ -7,10 +7,14 @@ transiently (SQS then redelivers), so a claim still in progress elsewhere is tol
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from pynamodb.exceptions import DoesNotExist, PynamoDBException
+from pynamodb.transactions import TransactWrite
 
 from cloudoptim.adapters.aws._dynamo import dynamo_error, is_condition_failure
 from cloudoptim.adapters.aws.tables import IdempotencyItem
+from cloudoptim.errors import TransientAwsError
 from cloudoptim.interruptions.ports import Claim
 
 IN_PROGRESS = "INPROGRESS"
@@ -59,6 +63,23 @@ class DynamoIdempotency:
             m(key).update(actions=[m.status.set(COMPLETED), m.in_progress_expiration.remove()])
         except PynamoDBException as exc:
             raise dynamo_error(exc, f"Idempotency complete {key}") from exc
+
+    def complete_all(self, keys: Sequence[str]) -> None:
+        """One TransactWriteItems for up to 100 claims (ingest: its event and guards, one write instead of three).
+        A cancelled or conflicting transaction changed nothing: transient, the notice is retried whole."""
+        if len(keys) == 1:
+            self.complete(keys[0])
+            return
+        m = self._model
+        try:
+            with TransactWrite(connection=m._get_connection().connection) as tx:
+                for key in keys:
+                    tx.update(m(key), actions=[m.status.set(COMPLETED), m.in_progress_expiration.remove()])
+        except PynamoDBException as exc:
+            code = getattr(exc, "cause_response_code", None)
+            if code in ("TransactionCanceledException", "TransactionConflictException"):
+                raise TransientAwsError(f"Idempotency complete {', '.join(keys)}: {code} {exc}") from exc
+            raise dynamo_error(exc, f"Idempotency complete {', '.join(keys)}") from exc
 
     def release(self, key: str, owner: str | None = None) -> None:
         """Delete the claim if `owner` (default: the key itself) still holds it; someone else's claim stays."""

@@ -12,7 +12,7 @@ from typing import Any
 from cloudoptim.errors import RecordNotFoundError
 from cloudoptim.interruptions.drain import pod_view
 from cloudoptim.interruptions.launch import REPLACES_TAG
-from cloudoptim.interruptions.ports import LaunchSpec
+from cloudoptim.interruptions.ports import LaunchSpec, NodeGroup, NodeRecord
 from cloudoptim.onboarding import TENANT_TAG
 from cloudoptim.optimization.execution.finish import fail
 from cloudoptim.optimization.execution.run import Run, State
@@ -49,9 +49,21 @@ def launch(run: Run) -> State:
         launched.append({**wanted, "instance_id": done.instance_id, "node_name": done.private_dns_name,
                          "price": price})  # fmt: skip
         reasons.append(f"launched {done.instance_id} ({done.private_dns_name}): {what}")
+        if done.private_dns_name:  # a notice for it before the next discovery must find its node, not "unknown"
+            run.deps.registry.register_node(_new_node(run, group, wanted, done.instance_id, done.private_dns_name))
+            reasons.append(f"registered as node {done.private_dns_name}: its own Spot notices will be handled")
         run.audit("launch", done.instance_id, None, {"instance_type": wanted["instance_type"]}, reasons[-1:])
     run.note("launch", reasons or ["nothing to launch"])
     return {**run.state, "launched": launched, "attempts": 0}
+
+
+def _new_node(run: Run, group: NodeGroup, wanted: dict[str, Any], instance_id: str, name: str) -> NodeRecord:
+    zone = str(wanted["availability_zone"])
+    return NodeRecord(
+        instance_id=instance_id, tenant_id=run.tenant, cluster=run.cluster, node_name=name, node_group=group.name,
+        region=run.region, availability_zone=zone, az_id=group.az_ids.get(zone), instance_type=wanted["instance_type"],
+        capacity_type="on-demand" if wanted["capacity_type"] == "on-demand" else "spot", seen_at=run.now,
+    )  # fmt: skip
 
 
 def wait_ready(run: Run) -> State:
