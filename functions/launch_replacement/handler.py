@@ -9,6 +9,7 @@ import functools
 import os
 from typing import Any
 
+from cloudoptim.adapters.recent_registry import RecentRegistry
 from cloudoptim.interruptions.launch import LaunchDeps, launch
 from cloudoptim.interruptions.models import DrainState
 from cloudoptim.observability import count, instrumented
@@ -19,7 +20,9 @@ from cloudoptim.wiring import stores
 @functools.cache
 def root() -> LaunchDeps:
     settings = LaunchSettings.from_env(os.environ)
-    return LaunchDeps(registry=stores.registry(settings), cloud=stores.customer_ec2(settings))
+    # the tenant and cluster records (role, node groups) kept a minute per warm container, as the Kubernetes steps do;
+    # the new node's INSTANCE# item is written through, never cached
+    return LaunchDeps(registry=RecentRegistry(stores.registry(settings)), cloud=stores.customer_ec2(settings))
 
 
 def handle(event: dict[str, Any], deps: LaunchDeps) -> dict[str, Any]:

@@ -4,6 +4,7 @@ shipped data) and the registry's active model (LightGBM, imported here so a cold
 from __future__ import annotations
 
 from cloudoptim.adapters.day_zero import load_day_zero
+from cloudoptim.adapters.recent_registry import RecentRegistry
 from cloudoptim.interruptions.choose import ChooseDeps, NoModels, RiskModels
 from cloudoptim.models.scoring import RegistryModels
 from cloudoptim.settings import ChooseSettings
@@ -22,7 +23,7 @@ def choose_deps(settings: ChooseSettings) -> ChooseDeps:
             shadow_log=stores.shadow_log(settings),
         )
     return ChooseDeps(
-        registry=stores.registry(settings),
+        registry=RecentRegistry(stores.registry(settings)),  # node groups and tenant: a minute per warm container
         hive=stores.choice_hive_mind(settings),
         market=market(settings, data),
         models=models,
