@@ -51,6 +51,8 @@ class Executions(Construct):
             timeout=Duration.minutes(5), memory_mb=1024, log_retention=log_retention, role_path=SAAS_ASSUMER_PATH,
         )  # fmt: skip
         grants.table_actions(self.step, storage.registry, DOCUMENT_ACTIONS, ["TENANT#"])
+        # a launched node's INSTANCE# item, so its own Spot notices resolve before the next discovery (no other kind)
+        grants.table_actions(self.step, storage.registry, ["dynamodb:PutItem"], ["INSTANCE#"])
         grants.table_actions(self.step, storage.audit, AUDIT_ACTIONS, ["TENANT#"])  # append-only: no Update, Delete
         grants.assume_tenant_roles(self.step)
         grants.read_cluster_tokens(self.step)

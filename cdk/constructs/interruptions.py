@@ -139,6 +139,8 @@ class Interruptions(Construct):
         """Exactly the reads and writes of the platform contract's Lambda table."""
         steps, ingest = self.steps, self.ingest
         grants.table_actions(ingest, storage.registry, grants.KEYED_READ, ["INSTANCE#", "TENANT#", "ACCOUNT#"])
+        # a node of a registered cluster not yet discovered is registered at its first notice (INSTANCE# only)
+        grants.table_actions(ingest, storage.registry, ["dynamodb:PutItem"], ["INSTANCE#"])
         grants.table_actions(ingest, storage.hive_mind, [*grants.KEYED_READ, "dynamodb:PutItem"])
         claims = [*grants.KEYED_READ, "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]
         grants.table_actions(ingest, storage.idempotency, claims)

@@ -14,6 +14,7 @@ from cloudoptim.errors import AccountTakenError, RecordNotFoundError
 from cloudoptim.interruptions.ports import (
     Claim,
     ClusterRecord,
+    FoundInstance,
     Launched,
     LaunchSpec,
     NodeRecord,
@@ -249,13 +250,17 @@ class FakeCloud:
 
 @dataclass
 class FakePoolLocator(_Faulty):
-    pools: dict[str, HivePool] = field(default_factory=dict)  # instance id -> pool
+    pools: dict[str, HivePool] = field(default_factory=dict)  # instance id -> pool (no cluster tags)
+    found: dict[str, FoundInstance] = field(default_factory=dict)  # instance id -> as described, tags included
     asked: list[tuple[str, str]] = field(default_factory=list)  # (tenant, instance)
 
-    def locate(self, tenant: TenantRecord, region: str, instance_id: str) -> HivePool | None:
+    def locate(self, tenant: TenantRecord, region: str, instance_id: str) -> FoundInstance | None:
         self._check("locate")
         self.asked.append((tenant.tenant_id, instance_id))
-        return self.pools.get(instance_id)
+        if instance_id in self.found:
+            return self.found[instance_id]
+        pool = self.pools.get(instance_id)
+        return FoundInstance(pool, "", pool.instance_type, "spot", "") if pool else None
 
 
 @dataclass

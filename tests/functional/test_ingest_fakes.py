@@ -12,6 +12,7 @@ from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingErro
 
 from cloudoptim.errors import AccessDeniedError, TransientAwsError
 from cloudoptim.interruptions.batch import ingest_message
+from cloudoptim.interruptions.ports import FoundInstance
 from engines.interruption.hive import HivePool, new_flag, new_record
 from functions.ingest.handler import Root, handle
 from tests.fakes.hive import FakeEscalations
@@ -120,6 +121,36 @@ def test_unknown_instance_flags_the_located_pool_under_its_tenant_and_starts_not
     # the tenant the account resolves to (a keyed read), so one customer is one voice in the hive mind
     assert (flag.pool, flag.tenant_id) == (pool, TENANT)
     assert w.locator.asked == [(TENANT, "i-0ffffffffffffffff")]
+
+
+def _joined_since_discovery(cluster: str, group: str = "workers") -> FoundInstance:
+    pool = HivePool("us-east-1", "use1-az6", "c5.large")
+    return FoundInstance(pool, "us-east-1b", "c5.large", "spot", "ip-10-0-9-9.ec2.internal", cluster, group)
+
+
+def test_a_node_of_a_registered_cluster_not_yet_discovered_is_registered_and_drained() -> None:
+    w = world()
+    w.locator.found["i-0aaaaaaaaaaaaaaaa"] = _joined_since_discovery("prod")
+    run(w, sqs_batch(spot_warning(instance="i-0aaaaaaaaaaaaaaaa")))
+    [(_, payload)] = w.executions.started.items()
+    assert (payload["cluster"], payload["node_name"], payload["node_group"], payload["az_id"]) == (
+        "prod", "ip-10-0-9-9.ec2.internal", "workers", "use1-az6")  # fmt: skip
+    node = w.registry.node_for_instance("i-0aaaaaaaaaaaaaaaa")  # registered: its next notice is an ordinary one
+    assert node is not None and (node.tenant_id, node.cluster, node.capacity_type) == (TENANT, "prod", "spot")
+    [(flag, _, _)] = w.hive.writes
+    assert flag.pool == HivePool("us-east-1", "use1-az6", "c5.large")
+
+
+def test_an_unknown_instance_tagged_for_an_unregistered_cluster_or_group_starts_nothing_or_no_launch_group() -> None:
+    w = world()
+    w.locator.found["i-0bbbbbbbbbbbbbbbb"] = _joined_since_discovery("someone-elses")
+    w.locator.found["i-0cccccccccccccccc"] = _joined_since_discovery("prod", group="not-registered")
+    run(w, sqs_batch(spot_warning(instance="i-0bbbbbbbbbbbbbbbb", event_id="e-b")))
+    assert w.executions.started == {} and w.registry.node_for_instance("i-0bbbbbbbbbbbbbbbb") is None
+    assert len(w.hive.writes) == 1  # the interruption still warns every other customer off the pool
+    run(w, sqs_batch(spot_warning(instance="i-0cccccccccccccccc", event_id="e-c")))
+    [(_, payload)] = w.executions.started.items()
+    assert payload["node_group"] is None  # drained; no launch template it does not know
 
 
 def test_unknown_instance_of_an_unregistered_account_is_not_even_looked_up() -> None:

@@ -28,7 +28,7 @@ from functions.ingest import handler as ingest_fn
 from tests.fakes.aws import FakeExternalIds
 from tests.support.moto_lambda import in_process_lambdas
 from tests.support.moto_pipeline import ENV, MOTO_CONFIG, REGION, Deployed, customer_session, deploy
-from tests.support.pipeline import EXTERNAL_ID, TENANT, TENANT_RECORD, spot_warning, sqs_batch
+from tests.support.pipeline import CLUSTER, EXTERNAL_ID, TENANT, TENANT_RECORD, spot_warning, sqs_batch
 
 POOL = HivePool("us-east-1", "use1-az4", "m5.xlarge")
 
@@ -143,6 +143,22 @@ def test_unknown_instance_is_located_in_the_customer_account_and_flagged(deploye
     [flag] = [i for i in tables.hive_mind_model("HiveMind").scan() if "#" not in i.tenant_id]  # not RECORD#, CUSTOMER#
     # the account resolves to its tenant with one keyed read; the flag counts that customer once
     assert (flag.pool, flag.tenant_id) == ("us-east-1#use1-az2#c5.large", TENANT)
+
+
+def test_a_node_karpenter_launched_since_discovery_is_registered_from_its_tags_and_drained(deployed: Deployed) -> None:
+    ec2 = customer_session().client("ec2")
+    tags = [{"Key": f"kubernetes.io/cluster/{CLUSTER}", "Value": "owned"}, {"Key": "karpenter.sh/nodepool",
+            "Value": "default"}]  # fmt: skip
+    instance = ec2.run_instances(
+        ImageId="ami-12c6146b", InstanceType="c5.large", SubnetId=deployed.subnets["use1-az2"], MinCount=1,
+        MaxCount=1, TagSpecifications=[{"ResourceType": "instance", "Tags": tags}],
+    )["Instances"][0]["InstanceId"]  # fmt: skip
+    event = spot_warning(instance=instance, at=int(time.time()))
+    ingest_fn.handler(sqs_batch(event), None)
+    assert started() == [event["id"]]
+    item = tables.registry_model("Registry").get(f"INSTANCE#{instance}", "NODE")
+    assert (item.tenant_id, item.cluster, item.az_id) == (TENANT, CLUSTER, "use1-az2")
+    assert item.node_name.endswith(".internal")  # its private DNS name: the Node's name in EKS
 
 
 def test_step_functions_refuses_a_second_execution_with_the_same_name(deployed: Deployed) -> None:

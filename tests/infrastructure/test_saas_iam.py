@@ -31,6 +31,7 @@ KUBE = {
 EXPECTED: dict[str, set[tuple[str, frozenset[str], str | None]]] = {
     "ingest": {
         ("Registry", KEYED_READ, "INSTANCE#*,TENANT#*,ACCOUNT#*"),
+        ("Registry", frozenset({"dynamodb:PutItem"}), "INSTANCE#*"),  # a node not yet discovered, from its tags
         ("HiveMind", KEYED_READ | {"dynamodb:PutItem"}, None),
         ("Idempotency", KEYED_READ | {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"}, None),
         ("DrainAndReplace", frozenset({"states:StartExecution"}), None),

@@ -13,12 +13,14 @@ from typing import Literal
 
 from cloudoptim.errors import ClaimInProgressError, CloudOptimError, TransientAwsError
 from cloudoptim.interruptions.admission import origin_refusal, source_refusal
+from cloudoptim.interruptions.adopt import adopt
 from cloudoptim.interruptions.execution import ExecutionInput, iso
 from cloudoptim.interruptions.notices import ReceivedNotice
 from cloudoptim.interruptions.ports import (
     Claim,
     Escalations,
     Executions,
+    FoundInstance,
     HiveMind,
     Idempotency,
     NodeRecord,
@@ -104,8 +106,12 @@ def _handle(
     """The notice's outcome, and the guards it took (to complete with the event's claim)."""
     notice = received.notice
     node = deps.registry.node_for_instance(notice.instance_id)
+    adopted: tuple[str, ...] = ()
     if node is None:
-        return _unknown(received, key, decided, deps, policy, now), []
+        unknown = _unknown(received, key, decided, deps, policy, now)
+        if isinstance(unknown, IngestResult):
+            return unknown, []
+        node, adopted = unknown[0], (unknown[1],)
     tenant = deps.registry.tenant(node.tenant_id)
     # another of the tenant's accounts: its own ACCOUNT# item must name this tenant (one keyed read)
     other = received.account and received.account != tenant.account_id
@@ -132,7 +138,7 @@ def _handle(
         for claim in claims:  # the redelivery must find the instance free again
             deps.idempotency.release(claim, owner=key)
         raise
-    reasons = decided.reasons + (() if pool else ("registry item has no az_id: pool not flagged",))
+    reasons = decided.reasons + adopted + (() if pool else ("registry item has no az_id: pool not flagged",))
     if guard:
         reasons += ("an earlier workflow launches the replacement: this one cordons and drains now",)
     if tenant.safe_mode:
@@ -144,9 +150,10 @@ def _handle(
 
 def _unknown(
     received: ReceivedNotice, key: str, decided: Classification, deps: IngestDeps, policy: IngestPolicy, now: int
-) -> IngestResult:
-    """An instance the registry does not know: no workflow; its pool is still flagged for the hive mind when the
-    sending account is a registered tenant's (a keyed read, never a scan) and the notice is an interruption."""
+) -> IngestResult | tuple[NodeRecord, str]:
+    """An instance the registry does not know. When the sending account is a registered tenant's (a keyed read,
+    never a scan), its account describes it: a node of one of the tenant's clusters not yet discovered is registered
+    and handled as any (returned with why); otherwise no workflow, and an interruption still flags its pool."""
     instance = received.notice.instance_id
     tenant_id = deps.registry.tenant_for_account(received.account) if received.account else None
     if tenant_id is None:
@@ -156,9 +163,14 @@ def _unknown(
     refused = origin_refusal(received, tenant, received.region)
     if refused is not None:
         return IngestResult("rejected", key, instance, decided.kind, reasons=(refused,))
-    pool, where = _locate(tenant, received, deps) if decided.flag_pool else (None, "this kind of notice flags no pool")
+    found, where = _locate(tenant, received, deps)
+    node, why = adopt(found, instance, tenant_id, received.region, deps.registry, now) if found else (None, "")
+    if node is not None:
+        return node, why
+    pool = found.pool if found and decided.flag_pool else None
+    where = where if pool or not decided.flag_pool else "this kind of notice flags no pool"
     level = _flag(pool, tenant_id, received, decided, deps, policy, now) if pool else None
-    why = "instance is not a registered node: no workflow"
+    why = f"instance is not a registered node{f' ({why})' if why else ''}: no workflow"
     return IngestResult("unknown-instance", key, instance, decided.kind, None, pool.key if pool else None, level,
                         (why, where))  # fmt: skip
 
@@ -195,15 +207,16 @@ def _take(deps: IngestDeps, key: str, now: int, ttl: int, owner: str, held: list
     return claim is Claim.TAKEN
 
 
-def _locate(tenant: TenantRecord, received: ReceivedNotice, deps: IngestDeps) -> tuple[HivePool | None, str]:
+def _locate(tenant: TenantRecord, received: ReceivedNotice, deps: IngestDeps) -> tuple[FoundInstance | None, str]:
     """Best effort: a transient failure is retried (SQS redelivers), a permanent one only loses the flag."""
     try:
-        pool = deps.locator.locate(tenant, received.region, received.notice.instance_id)
+        found = deps.locator.locate(tenant, received.region, received.notice.instance_id)
     except TransientAwsError:
         raise
     except CloudOptimError as exc:
         return None, f"its pool could not be located ({exc}), nothing flagged"
-    return pool, (f"pool {pool.key} flagged" if pool else "its pool could not be located, nothing flagged")
+    pool = found.pool if found else None
+    return found, (f"pool {pool.key} flagged" if pool else "its pool could not be located, nothing flagged")
 
 
 def _flag(

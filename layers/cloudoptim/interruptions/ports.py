@@ -200,10 +200,24 @@ class Terminator(Protocol):
         ...
 
 
-class PoolLocator(Protocol):
-    """Finds the pool of an instance the registry does not know, in the tenant's own account."""
+@dataclass(frozen=True, slots=True)
+class FoundInstance:
+    """An instance the registry does not know, as the tenant's account describes it: its pool, and what its tags say
+    of the cluster and node group it joined (a node an Auto Scaling group or Karpenter launched since discovery)."""
 
-    def locate(self, tenant: TenantRecord, region: str, instance_id: str) -> HivePool | None: ...
+    pool: HivePool | None
+    availability_zone: str
+    instance_type: str
+    capacity_type: CapacityType
+    node_name: str  # its private DNS name: the Node's name in EKS
+    cluster: str | None = None
+    node_group: str | None = None
+
+
+class PoolLocator(Protocol):
+    """Finds an instance the registry does not know, in the tenant's own account."""
+
+    def locate(self, tenant: TenantRecord, region: str, instance_id: str) -> FoundInstance | None: ...
 
 
 class CustomerCloud(Protocol):

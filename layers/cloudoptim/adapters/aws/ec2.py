@@ -11,7 +11,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from cloudoptim.adapters.aws.errors import translate
 from cloudoptim.adapters.aws.sts import StsSessions
-from cloudoptim.interruptions.ports import Launched, LaunchSpec, TenantRecord
+from cloudoptim.interruptions.ports import FoundInstance, Launched, LaunchSpec, TenantRecord
 from engines.interruption.hive import HivePool
 
 
@@ -93,7 +93,7 @@ class Ec2PoolLocator:
         self._sessions = sessions
         self._endpoint_url = endpoint_url
 
-    def locate(self, tenant: TenantRecord, region: str, instance_id: str) -> HivePool | None:
+    def locate(self, tenant: TenantRecord, region: str, instance_id: str) -> FoundInstance | None:
         session = self._sessions.session(tenant, region, "locate")
         ec2 = session.client("ec2", region_name=region, endpoint_url=self._endpoint_url)
         try:
@@ -109,4 +109,35 @@ class Ec2PoolLocator:
             raise translate(exc, f"DescribeInstances {instance_id}") from exc
         except BotoCoreError as exc:
             raise translate(exc, f"DescribeInstances {instance_id}") from exc
-        return HivePool(region, zones[0]["ZoneId"], instance["InstanceType"]) if zones else None
+        pool = HivePool(region, zones[0]["ZoneId"], instance["InstanceType"]) if zones else None
+        tags = {str(t.get("Key")): str(t.get("Value")) for t in instance.get("Tags") or []}
+        return FoundInstance(
+            pool=pool, availability_zone=zone, instance_type=str(instance["InstanceType"]),
+            capacity_type="spot" if instance.get("InstanceLifecycle") == "spot" else "on-demand",
+            node_name=str(instance.get("PrivateDnsName") or ""), cluster=cluster_of(tags),
+            node_group=node_group_of(tags),
+        )  # fmt: skip
+
+
+CLUSTER_TAGS = ("eks:cluster-name", "aws:eks:cluster-name", "eks:eks-cluster-name")
+NODE_GROUP_TAGS = ("eks:nodegroup-name", "karpenter.sh/nodepool", "alpha.eksctl.io/nodegroup-name")
+_OWNED_PREFIX = "kubernetes.io/cluster/"
+
+
+def cluster_of(tags: Mapping[str, str]) -> str | None:
+    """The EKS cluster an instance joined, from the tags EKS managed node groups, Karpenter and eksctl put on it.
+
+    >>> cluster_of({"kubernetes.io/cluster/prod": "owned", "karpenter.sh/nodepool": "default"})
+    'prod'
+    >>> cluster_of({"Name": "bastion"}) is None
+    True
+    """
+    named = next((tags[k] for k in CLUSTER_TAGS if tags.get(k)), None)
+    if named:
+        return named
+    owned = [k.removeprefix(_OWNED_PREFIX) for k, v in tags.items() if k.startswith(_OWNED_PREFIX) and v == "owned"]
+    return owned[0] if len(owned) == 1 else None
+
+
+def node_group_of(tags: Mapping[str, str]) -> str | None:
+    return next((tags[k] for k in NODE_GROUP_TAGS if tags.get(k)), None)
