@@ -168,7 +168,8 @@ def _unknown(
     if node is not None:
         return node, why
     pool = found.pool if found and decided.flag_pool else None
-    where = where if pool or not decided.flag_pool else "this kind of notice flags no pool"
+    if not decided.flag_pool:
+        where = "this kind of notice flags no pool"
     level = _flag(pool, tenant_id, received, decided, deps, policy, now) if pool else None
     why = f"instance is not a registered node{f' ({why})' if why else ''}: no workflow"
     return IngestResult("unknown-instance", key, instance, decided.kind, None, pool.key if pool else None, level,
