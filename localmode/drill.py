@@ -86,7 +86,7 @@ class DrillRun:
             s.events, s.duplicates, s.seed, s.rebalance_share, fault_fraction=s.faults, hostile=s.hostile
         )
         self._outcomes_before = self.stack.aws.journal.count("record_outcome")
-        self._existing = {str(e["name"]) for e in self._executions()}
+        self._existing = {str(e["name"]) for e in self.stack.drain_executions()}
         baseline = _Baseline(self.stack.kube.stats().as_dict(), self.stack.live.replacements, self._flags())
         began = self.clock()
         reclaimer = Reclaimer(self.stack.aws, self.stack.kube)
@@ -189,16 +189,6 @@ class DrillRun:
         if event_id is not None:
             self.hostile_ids.add(event_id)
 
-    def _executions(self) -> list[dict[str, Any]]:
-        assert self.stack.deployed is not None
-        sfn = self.stack.aws.client("stepfunctions")
-        found: list[dict[str, Any]] = []
-        for page in sfn.get_paginator("list_executions").paginate(
-            stateMachineArn=self.stack.deployed.state_machine_arn
-        ):
-            found.extend(page["executions"])
-        return found
-
     def _settle(self, began: float) -> dict[str, str]:
         """Wait until each unique notice's execution ended (or the timeout). Returns name -> status of every
         execution started since the drill began, so a duplicate or a hostile message that slipped through counts."""
@@ -213,22 +203,14 @@ class DrillRun:
                 time.sleep(0.5)
                 continue
             listed = self.clock()
-            started, status = execution_times(self._executions())
+            started, status = execution_times(self.stack.drain_executions())
             mine = {name: s for name, s in status.items() if name in wanted}
             finished = len(mine) == len(wanted) and all(s in TERMINAL for s in mine.values())
-            if (finished and self._queue_empty()) or self.clock() > deadline:
+            if (finished and self.stack.queue_empty()) or self.clock() > deadline:
                 self.timeline.started_at = {k: v for k, v in started.items() if k in wanted}
                 return {name: s for name, s in status.items()
                         if started.get(name, 0.0) >= began - 1.0 and name not in self._existing}  # fmt: skip
             time.sleep(0.5)
-
-    def _queue_empty(self) -> bool:
-        assert self.stack.deployed is not None
-        attributes = self.stack.aws.client("sqs").get_queue_attributes(
-            QueueUrl=self.stack.deployed.queue_url,
-            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
-        )["Attributes"]
-        return all(int(v) == 0 for v in attributes.values())
 
     def _flags(self) -> int:
         assert self.stack.deployed is not None

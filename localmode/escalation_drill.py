@@ -242,10 +242,7 @@ class EscalationDrill:
         deadline = self.clock() + self.settings.step_timeout_seconds
         time.sleep(0.5)  # the bus delivers on its own thread
         while self.clock() < deadline:
-            attributes = sqs.get_queue_attributes(
-                QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
-            )["Attributes"]
-            if not any(int(v) for v in attributes.values()):
+            if self.stack.queue_empty(url):
                 return
             time.sleep(0.2)
         raise DrillError("the escalation queue did not empty")

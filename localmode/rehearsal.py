@@ -103,7 +103,8 @@ class Rehearsal:
         plan = {index: (SDK_ABSORBED if n % 2 else THROTTLES) for n, index in enumerate(throttled)}
         original_start = Execution.start
         Execution.start = _started_not_run  # type: ignore[method-assign,assignment]
-        earlier = {str(e["name"]) for e in self._executions()}  # a shared stack's earlier drills: not ours to count
+        # a shared stack's earlier drills: not ours to count
+        earlier = {str(e["name"]) for e in self.stack.drain_executions()}
         restore = self.faults.install(self.stack.aws, self._table_clients())
         began = time.time()
         try:
@@ -181,13 +182,6 @@ class Rehearsal:
             self.accepted += len(answer.get("Successful", []))
             position += len(batch)
 
-    def _executions(self) -> list[dict[str, Any]]:
-        assert self.stack.deployed is not None
-        sfn = self.stack.aws.client("stepfunctions")
-        arn = self.stack.deployed.state_machine_arn
-        return [e for page in sfn.get_paginator("list_executions").paginate(stateMachineArn=arn)
-                for e in page["executions"]]  # fmt: skip
-
     def _settle(self) -> dict[str, str]:
         """Until the queue is drained and every notice has its execution. Executions are listed only once the queue
         is empty: listing thousands of them is itself seconds of CPU, taken from the ingest being measured."""
@@ -195,19 +189,11 @@ class Rehearsal:
         wanted = set(self.sent_at)
         while True:
             late = time.time() > deadline
-            if self._queue_empty() or late:
-                _, status = execution_times(self._executions())
+            if self.stack.queue_empty() or late:
+                _, status = execution_times(self.stack.drain_executions())
                 if wanted <= set(status) or late:
                     return status
             time.sleep(1.0)
-
-    def _queue_empty(self) -> bool:
-        assert self.stack.deployed is not None
-        attributes = self.stack.aws.client("sqs").get_queue_attributes(
-            QueueUrl=self.stack.deployed.queue_url,
-            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
-        )["Attributes"]
-        return all(int(v) == 0 for v in attributes.values())
 
     def _hive_model(self) -> type[HiveMindItem]:
         assert self.stack.deployed is not None
@@ -224,7 +210,7 @@ class Rehearsal:
 
     def _report(self, statuses: dict[str, str], began: float, seconds: float) -> dict[str, Any]:
         assert self.stack.deployed is not None
-        executions = self._executions()
+        executions = self.stack.drain_executions()
         started_at, _ = execution_times(executions)
         wanted = set(self.sent_at)
         started = {name for name in statuses if name in wanted}

@@ -176,6 +176,22 @@ class LocalStack:
             **{f"table_{k.lower()}": v for k, v in self.deployed.tables.items()},
         }
 
+    def queue_empty(self, queue_url: str | None = None) -> bool:
+        """No message waiting or in flight on the queue (default: the interruption queue)."""
+        assert self.deployed is not None
+        attributes = self.aws.client("sqs").get_queue_attributes(
+            QueueUrl=queue_url or self.deployed.queue_url,
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        )["Attributes"]
+        return all(int(v) == 0 for v in attributes.values())
+
+    def drain_executions(self) -> list[dict[str, Any]]:
+        """Every DrainAndReplace execution, all pages."""
+        assert self.deployed is not None
+        pages = self.aws.client("stepfunctions").get_paginator("list_executions")
+        return [e for page in pages.paginate(stateMachineArn=self.deployed.state_machine_arn)
+                for e in page["executions"]]  # fmt: skip
+
     def stop(self) -> None:
         for poller in self.pollers:
             poller.stop()

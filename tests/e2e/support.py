@@ -67,13 +67,9 @@ def wait_for_execution(stack: LocalStack, name: str, timeout: float = 60) -> dic
 
 
 def wait_for_empty_queue(stack: LocalStack, timeout: float = 30) -> None:
-    assert stack.deployed is not None
-    sqs = stack.aws.client("sqs")
-    names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
     deadline = time.time() + timeout
     while time.time() < deadline:
-        attributes = sqs.get_queue_attributes(QueueUrl=stack.deployed.queue_url, AttributeNames=names)["Attributes"]
-        if all(int(v) == 0 for v in attributes.values()):
+        if stack.queue_empty():
             return
         time.sleep(0.3)
     raise AssertionError("the interruption queue did not drain")
