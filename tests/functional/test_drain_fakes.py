@@ -193,6 +193,19 @@ def test_a_node_name_that_now_belongs_to_another_machine_is_not_cordoned_or_drai
     assert drain["evicted"] == [] and kube.cordoned == [] and kube.evictions == []
 
 
+def test_a_later_round_within_the_warning_skips_the_node_read_and_one_after_it_checks_again() -> None:
+    w = world()
+    kube = w.kube.clusters[CLUSTER]
+    deps = KubeDeps(w.registry, w.kube)
+    later = {**state(), "drain": {"step": "wait", "rounds": 1, "evicted": []}}
+    kube.fail("get_node", RuntimeError("read"), times=1)
+    assert evict_fn.handle(later, deps, T0 + 60)["rounds"] == 2  # the instance still runs: its name is its own
+    w = world()
+    w.kube.clusters[CLUSTER].add_node(NODE, instance_id="i-0000000000000f00d")  # past the deadline: name reused
+    drain = evict_fn.handle(later, KubeDeps(w.registry, w.kube), T0 + 121)
+    assert drain["step"] == "done" and "left alone" in drain["reasons"][0]
+
+
 def _audit(w: World) -> Any:
     [item] = w.audit.all()
     return item

@@ -91,12 +91,18 @@ def cordon_node(state: DrainState, deps: KubeDeps) -> Cordon:
     return Cordon(cordoned=True, node_name=match.node.name, reasons=[f"cordoned ({match.reason}): no new pods land"])
 
 
+def _still_its_own(state: DrainState, now: int) -> bool:
+    """An earlier round checked the name, and the warning's two minutes have not run out: the instance still runs
+    and holds its address, so no other machine can carry its name yet (one GET less per round)."""
+    return bool(state.drain and state.drain.rounds) and state.deadline is not None and now < to_epoch(state.deadline)
+
+
 def evict_pods(state: DrainState, deps: KubeDeps, now: int) -> Drain:
     """One eviction round over the drain plan, then done / wait and retry / give up (the engine decides)."""
     rounds = (state.drain.rounds if state.drain else 0) + 1
     kube = _port(state, deps)
     earlier = list(state.drain.evicted) if state.drain else []
-    if not state.dry_run:
+    if not state.dry_run and not _still_its_own(state, now):
         match = node_of(kube, state.node_name, state.instance_id)
         if match.other_machine:
             return Drain(step="done", rounds=rounds, evicted=earlier, reasons=[f"nothing evicted: {match.reason}"])
