@@ -156,7 +156,18 @@ class FaultInjector:
             injector.after_claim(key, result)
             return result
 
+        original_claim_all = DynamoIdempotency.claim_all
+
+        def claim_all(
+            store: DynamoIdempotency, keys: Sequence[str], now: int, ttl_seconds: int, owner: str | None = None
+        ) -> bool:
+            taken = original_claim_all(store, keys, now, ttl_seconds, owner)
+            for key in keys if taken else ():
+                injector.after_claim(key, Claim.TAKEN)
+            return taken
+
         DynamoIdempotency.claim = claim  # type: ignore[method-assign,assignment]
+        DynamoIdempotency.claim_all = claim_all  # type: ignore[method-assign,assignment]
         aws.before_invoke = self.before_invoke
         entry = ("before-send", self.before_send)
         handlers.BUILTIN_HANDLERS.insert(0, entry)  # ahead of the in-process transport, which would answer first
@@ -166,6 +177,7 @@ class FaultInjector:
 
         def restore() -> None:
             DynamoIdempotency.claim = original_claim  # type: ignore[method-assign]
+            DynamoIdempotency.claim_all = original_claim_all  # type: ignore[method-assign]
             aws.before_invoke = None
             if entry in handlers.BUILTIN_HANDLERS:
                 handlers.BUILTIN_HANDLERS.remove(entry)

@@ -50,7 +50,9 @@ class Executions(Construct):
                          "EXECUTE_WAIT_SECONDS": str(wait_seconds)},
             timeout=Duration.minutes(5), memory_mb=1024, log_retention=log_retention, role_path=SAAS_ASSUMER_PATH,
         )  # fmt: skip
-        grants.table_actions(self.step, storage.registry, DOCUMENT_ACTIONS, ["TENANT#"])
+        grants.table_actions(
+            self.step, storage.registry, [*DOCUMENT_ACTIONS, "dynamodb:BatchGetItem"], ["TENANT#"]
+        )  # tenant: one batch
         # a launched node's INSTANCE# item, so its own Spot notices resolve before the next discovery (no other kind)
         grants.table_actions(self.step, storage.registry, ["dynamodb:PutItem"], ["INSTANCE#"])
         grants.table_actions(self.step, storage.audit, AUDIT_ACTIONS, ["TENANT#"])  # append-only: no Update, Delete

@@ -19,6 +19,8 @@ from cdk.constructs.functions import ContractFunction
 from cloudoptim.onboarding import ACCESS_ROLE_PREFIX, TENANT_TAG
 
 KEYED_READ = ("dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:Query")
+# The Registry of a function that reads a tenant: its record and its settings in one BatchGetItem (a keyed read).
+REGISTRY_READ = (*KEYED_READ, "dynamodb:BatchGetItem")
 CUSTOMER_ROLE_PATTERN = f"arn:aws:iam::*:role/{ACCESS_ROLE_PREFIX}*"
 EXTERNAL_ID_SECRETS = "cloudoptim/*/external-id-??????"  # Secrets Manager appends 6 random characters
 CLUSTER_TOKEN_SECRETS = "cloudoptim/*/*/token-??????"

@@ -138,7 +138,7 @@ class Interruptions(Construct):
     def _grant(self, storage: Storage) -> None:
         """Exactly the reads and writes of the platform contract's Lambda table."""
         steps, ingest = self.steps, self.ingest
-        grants.table_actions(ingest, storage.registry, grants.KEYED_READ, ["INSTANCE#", "TENANT#", "ACCOUNT#"])
+        grants.table_actions(ingest, storage.registry, grants.REGISTRY_READ, ["INSTANCE#", "TENANT#", "ACCOUNT#"])
         # a node of a registered cluster not yet discovered is registered at its first notice (INSTANCE# only)
         grants.table_actions(ingest, storage.registry, ["dynamodb:PutItem"], ["INSTANCE#"])
         grants.table_actions(ingest, storage.hive_mind, [*grants.KEYED_READ, "dynamodb:PutItem"])
@@ -147,7 +147,7 @@ class Interruptions(Construct):
         self.state_machine.grant_start_execution(ingest.function)
         for name in ("choose_replacement", "launch_replacement", "node_status", "terminate_replacement",
                      "cordon_node", "evict_pods"):  # fmt: skip
-            grants.table_actions(steps[name], storage.registry, grants.KEYED_READ, ["TENANT#"])
+            grants.table_actions(steps[name], storage.registry, grants.REGISTRY_READ, ["TENANT#"])
         grants.table_actions(
             steps["choose_replacement"], storage.hive_mind, ["dynamodb:DescribeTable", "dynamodb:Query"], indexes=True
         )

@@ -163,6 +163,15 @@ class FakeIdempotency(_Faulty):
         self.claims[key] = ("INPROGRESS", now + ttl_seconds, now + self.in_progress_seconds, owner or key)
         return Claim.TAKEN
 
+    def claim_all(self, keys: Sequence[str], now: int, ttl_seconds: int, owner: str | None = None) -> bool:
+        self._check("claim")
+        held = [self.claims.get(key) for key in keys]
+        if any(h is not None and h[1] > now and (h[0] == "COMPLETED" or h[2] > now) for h in held):
+            return False
+        for key in keys:
+            self.claims[key] = ("INPROGRESS", now + ttl_seconds, now + self.in_progress_seconds, owner or key)
+        return True
+
     def complete(self, key: str) -> None:
         self._check("complete")
         _, expiry, _, owner = self.claims[key]

@@ -162,7 +162,8 @@ def test_pool_hours_are_counted_once_per_run_and_read_with_the_region_never_as_f
 
 
 def test_the_choice_reads_its_evidence_once_per_ttl_and_its_verdicts_every_time(aws: str) -> None:
-    hive, now = CachedEvidenceHiveMind(tables.hive_mind_model("HiveMind"), ttl_seconds=300), int(time.time())
+    hive = CachedEvidenceHiveMind(tables.hive_mind_model("HiveMind"), ttl_seconds=300, verdicts_ttl_seconds=0)
+    now = int(time.time())
     hive.add_hours(POOL, 3.0, "t/prod/1", now)
     assert hive.evidence_in_region(REGION, now).hours == {POOL.key: 3.0}
     hive.add_hours(POOL, 4.0, "t/prod/2", now)
@@ -171,3 +172,12 @@ def test_the_choice_reads_its_evidence_once_per_ttl_and_its_verdicts_every_time(
     assert [c.tenant_id for c in hive.recent_in_region(REGION, now + 299).records] == ["a"]  # fresh every time
     later = hive.evidence_in_region(REGION, now + 300)
     assert later.hours == {POOL.key: 7.0} and len(later.records) == 1
+
+
+def test_the_choice_keeps_its_verdicts_for_their_ttl_then_reads_them_again(aws: str) -> None:
+    hive, now = CachedEvidenceHiveMind(tables.hive_mind_model("HiveMind"), verdicts_ttl_seconds=2), int(time.time())
+    assert hive.recent_in_region(REGION, now).records == ()
+    hive.record(new_record(POOL, "a", now - 5), "e1")
+    assert hive.recent_in_region(REGION, now + 1).records == ()  # within the TTL: as read
+    assert [c.tenant_id for c in hive.recent_in_region(REGION, now + 2).records] == ["a"]
+    assert hive.recent_in_region("eu-west-3", now + 2).records == ()  # kept per region

@@ -8,7 +8,8 @@ from tests.infrastructure.conftest import SynthesizedSaas
 from tests.infrastructure.test_saas_iam import XRAY, _statements, _target, grants
 from tests.infrastructure.test_saas_scheduled import AUDIT, DOCUMENTS, TENANT
 
-EXPECTED = {("Registry", DOCUMENTS, "TENANT#*"), ("Registry", frozenset({"dynamodb:PutItem"}), "INSTANCE#*"),
+EXPECTED = {("Registry", DOCUMENTS | {"dynamodb:BatchGetItem"}, "TENANT#*"),  # a tenant: record and settings at once
+            ("Registry", frozenset({"dynamodb:PutItem"}), "INSTANCE#*"),
             ("Audit", AUDIT, "TENANT#*"), *TENANT,
             ("CloudOptimSweep", frozenset({"states:StartExecution"}), None)}  # fmt: skip
 

@@ -12,6 +12,8 @@ from tests.infrastructure.conftest import SynthesizedSaas
 from tests.infrastructure.test_saas_wiring import FUNCTIONS
 
 KEYED_READ = frozenset({"dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:Query"})
+# a tenant's record and settings are one BatchGetItem (keyed, never a Scan)
+REGISTRY_READ = KEYED_READ | {"dynamodb:BatchGetItem"}
 ASSUME = "arn:aws:iam::*:role/CloudOptimAccess-*"
 EXTERNAL_IDS = "secret:cloudoptim/*/external-id-??????"
 TOKENS = "secret:cloudoptim/*/*/token-??????"
@@ -21,7 +23,7 @@ TENANT_ROLE = {
     (EXTERNAL_IDS, frozenset({"secretsmanager:GetSecretValue"}), None),
 }
 KUBE = {
-    ("Registry", KEYED_READ, "TENANT#*"),
+    ("Registry", REGISTRY_READ, "TENANT#*"),
     *TENANT_ROLE,
     (TOKENS, frozenset({"secretsmanager:GetSecretValue"}), None),
 }
@@ -30,7 +32,7 @@ KUBE = {
 # tag, None for none. Own logs and X-Ray ("*") are checked for every function separately.
 EXPECTED: dict[str, set[tuple[str, frozenset[str], str | None]]] = {
     "ingest": {
-        ("Registry", KEYED_READ, "INSTANCE#*,TENANT#*,ACCOUNT#*"),
+        ("Registry", REGISTRY_READ, "INSTANCE#*,TENANT#*,ACCOUNT#*"),
         ("Registry", frozenset({"dynamodb:PutItem"}), "INSTANCE#*"),  # a node not yet discovered, from its tags
         ("HiveMind", KEYED_READ | {"dynamodb:PutItem"}, None),
         ("Idempotency", KEYED_READ | {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"}, None),
@@ -57,7 +59,7 @@ EXPECTED: dict[str, set[tuple[str, frozenset[str], str | None]]] = {
         ),
     },
     "choose_replacement": {
-        ("Registry", KEYED_READ, "TENANT#*"),
+        ("Registry", REGISTRY_READ, "TENANT#*"),
         ("HiveMind", frozenset({"dynamodb:DescribeTable", "dynamodb:Query"}), None),
         ("HiveMind/index/*", frozenset({"dynamodb:DescribeTable", "dynamodb:Query"}), None),
         ("Prices", frozenset({"dynamodb:GetItem", "dynamodb:Query"}), None),  # the freshest scraped prices
@@ -77,11 +79,11 @@ EXPECTED: dict[str, set[tuple[str, frozenset[str], str | None]]] = {
         ("PriceArchive/spot/*", frozenset({"s3:GetObject"}), None),
     },
     "launch_replacement": {
-        ("Registry", KEYED_READ, "TENANT#*"),
+        ("Registry", REGISTRY_READ, "TENANT#*"),
         ("Registry", frozenset({"dynamodb:PutItem"}), "INSTANCE#*"),
         *TENANT_ROLE,
     },
-    "terminate_replacement": {("Registry", KEYED_READ, "TENANT#*"), *TENANT_ROLE},
+    "terminate_replacement": {("Registry", REGISTRY_READ, "TENANT#*"), *TENANT_ROLE},
     "node_status": KUBE,
     "cordon_node": KUBE,
     "evict_pods": KUBE,

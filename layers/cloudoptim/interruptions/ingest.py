@@ -190,6 +190,9 @@ def _guard(
         claimed = _take(deps, replace_key, now, ttl, owner, [])
         return (False, [replace_key]) if claimed else (None, [])
     drain_key = f"INSTANCE#{instance_id}#drain-now"
+    if deps.idempotency.claim_all([drain_key, replace_key], now, ttl, owner):  # the common case: one write
+        return False, [drain_key, replace_key]
+    # one of them is held (an earlier notice for this instance): one by one, to learn which
     if not _take(deps, drain_key, now, ttl, owner, []):
         return None, []
     if _take(deps, replace_key, now, ttl, owner, [drain_key]):
@@ -232,9 +235,8 @@ def _flag(
     if not decided.flag_pool:
         return None
     event_time = received.notice.event_time
-    deps.hive.flag(new_flag(pool, tenant_id, event_time, policy.hive_mind_ttl_seconds), received.event_id,
-                   decided.kind or "")  # fmt: skip
-    deps.hive.record(new_record(pool, tenant_id, event_time), received.event_id)
+    flag = new_flag(pool, tenant_id, event_time, policy.hive_mind_ttl_seconds)
+    deps.hive.flag_interruption(flag, new_record(pool, tenant_id, event_time), received.event_id, decided.kind or "")
     level = escalation(deps.hive.customers_for_pool(pool, now), pool, now)  # one item per customer
     if level.level == "CONFIRMED_RISKY" and deps.escalations is not None:
         # handed over, not done here: ingest claims, resolves, flags and starts, and nothing more

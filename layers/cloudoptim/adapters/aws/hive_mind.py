@@ -12,9 +12,11 @@ with its interruptions (a mass interruption writes thousands of records into one
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from pynamodb.exceptions import PynamoDBException
+from pynamodb.expressions.condition import Condition
+from pynamodb.transactions import TransactWrite
 
 from cloudoptim.adapters.aws._dynamo import dynamo_error, is_condition_failure
 from cloudoptim.adapters.aws.tables import HiveMindItem
@@ -38,6 +40,10 @@ DAY = 86400
 RECENT_HORIZON_SECONDS = 86400
 # S7 evidence (a week of records and instance-hours) moves slowly: a warm container reads it once per 5 minutes.
 EVIDENCE_TTL_SECONDS = 300
+# A choice's verdicts (live flags, each customer's latest interruption): at most a second old (decisions, hive).
+VERDICTS_TTL_SECONDS = 2
+# What a verdict or an escalation reads of an item: the reads on every notice and choice parse no more than this.
+_VERDICT = ["pool", "tenant_id", "flagged_at", "expires_at"]
 
 
 def _kind(sort_key: str) -> str:
@@ -52,44 +58,57 @@ class DynamoHiveMind:
         self._model = model
 
     def flag(self, flag: Flag, event_id: str, kind: str) -> None:
-        item = self._model(
-            flag.pool.key,
-            flag.tenant_id,
-            region=flag.pool.region,
-            expires_at=flag.expires_at,
-            flagged_at=flag.flagged_at,
-            event_id=event_id,
-            kind=kind,
-        )
         try:
-            item.save()  # the same tenant flagging the pool again refreshes its flag
+            self._flag_item(flag, event_id, kind).save()  # the same tenant flagging the pool again refreshes its flag
         except PynamoDBException as exc:
             raise dynamo_error(exc, f"HiveMind put {flag.pool.key}") from exc
 
     def record(self, record: Flag, event_id: str) -> None:
-        item = self._model(
-            record.pool.key,
-            f"{RECORD_PREFIX}{record.tenant_id}#{event_id}",
-            region=record.pool.region,
-            expires_at=record.expires_at,
-            flagged_at=record.flagged_at,
-            event_id=event_id,
-            kind="interruption",
-        )
         try:
-            item.save()  # a redelivered notice rewrites its own record: still one
+            self._record_item(record, event_id).save()  # a redelivered notice rewrites its own record: still one
         except PynamoDBException as exc:
             raise dynamo_error(exc, f"HiveMind put record {record.pool.key}") from exc
         self._customer(record, event_id)
 
-    def _customer(self, record: Flag, event_id: str) -> None:
-        """The tenant's latest interruption in the pool; an older notice arriving late leaves a newer one alone."""
+    def flag_interruption(self, flag: Flag, record: Flag, event_id: str, kind: str) -> None:
+        """The flag, the record and the customer's latest as one TransactWriteItems (ingest's one write per notice).
+        Cancelled (a newer interruption of this customer is there, or a conflicting write): nothing was written, so
+        the three are written one by one, each with its own rule."""
         model = self._model
-        item = model(record.pool.key, f"{CUSTOMER_PREFIX}{record.tenant_id}", region=record.pool.region,
-                     expires_at=record.flagged_at + ESCALATION_WINDOW_SECONDS, flagged_at=record.flagged_at,
-                     event_id=event_id, kind="customer")  # fmt: skip
         try:
-            item.save(condition=model.pool.does_not_exist() | (model.flagged_at <= record.flagged_at))
+            with TransactWrite(connection=model._get_connection().connection) as tx:
+                tx.save(self._flag_item(flag, event_id, kind))
+                tx.save(self._record_item(record, event_id))
+                tx.save(self._customer_item(record, event_id), condition=self._newer(record))
+        except PynamoDBException as exc:
+            if getattr(exc, "cause_response_code", None) != "TransactionCanceledException":
+                raise dynamo_error(exc, f"HiveMind put {flag.pool.key}") from exc
+            self.flag(flag, event_id, kind)
+            self.record(record, event_id)
+
+    def _flag_item(self, flag: Flag, event_id: str, kind: str) -> HiveMindItem:
+        return self._model(flag.pool.key, flag.tenant_id, region=flag.pool.region, expires_at=flag.expires_at,
+                           flagged_at=flag.flagged_at, event_id=event_id, kind=kind)  # fmt: skip
+
+    def _record_item(self, record: Flag, event_id: str) -> HiveMindItem:
+        return self._model(record.pool.key, f"{RECORD_PREFIX}{record.tenant_id}#{event_id}", region=record.pool.region,
+                           expires_at=record.expires_at, flagged_at=record.flagged_at, event_id=event_id,
+                           kind="interruption")  # fmt: skip
+
+    def _customer_item(self, record: Flag, event_id: str) -> HiveMindItem:
+        return self._model(record.pool.key, f"{CUSTOMER_PREFIX}{record.tenant_id}", region=record.pool.region,
+                           expires_at=record.flagged_at + ESCALATION_WINDOW_SECONDS, flagged_at=record.flagged_at,
+                           event_id=event_id, kind="customer")  # fmt: skip
+
+    def _newer(self, record: Flag) -> Condition:
+        """An older notice arriving late leaves the customer's newer interruption alone."""
+        newer: Condition = self._model.pool.does_not_exist() | (self._model.flagged_at <= record.flagged_at)
+        return newer
+
+    def _customer(self, record: Flag, event_id: str) -> None:
+        """The tenant's latest interruption in the pool."""
+        try:
+            self._customer_item(record, event_id).save(condition=self._newer(record))
         except PynamoDBException as exc:
             if not is_condition_failure(exc):  # a newer interruption of this customer is already there
                 raise dynamo_error(exc, f"HiveMind put customer {record.pool.key}") from exc
@@ -113,7 +132,9 @@ class DynamoHiveMind:
         model = self._model
         condition = model.tenant_id.startswith(CUSTOMER_PREFIX)
         try:
-            items = model.query(pool.key, condition, filter_condition=model.expires_at > now)
+            items = model.query(
+                pool.key, condition, filter_condition=model.expires_at > now, attributes_to_get=_VERDICT
+            )
             return self._split(items, now, "customer")
         except PynamoDBException as exc:
             raise dynamo_error(exc, f"HiveMind query customers {pool.key}") from exc
@@ -124,7 +145,7 @@ class DynamoHiveMind:
         model = self._model
         horizon = model.expires_at.between(now + 1, now + RECENT_HORIZON_SECONDS)
         try:
-            items = list(model.by_region.query(region, horizon))
+            items = list(model.by_region.query(region, horizon, attributes_to_get=_VERDICT))
         except PynamoDBException as exc:
             raise dynamo_error(exc, f"HiveMind query recent {region}") from exc
         return RegionHive(tuple(self._split(items, now, False)), tuple(self._split(items, now, "customer")))
@@ -207,18 +228,36 @@ class DynamoHiveMind:
 
 class CachedEvidenceHiveMind(DynamoHiveMind):
     """The replacement choice's hive mind: its S7 evidence read once per EVIDENCE_TTL_SECONDS per region and warm
-    container (a week of a region's records is the one read a mass interruption makes large); flags, customers and
-    escalations are read fresh every time."""
+    container (a week of a region's records is the one read a mass interruption makes large), and its verdicts
+    (flags and customers) once per VERDICTS_TTL_SECONDS: parsing every live flag of the region was most of a
+    choice's CPU, and a verdict a second old decides as a fresh one would (the interrupted pool is excluded from the
+    notice itself). Escalations are read fresh every time (ingest, never through this class)."""
 
-    def __init__(self, model: type[HiveMindItem], ttl_seconds: int = EVIDENCE_TTL_SECONDS) -> None:
+    def __init__(
+        self,
+        model: type[HiveMindItem],
+        ttl_seconds: int = EVIDENCE_TTL_SECONDS,
+        verdicts_ttl_seconds: int = VERDICTS_TTL_SECONDS,
+    ) -> None:
         super().__init__(model)
         self._ttl = ttl_seconds
+        self._verdicts_ttl = verdicts_ttl_seconds
         self._evidence: dict[str, tuple[int, RegionHive]] = {}
+        self._verdicts: dict[str, tuple[int, RegionHive]] = {}
 
     def evidence_in_region(self, region: str, now: int) -> RegionHive:
-        cached = self._evidence.get(region)
-        if cached is not None and 0 <= now - cached[0] < self._ttl:
+        return self._kept(self._evidence, self._ttl, region, now, super().evidence_in_region)
+
+    def recent_in_region(self, region: str, now: int) -> RegionHive:
+        return self._kept(self._verdicts, self._verdicts_ttl, region, now, super().recent_in_region)
+
+    @staticmethod
+    def _kept(
+        kept: dict[str, tuple[int, RegionHive]], ttl: int, region: str, now: int, read: Callable[[str, int], RegionHive]
+    ) -> RegionHive:
+        cached = kept.get(region)
+        if cached is not None and 0 <= now - cached[0] < ttl:
             return cached[1]
-        found = super().evidence_in_region(region, now)
-        self._evidence[region] = (now, found)
+        found = read(region, now)
+        kept[region] = (now, found)
         return found

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from pynamodb.exceptions import DoesNotExist, PynamoDBException
+from pynamodb.expressions.condition import Condition
 from pynamodb.transactions import TransactWrite
 
 from cloudoptim.adapters.aws._dynamo import dynamo_error, is_condition_failure
@@ -29,23 +30,42 @@ class DynamoIdempotency:
         self._model = model
         self._in_progress_seconds = in_progress_seconds
 
-    def claim(self, key: str, now: int, ttl_seconds: int, owner: str | None = None) -> Claim:
+    def _item(self, key: str, now: int, ttl_seconds: int, owner: str | None) -> IdempotencyItem:
+        return self._model(key, expiration=now + ttl_seconds, status=IN_PROGRESS, owner=owner or key,
+                           in_progress_expiration=now + self._in_progress_seconds)  # fmt: skip
+
+    def _free(self, now: int) -> Condition:
+        """Free, expired (TTL deletes lazily), or abandoned by a crashed invocation."""
         m = self._model
-        item = m(key, expiration=now + ttl_seconds, status=IN_PROGRESS, owner=owner or key,
-                 in_progress_expiration=now + self._in_progress_seconds)  # fmt: skip
-        # Free, expired (TTL deletes lazily), or abandoned by a crashed invocation.
-        condition = (
+        free: Condition = (
             m.id.does_not_exist()
             | (m.expiration <= now)
             | ((m.status == IN_PROGRESS) & (m.in_progress_expiration <= now))
         )
+        return free
+
+    def claim(self, key: str, now: int, ttl_seconds: int, owner: str | None = None) -> Claim:
         try:
-            item.save(condition=condition)
+            self._item(key, now, ttl_seconds, owner).save(condition=self._free(now))
         except PynamoDBException as exc:
             if is_condition_failure(exc):
                 return self._held(key, now)
             raise dynamo_error(exc, f"Idempotency claim {key}") from exc
         return Claim.TAKEN
+
+    def claim_all(self, keys: Sequence[str], now: int, ttl_seconds: int, owner: str | None = None) -> bool:
+        """Claim every key in one TransactWriteItems: True all taken; False none was (one is held, done, or the
+        write conflicted), for the caller to claim them one by one and learn which."""
+        m = self._model
+        try:
+            with TransactWrite(connection=m._get_connection().connection) as tx:
+                for key in keys:
+                    tx.save(self._item(key, now, ttl_seconds, owner), condition=self._free(now))
+        except PynamoDBException as exc:
+            if getattr(exc, "cause_response_code", None) == "TransactionCanceledException":
+                return False
+            raise dynamo_error(exc, f"Idempotency claim {', '.join(keys)}") from exc
+        return True
 
     def _held(self, key: str, now: int) -> Claim:
         """Why the claim failed: completed earlier (a duplicate), or still in someone's hands (retry)."""

@@ -111,10 +111,14 @@ class DynamoRegistry:
             raise dynamo_error(exc, f"Registry put INSTANCE#{node.instance_id}") from exc
 
     def tenant(self, tenant_id: str) -> TenantRecord:
-        item = self._get(f"TENANT#{tenant_id}", "META")
+        pk = f"TENANT#{tenant_id}"
+        try:  # the record and the API's settings document (safe mode) in one BatchGetItem: ingest reads it per notice
+            found = {i.sk: i for i in self._model.batch_get([(pk, "META"), (pk, "SETTINGS#current")])}
+        except PynamoDBException as exc:
+            raise dynamo_error(exc, f"Registry get {pk}") from exc
+        item, settings = found.get("META"), found.get("SETTINGS#current")
         if item is None:
             raise RecordNotFoundError(f"tenant {tenant_id!r} is not registered")
-        settings = self._get(f"TENANT#{tenant_id}", "SETTINGS#current")  # the API's settings document
         safe = bool(json.loads(settings.doc).get("safe_mode")) if settings is not None and settings.doc else False
         return TenantRecord(
             tenant_id=tenant_id,
