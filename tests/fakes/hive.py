@@ -42,7 +42,9 @@ class FakeHiveMind(_Faulty):
 
     def flag(self, flag: Flag, event_id: str, kind: str) -> None:
         self._check("flag")
-        self.items[(flag.pool.key, flag.tenant_id)] = flag
+        held = self.items.get((flag.pool.key, flag.tenant_id))
+        if held is None or held.flagged_at <= flag.flagged_at:  # a late, older notice leaves the newer flag
+            self.items[(flag.pool.key, flag.tenant_id)] = flag
         self.writes.append((flag, event_id, kind))
 
     def record(self, record: Flag, event_id: str) -> None:

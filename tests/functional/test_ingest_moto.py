@@ -106,6 +106,29 @@ def test_a_guard_is_released_only_by_the_workflow_that_holds_it(deployed: Deploy
     assert store.claim("INSTANCE#i-1#replace", 1002, 3600, owner="event-b") is Claim.TAKEN
 
 
+def test_claim_all_takes_every_key_or_none(deployed: Deployed) -> None:
+    store = DynamoIdempotency(tables.idempotency_model("Idempotency"), in_progress_seconds=20)
+    assert store.claim_all(["g-drain", "g-replace"], 1000, 3600, owner="e1")
+    assert store.claim("g-replace", 1001, 3600, owner="e2") is Claim.IN_PROGRESS
+    store.complete("g-replace")
+    assert not store.claim_all(["g-other", "g-replace"], 1002, 3600, owner="e2")  # one is held: nothing taken
+    assert store.claim("g-other", 1002, 3600, owner="e3") is Claim.TAKEN  # the cancelled transaction wrote nothing
+    assert store.claim_all(["g-drain", "g-late"], 1021, 3600, owner="e4")  # an abandoned claim is taken over
+
+
+def test_flag_interruption_writes_flag_record_and_customer_and_a_late_notice_keeps_the_newer(
+    deployed: Deployed,
+) -> None:
+    now = int(time.time())
+    hive().flag_interruption(new_flag(POOL, "a", now - 60), new_record(POOL, "a", now - 60), "e-new", "interruption")
+    late = now - 900  # an older notice of the same customer delivered after the newer one: the transaction cancels
+    hive().flag_interruption(new_flag(POOL, "a", late), new_record(POOL, "a", late), "e-late", "interruption")
+    assert [(c.tenant_id, c.flagged_at) for c in hive().customers_for_pool(POOL, now)] == [("a", now - 60)]
+    assert {r.flagged_at for r in hive().records_for_pool(POOL, now)} == {now - 60, late}  # both kept as evidence
+    [flag] = hive().flags_for_pool(POOL, now)
+    assert flag.flagged_at == now - 60  # nor does it shorten the flag
+
+
 def test_ingest_starts_once_and_flags_with_ttl(deployed: Deployed) -> None:
     now = int(time.time())
     event = spot_warning(at=now)

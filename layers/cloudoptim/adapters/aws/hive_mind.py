@@ -58,10 +58,12 @@ class DynamoHiveMind:
         self._model = model
 
     def flag(self, flag: Flag, event_id: str, kind: str) -> None:
+        """The same tenant flagging the pool again refreshes its flag; an older notice arriving late leaves it."""
         try:
-            self._flag_item(flag, event_id, kind).save()  # the same tenant flagging the pool again refreshes its flag
+            self._flag_item(flag, event_id, kind).save(condition=self._newer(flag))
         except PynamoDBException as exc:
-            raise dynamo_error(exc, f"HiveMind put {flag.pool.key}") from exc
+            if not is_condition_failure(exc):
+                raise dynamo_error(exc, f"HiveMind put {flag.pool.key}") from exc
 
     def record(self, record: Flag, event_id: str) -> None:
         try:
@@ -72,12 +74,12 @@ class DynamoHiveMind:
 
     def flag_interruption(self, flag: Flag, record: Flag, event_id: str, kind: str) -> None:
         """The flag, the record and the customer's latest as one TransactWriteItems (ingest's one write per notice).
-        Cancelled (a newer interruption of this customer is there, or a conflicting write): nothing was written, so
-        the three are written one by one, each with its own rule."""
+        Cancelled (a newer notice of this customer is there, or a conflicting write): nothing was written, so the
+        three are written one by one, each with its own rule."""
         model = self._model
         try:
             with TransactWrite(connection=model._get_connection().connection) as tx:
-                tx.save(self._flag_item(flag, event_id, kind))
+                tx.save(self._flag_item(flag, event_id, kind), condition=self._newer(flag))
                 tx.save(self._record_item(record, event_id))
                 tx.save(self._customer_item(record, event_id), condition=self._newer(record))
         except PynamoDBException as exc:
@@ -101,7 +103,7 @@ class DynamoHiveMind:
                            event_id=event_id, kind="customer")  # fmt: skip
 
     def _newer(self, record: Flag) -> Condition:
-        """An older notice arriving late leaves the customer's newer interruption alone."""
+        """An older notice arriving late leaves a newer flag or customer item alone."""
         newer: Condition = self._model.pool.does_not_exist() | (self._model.flagged_at <= record.flagged_at)
         return newer
 
