@@ -76,6 +76,18 @@ def add_commands(areas: Any) -> None:
     escalation.add_argument("--format", choices=FORMATS, default="json")
     _stack_options(escalation)
     escalation.set_defaults(run=run_escalation_drill)
+    retrain = commands.add_parser(
+        "retrain",
+        help="run the weekly RetrainModel state machine on a price history you have (archived as the scraper would)",
+    )
+    prices_help = "Spot price history: describe-spot-price-history JSON or text, TSV (.xz, .gz, .tar)"
+    retrain.add_argument("--prices", type=Path, nargs="+", required=True, help=prices_help)
+    retrain.add_argument("--region", default="eu-west-1", help="the region to retrain (default eu-west-1)")
+    heuristic_help = "roll the active model back first (ChangeModel): the candidate is judged against the heuristic"
+    retrain.add_argument("--from-heuristic", action="store_true", help=heuristic_help)
+    retrain.add_argument("--format", choices=FORMATS, default="json")
+    _stack_options(retrain)
+    retrain.set_defaults(run=run_retrain)
     sweep = commands.add_parser(
         "sweep", help="discover, sweep, approve, execute and re-discover the emulated cluster (tenant demo)"
     )
@@ -191,6 +203,16 @@ def run_escalation_drill(args: argparse.Namespace) -> str:
     from localmode.escalation_drill import run_escalation_drill as drill
 
     return _on_stack(args, drill)
+
+
+def run_retrain(args: argparse.Namespace) -> str:
+    from localmode.retrain_drill import RetrainDrillSettings, run_retrain_drill
+
+    missing = [str(p) for p in args.prices if not p.is_file()]
+    if missing:
+        raise InputFileError(f"--prices: no such file: {', '.join(missing)}")
+    settings = RetrainDrillSettings(tuple(args.prices), args.region, args.from_heuristic)
+    return _on_stack(args, lambda stack: run_retrain_drill(stack, settings))
 
 
 def run_sweep(args: argparse.Namespace) -> str:

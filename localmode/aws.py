@@ -21,7 +21,7 @@ from moto.awslambda.models import LambdaFunction
 from moto.core.config import default_user_config
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
-from localmode import environ, event_targets, moto_speedups, moto_threads, transport
+from localmode import environ, event_targets, moto_sfn_tasks, moto_speedups, moto_threads, transport
 from localmode.lambda_runner import BeforeHook, InvocationJournal, make_invoke_patch
 
 ACCOUNT_ID = "123456789012"  # moto's default account
@@ -69,6 +69,7 @@ class LocalAws:
         self._restore.append(event_targets.install(self.tap))
         self._restore.append(moto_speedups.install())
         self._restore.append(moto_threads.install())
+        self._restore.append(moto_sfn_tasks.install())
         if self.in_process_transport:
             self._restore.append(transport.install(self.host, self.port))
         # One access-log line per request would drown the drill's output.

@@ -17,10 +17,11 @@ from cloudoptim.errors import InvalidArgumentError
 from cloudoptim.models import registry
 from cloudoptim.models.ports import ModelStatus
 from cloudoptim.models.registry import RegistryDeps
-from cloudoptim.models.retrain import PROMOTION_MARGIN, RetrainInputs, merged_history
+from cloudoptim.models.retrain import PROMOTION_MARGIN, RetrainInputs, merged_history, newest_window
 from cloudoptim.models.validation import CHECKS, GOLDEN_FILE, ValidationSettings, golden_rows, run_check
 from cloudoptim.pricing.ports import SpotPoint
 from cloudoptim.settings import RetrainSettings as RetrainEnv
+from engines.spot.model import PoolKey, PriceHistory, PriceSeries
 from functions.model_registry import handler as registry_fn
 from functions.retrain_model import handler as retrain_fn
 from tests.fakes.models import FakeArtifacts, FakeRegistryStore
@@ -86,6 +87,20 @@ def test_the_archive_tops_up_the_shipped_history() -> None:
         s for k, s in merged.series.items() if (k.instance_type, k.availability_zone) == (key.instance_type, zone)
     ]
     assert len(series) == len(shipped.series[key]) + 1 and float(series.prices[-1]) == 1.23
+
+
+def test_the_newest_window_starts_every_pool_at_its_start() -> None:
+    """A pool whose price last changed long before (the shipped Day-Zero days under months of archive) is priced from
+    the window's start: it once stretched the training grid back years, where no sample was unstable."""
+    quiet, busy = PoolKey("m5.large", "euw1-az1"), PoolKey("c5.large", "euw1-az2")
+    history = PriceHistory("eu-west-1", {quiet: PriceSeries(np.array([0, 100]), np.array([0.1, 0.2])),
+                                         busy: PriceSeries(np.array([1000, 5000, 9000]), np.array([0.3, 0.4, 0.5]))},
+                           {})  # fmt: skip
+    window = newest_window(history, 4000)
+    assert window.series[quiet].times.tolist() == [4000] and window.series[quiet].prices.tolist() == [0.2]
+    assert window.series[busy].times.tolist() == [4000, 5000, 9000]
+    assert window.series[busy].prices.tolist() == [0.3, 0.4, 0.5]
+    assert min(int(s.times[0]) for s in window.series.values()) == 4000
 
 
 def test_retraining_stores_a_valid_candidate_and_promotes_only_a_winner(inputs: RetrainInputs) -> None:

@@ -95,7 +95,7 @@ def retrain(deps: RegistryDeps, inputs: RetrainInputs, settings: RetrainSettings
     newest = merged.last_time()
     if newest is None:
         raise ValueError(f"no prices for {settings.region}: neither shipped nor scraped")
-    history = _window(merged, int(newest) - span)  # the newest window_days of whatever is known
+    history = newest_window(merged, int(newest) - span)  # the newest window_days of whatever is known
     sources = {"prices": f"shipped + {len(scraped)} archived points", "advisor_snapshot": inputs.advisor.snapshot}
     trained = train_model(history, inputs.on_demand, inputs.advisor, settings.train, sources=sources)
     best = trained.metadata.params["best_iteration"]
@@ -129,11 +129,15 @@ def retrain(deps: RegistryDeps, inputs: RetrainInputs, settings: RetrainSettings
     return Retrained(record.id, beats, comparison)
 
 
-def _window(history: PriceHistory, since: int) -> PriceHistory:
-    """The prices from `since` on (plus the price in force at `since`, so every pool starts priced)."""
+def newest_window(history: PriceHistory, since: int) -> PriceHistory:
+    """The prices from `since` on, every pool starting at `since` with the price in force then: a pool whose price
+    last changed long before (the shipped Day-Zero days, a quiet pool) must not stretch the training grid back to
+    that change, where nothing moves and no sample is unstable."""
     kept = {}
     for key, series in history.series.items():
         first = max(int(np.searchsorted(series.times, since, side="right")) - 1, 0)
         if first < len(series.times):
-            kept[key] = PriceSeries(series.times[first:], series.prices[first:])
+            times = series.times[first:].copy()
+            times[0] = max(int(times[0]), since)
+            kept[key] = PriceSeries(times, series.prices[first:])
     return PriceHistory(history.region, kept, dict(history.az_ids))
