@@ -46,10 +46,12 @@ class MemoryMailer(_Faulty):
 @dataclass
 class RecordingWebhook(_Faulty):
     posts: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    keys: list[str | None] = field(default_factory=list)
 
-    def post(self, url: str, body: Mapping[str, Any]) -> int:
+    def post(self, url: str, body: Mapping[str, Any], key: str | None = None) -> int:
         self._check("post")
         self.posts.append((url, dict(body)))
+        self.keys.append(key)
         return 200
 
 

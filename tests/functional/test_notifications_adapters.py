@@ -70,8 +70,10 @@ def test_an_alert_is_put_on_the_default_bus(aws: None) -> None:
 class Receiver(BaseHTTPRequestHandler):
     answers: ClassVar[list[int]] = []
     bodies: ClassVar[list[Any]] = []
+    keys: ClassVar[list[str | None]] = []
 
     def do_POST(self) -> None:
+        type(self).keys.append(self.headers.get("Idempotency-Key"))
         length = int(self.headers["Content-Length"])
         type(self).bodies.append(json.loads(self.rfile.read(length)))
         status = type(self).answers.pop(0) if type(self).answers else 200
@@ -86,7 +88,7 @@ class Receiver(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def receiver() -> Iterator[str]:
-    Receiver.answers, Receiver.bodies = [], []
+    Receiver.answers, Receiver.bodies, Receiver.keys = [], [], []
     server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -107,6 +109,14 @@ def test_a_post_is_retried_on_5xx_with_backoff_then_succeeds(receiver: str) -> N
     webhook, slept = poster()
     assert webhook.post(receiver, {"text": "hi"}) == 200
     assert slept == [0.5, 1.0] and Receiver.bodies == [{"text": "hi"}] * 3
+
+
+def test_every_attempt_carries_the_same_idempotency_key(receiver: str) -> None:
+    Receiver.answers = [503]
+    webhook, _ = poster()
+    assert webhook.post(receiver, {"text": "hi"}, key="alert#acme#e-1") == 200
+    assert webhook.post(receiver, {"text": "no key"}) == 200
+    assert Receiver.keys == ["alert#acme#e-1", "alert#acme#e-1", None]
 
 
 def test_attempts_are_bounded_and_the_failure_is_raised(receiver: str) -> None:

@@ -94,6 +94,7 @@ def test_an_alert_delivered_twice_is_posted_once() -> None:
     assert isinstance(webhook, RecordingWebhook)
     [(url, body)] = webhook.posts
     assert url == HOOK and body["blocks"][0]["type"] == "header"
+    assert webhook.keys == [first.detail]  # the alert's key: a receiver de-duplicates a re-post on it
 
 
 def test_a_generic_webhook_gets_the_json_body() -> None:

@@ -50,13 +50,15 @@ class HttpWebhook:
     user_agent: str = "CloudOptim-Notifications/1"
     _last_error: str = field(default="", init=False)
 
-    def post(self, url: str, body: Mapping[str, Any]) -> int:
+    def post(self, url: str, body: Mapping[str, Any], key: str | None = None) -> int:
         parts = urlsplit(url)
         host, port = parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80)
         address = self._address(host, port, parts.scheme)
         payload = json.dumps(body, separators=(",", ":")).encode()
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         headers = {"Content-Type": "application/json", "User-Agent": self.user_agent}
+        if key:  # the same on every attempt and every redelivery: the receiver's de-duplication key
+            headers["Idempotency-Key"] = key
         for attempt in range(self.attempts):
             if attempt:
                 self.sleep(self.backoff_seconds * 2 ** (attempt - 1))

@@ -46,7 +46,7 @@ def deliver(deps: AlertDeps, event: dict[str, Any], now: int) -> AlertResult:
         raise ClaimInProgressError(f"{alert.key} is being posted by another invocation")
     body = templates.slack(alert) if webhook.get("kind") == "slack" else templates.generic(alert)
     try:
-        status = deps.webhook.post(deps.secrets.get(str(webhook["secret"])), body)
+        status = deps.webhook.post(deps.secrets.get(str(webhook["secret"])), body, key=alert.key)
     except CloudOptimError:
         deps.sent.release(alert.key)
         raise

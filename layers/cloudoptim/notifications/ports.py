@@ -37,9 +37,11 @@ class Mailer(Protocol):
 
 class Webhook(Protocol):
     """Posts JSON to a webhook: bounded attempts, a timeout each, no redirects, no private address unless allowed.
-    Raises DeliveryError when every attempt failed."""
+    Raises DeliveryError when every attempt failed. `key` goes out as the `Idempotency-Key` header: a post is at
+    least once (a lost answer is retried; a crash between the post and its done-mark posts again), the key is the
+    same each time, so a receiver can keep one."""
 
-    def post(self, url: str, body: Mapping[str, Any]) -> int: ...
+    def post(self, url: str, body: Mapping[str, Any], key: str | None = None) -> int: ...
 
 
 class AlertBus(Protocol):
