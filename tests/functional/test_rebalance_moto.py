@@ -16,7 +16,7 @@ from moto import mock_aws
 from cloudoptim.adapters.aws import tables
 from cloudoptim.adapters.aws.documents import DynamoDocuments, document_model
 from cloudoptim.adapters.aws.escalations import DETAIL_TYPE, SOURCE, EventBridgeEscalations
-from cloudoptim.adapters.aws.hive_mind import CachedEvidenceHiveMind, DynamoHiveMind
+from cloudoptim.adapters.aws.hive_mind import ChoiceHiveMind, DynamoHiveMind
 from cloudoptim.adapters.aws.registry import DynamoRegistry
 from cloudoptim.interruptions.ports import NodeRecord
 from cloudoptim.settings import RebalanceSettings
@@ -162,7 +162,7 @@ def test_pool_hours_are_counted_once_per_run_and_read_with_the_region_never_as_f
 
 
 def test_the_choice_reads_its_evidence_once_per_ttl_and_its_verdicts_every_time(aws: str) -> None:
-    hive = CachedEvidenceHiveMind(tables.hive_mind_model("HiveMind"), ttl_seconds=300, verdicts_ttl_seconds=0)
+    hive = ChoiceHiveMind(tables.hive_mind_model("HiveMind"), ttl_seconds=300, verdicts_ttl_seconds=0)
     now = int(time.time())
     hive.add_hours(POOL, 3.0, "t/prod/1", now)
     assert hive.evidence_in_region(REGION, now).hours == {POOL.key: 3.0}
@@ -175,7 +175,7 @@ def test_the_choice_reads_its_evidence_once_per_ttl_and_its_verdicts_every_time(
 
 
 def test_the_choice_keeps_its_verdicts_for_their_ttl_then_reads_them_again(aws: str) -> None:
-    hive, now = CachedEvidenceHiveMind(tables.hive_mind_model("HiveMind"), verdicts_ttl_seconds=2), int(time.time())
+    hive, now = ChoiceHiveMind(tables.hive_mind_model("HiveMind"), verdicts_ttl_seconds=2), int(time.time())
     assert hive.recent_in_region(REGION, now).records == ()
     hive.record(new_record(POOL, "a", now - 5), "e1")
     assert hive.recent_in_region(REGION, now + 1).records == ()  # within the TTL: as read

@@ -9,7 +9,7 @@ from cloudoptim.adapters.aws import clients, tables
 from cloudoptim.adapters.aws.audit import DynamoAuditLog
 from cloudoptim.adapters.aws.ec2 import CustomerEc2, Ec2PoolLocator
 from cloudoptim.adapters.aws.escalations import EventBridgeEscalations
-from cloudoptim.adapters.aws.hive_mind import CachedEvidenceHiveMind, DynamoHiveMind
+from cloudoptim.adapters.aws.hive_mind import ChoiceHiveMind, DynamoHiveMind
 from cloudoptim.adapters.aws.idempotency import DynamoIdempotency
 from cloudoptim.adapters.aws.models import DynamoRegistryState, DynamoShadowLog, S3Artifacts
 from cloudoptim.adapters.aws.registry import DynamoRegistry
@@ -41,11 +41,9 @@ def hive_mind(settings: HiveMindSettings) -> DynamoHiveMind:
     return DynamoHiveMind(tables.hive_mind_model(settings.hive_mind_table, settings.endpoint_url, settings.region))
 
 
-def choice_hive_mind(settings: HiveMindSettings) -> CachedEvidenceHiveMind:
-    """The replacement choice's: S7 evidence cached per warm container (EVIDENCE_TTL_SECONDS)."""
-    return CachedEvidenceHiveMind(
-        tables.hive_mind_model(settings.hive_mind_table, settings.endpoint_url, settings.region)
-    )
+def choice_hive_mind(settings: HiveMindSettings) -> ChoiceHiveMind:
+    """The replacement choice's: S7 evidence and verdicts kept per warm container (adapters.aws.hive_mind)."""
+    return ChoiceHiveMind(tables.hive_mind_model(settings.hive_mind_table, settings.endpoint_url, settings.region))
 
 
 def audit(settings: AuditSettings) -> DynamoAuditLog:

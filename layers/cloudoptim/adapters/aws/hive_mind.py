@@ -228,7 +228,7 @@ class DynamoHiveMind:
         return escalation(self.records_for_pool(pool, now), pool, now)
 
 
-class CachedEvidenceHiveMind(DynamoHiveMind):
+class ChoiceHiveMind(DynamoHiveMind):
     """The replacement choice's hive mind: its S7 evidence read once per EVIDENCE_TTL_SECONDS per region and warm
     container (a week of a region's records is the one read a mass interruption makes large), and its verdicts
     (flags and customers) once per VERDICTS_TTL_SECONDS: parsing every live flag of the region was most of a
