@@ -51,10 +51,6 @@ class FakeHiveMind(_Faulty):
         self._check("record")
         self.recorded[(record.pool.key, event_id)] = record
 
-    def flag_interruption(self, flag: Flag, record: Flag, event_id: str, kind: str) -> None:
-        self.flag(flag, event_id, kind)  # faults injected into either write still fire
-        self.record(record, event_id)
-
     def records_for_pool(self, pool: HivePool, now: int) -> Sequence[Flag]:
         self._check("records_for_pool")
         return active_flags((r for r in self.recorded.values() if r.pool == pool), now)

@@ -116,13 +116,14 @@ def test_claim_all_takes_every_key_or_none(deployed: Deployed) -> None:
     assert store.claim_all(["g-drain", "g-late"], 1021, 3600, owner="e4")  # an abandoned claim is taken over
 
 
-def test_flag_interruption_writes_flag_record_and_customer_and_a_late_notice_keeps_the_newer(
+def test_a_late_older_notice_leaves_the_newer_flag_and_customer_and_adds_its_record(
     deployed: Deployed,
 ) -> None:
     now = int(time.time())
-    hive().flag_interruption(new_flag(POOL, "a", now - 60), new_record(POOL, "a", now - 60), "e-new", "interruption")
-    late = now - 900  # an older notice of the same customer delivered after the newer one: the transaction cancels
-    hive().flag_interruption(new_flag(POOL, "a", late), new_record(POOL, "a", late), "e-late", "interruption")
+    for at, event in ((now - 60, "e-new"), (now - 900, "e-late")):  # the older notice delivered after the newer
+        hive().flag(new_flag(POOL, "a", at), event, "interruption")
+        hive().record(new_record(POOL, "a", at), event)
+    late = now - 900
     assert [(c.tenant_id, c.flagged_at) for c in hive().customers_for_pool(POOL, now)] == [("a", now - 60)]
     assert {r.flagged_at for r in hive().records_for_pool(POOL, now)} == {now - 60, late}  # both kept as evidence
     [flag] = hive().flags_for_pool(POOL, now)

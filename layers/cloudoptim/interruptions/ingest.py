@@ -235,8 +235,11 @@ def _flag(
     if not decided.flag_pool:
         return None
     event_time = received.notice.event_time
-    flag = new_flag(pool, tenant_id, event_time, policy.hive_mind_ttl_seconds)
-    deps.hive.flag_interruption(flag, new_record(pool, tenant_id, event_time), received.event_id, decided.kind or "")
+    # two writes, not a transaction: a transaction costs twice the write units, on the pool's one partition (the hot
+    # key of a mass interruption, docs/capacity.md)
+    deps.hive.flag(new_flag(pool, tenant_id, event_time, policy.hive_mind_ttl_seconds), received.event_id,
+                   decided.kind or "")  # fmt: skip
+    deps.hive.record(new_record(pool, tenant_id, event_time), received.event_id)
     level = escalation(deps.hive.customers_for_pool(pool, now), pool, now)  # one item per customer
     if level.level == "CONFIRMED_RISKY" and deps.escalations is not None:
         # handed over, not done here: ingest claims, resolves, flags and starts, and nothing more

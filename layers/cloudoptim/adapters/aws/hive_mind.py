@@ -16,7 +16,6 @@ from collections.abc import Callable, Iterable
 
 from pynamodb.exceptions import PynamoDBException
 from pynamodb.expressions.condition import Condition
-from pynamodb.transactions import TransactWrite
 
 from cloudoptim.adapters.aws._dynamo import dynamo_error, is_condition_failure
 from cloudoptim.adapters.aws.tables import HiveMindItem
@@ -71,22 +70,6 @@ class DynamoHiveMind:
         except PynamoDBException as exc:
             raise dynamo_error(exc, f"HiveMind put record {record.pool.key}") from exc
         self._customer(record, event_id)
-
-    def flag_interruption(self, flag: Flag, record: Flag, event_id: str, kind: str) -> None:
-        """The flag, the record and the customer's latest as one TransactWriteItems (ingest's one write per notice).
-        Cancelled (a newer notice of this customer is there, or a conflicting write): nothing was written, so the
-        three are written one by one, each with its own rule."""
-        model = self._model
-        try:
-            with TransactWrite(connection=model._get_connection().connection) as tx:
-                tx.save(self._flag_item(flag, event_id, kind), condition=self._newer(flag))
-                tx.save(self._record_item(record, event_id))
-                tx.save(self._customer_item(record, event_id), condition=self._newer(record))
-        except PynamoDBException as exc:
-            if getattr(exc, "cause_response_code", None) != "TransactionCanceledException":
-                raise dynamo_error(exc, f"HiveMind put {flag.pool.key}") from exc
-            self.flag(flag, event_id, kind)
-            self.record(record, event_id)
 
     def _flag_item(self, flag: Flag, event_id: str, kind: str) -> HiveMindItem:
         return self._model(flag.pool.key, flag.tenant_id, region=flag.pool.region, expires_at=flag.expires_at,
