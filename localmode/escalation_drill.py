@@ -33,6 +33,7 @@ from engines.interruption.hive import HivePool, escalation
 from localmode.aws import ACCOUNT_ID
 from localmode.drill import DrillError
 from localmode.drill_events import INTERRUPTION, notice_entry
+from localmode.drill_report import TERMINAL
 from localmode.hibernate_drill import HibernateDrill, HibernateDrillSettings
 from localmode.kube_emulator.objects import ApiError
 from localmode.stack import LocalStack
@@ -44,7 +45,6 @@ ALWAYS_OPEN = {"timezone": "UTC", "windows": [{"days": ["mon", "tue", "wed", "th
                                                "start": "00:00", "end": "00:00"}]}  # fmt: skip
 AUTOMATIC = {"automation": {"spot": "automatic"}, "maintenance_windows": ALWAYS_OPEN,
              "disruption_budget": {"max_nodes": 10}}  # fmt: skip
-TERMINAL = ("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
 
 
 @dataclass(frozen=True)

@@ -28,10 +28,10 @@ from cloudoptim.adapters.spot_prices import load_price_history
 from cloudoptim.pricing.ports import SpotPoint
 from engines.spot.model import PriceHistory
 from localmode.drill import DrillError
+from localmode.drill_report import TERMINAL
 from localmode.stack import LocalStack
 
 WEEK = 7 * 86400
-TERMINAL = ("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
 
 
 @dataclass(frozen=True)
